@@ -1,0 +1,213 @@
+// Command gureum is a whole AWS region on your own machine: one binary that
+// serves the AWS APIs on one port.
+//
+//	gureum [serve] [flags]   run the server (the default)
+//	gureum version           print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gureum/gureum/internal/accounts"
+	"github.com/gureum/gureum/internal/edge"
+	"github.com/gureum/gureum/internal/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() {
+	args := os.Args[1:]
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		if err := serve(args, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "gureum:", err)
+			os.Exit(1)
+		}
+	case "version":
+		fmt.Println("gureum", version)
+	case "help", "-h", "--help":
+		fmt.Println("usage: gureum [serve] [flags] | gureum version\nRun 'gureum serve -h' for the flags.")
+	default:
+		fmt.Fprintf(os.Stderr, "gureum: unknown command %q (want serve or version)\n", cmd)
+		os.Exit(2)
+	}
+}
+
+// options are the serve command's settings. Each flag has a GUREUM_*
+// environment variable; a flag given on the command line wins.
+type options struct {
+	listen        string
+	dataDir       string
+	ephemeral     bool
+	region        string
+	rootAccessKey string
+	rootSecretKey string
+	acceptAnyKey  bool
+	accounts      []string
+	logLevel      string
+	logFormat     string
+}
+
+type multiFlag struct{ vals *[]string }
+
+func (m multiFlag) String() string     { return strings.Join(*m.vals, ",") }
+func (m multiFlag) Set(v string) error { *m.vals = append(*m.vals, v); return nil }
+
+func defaultDataDir() string {
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "gureum")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "gureum")
+	}
+	return "gureum-data"
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
+}
+
+func parseOptions(args []string) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&o.listen, "listen", env("GUREUM_LISTEN", "127.0.0.1:4566"), "address to serve on (GUREUM_LISTEN)")
+	fs.StringVar(&o.dataDir, "data-dir", env("GUREUM_DATA_DIR", defaultDataDir()), "where state is kept (GUREUM_DATA_DIR)")
+	fs.BoolVar(&o.ephemeral, "ephemeral", envBool("GUREUM_EPHEMERAL"), "keep state in a temporary directory, removed on exit (GUREUM_EPHEMERAL)")
+	fs.StringVar(&o.region, "region", env("GUREUM_REGION", "us-east-1"), "default region (GUREUM_REGION)")
+	fs.StringVar(&o.rootAccessKey, "root-access-key", env("GUREUM_ROOT_ACCESS_KEY", "test"), "access key of account "+accounts.DefaultID+"'s root user (GUREUM_ROOT_ACCESS_KEY)")
+	fs.StringVar(&o.rootSecretKey, "root-secret-key", env("GUREUM_ROOT_SECRET_KEY", "test"), "secret key of that root user (GUREUM_ROOT_SECRET_KEY)")
+	fs.BoolVar(&o.acceptAnyKey, "accept-any-key", envBool("GUREUM_ACCEPT_ANY_KEY"), "any well-formed access key acts as the default account's root; signatures are parsed but not checked (GUREUM_ACCEPT_ANY_KEY)")
+	if v := os.Getenv("GUREUM_ACCOUNTS"); v != "" {
+		o.accounts = strings.Fields(strings.ReplaceAll(v, ",", " "))
+	}
+	fs.Var(multiFlag{&o.accounts}, "account", "another account, ID:ACCESS_KEY:SECRET_KEY; repeatable (GUREUM_ACCOUNTS, comma-separated)")
+	fs.StringVar(&o.logLevel, "log-level", env("GUREUM_LOG_LEVEL", "info"), "debug, info, warn or error (GUREUM_LOG_LEVEL)")
+	fs.StringVar(&o.logFormat, "log-format", env("GUREUM_LOG_FORMAT", "text"), "text or json (GUREUM_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return o, nil
+}
+
+func newLogger(o *options, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	switch o.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, hopts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, hopts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: want text or json, not %q", o.logFormat)
+}
+
+func serve(args []string, stdout io.Writer) error {
+	started := time.Now()
+	o, err := parseOptions(args)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(o, os.Stderr)
+	if err != nil {
+		return err
+	}
+	list := []accounts.Account{{ID: accounts.DefaultID, AccessKey: o.rootAccessKey, SecretKey: o.rootSecretKey}}
+	for _, s := range o.accounts {
+		a, err := accounts.Parse(s)
+		if err != nil {
+			return err
+		}
+		list = append(list, a)
+	}
+	dir := o.dataDir
+	if o.ephemeral {
+		dir, err = os.MkdirTemp("", "gureum-*")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	srv, err := server.Open(server.Config{DataDir: dir, Region: o.region, Accounts: list, AcceptAnyKey: o.acceptAnyKey, Logger: log, Version: version})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return err
+	}
+	httpSrv := edge.NewServer(srv.Handler, log)
+	fmt.Fprintf(stdout, "gureum %s serving AWS on http://%s (region %s, data %s)\n", version, ln.Addr(), o.region, describeDir(dir, o.ephemeral))
+	secret := o.rootSecretKey
+	if secret != "test" {
+		secret = "<your --root-secret-key>"
+	}
+	fmt.Fprintf(stdout, "  export AWS_ENDPOINT_URL=http://%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s\n", ln.Addr(), o.rootAccessKey, secret, o.region)
+	fmt.Fprintf(stdout, "  then: aws s3 mb s3://my-bucket   (ready in %s)\n", time.Since(started).Round(time.Microsecond))
+
+	go func() {
+		n, err := srv.CollectOrphans(context.Background(), started)
+		if err != nil {
+			log.Warn("collecting orphan blobs", "err", err)
+		} else if n > 0 {
+			log.Info("removed orphan blobs", "count", n)
+		}
+	}()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func describeDir(dir string, ephemeral bool) string {
+	if ephemeral {
+		return dir + ", ephemeral"
+	}
+	return dir
+}

@@ -1,0 +1,103 @@
+package s3
+
+import (
+	"context"
+	"encoding/xml"
+	"net/http"
+
+	"github.com/gureum/gureum/internal/awsproto"
+)
+
+type deleteRequest struct {
+	XMLName xml.Name `xml:"Delete"`
+	Quiet   bool     `xml:"Quiet"`
+	Objects []struct {
+		Key       string `xml:"Key"`
+		VersionID string `xml:"VersionId"`
+		ETag      string `xml:"ETag"`
+	} `xml:"Object"`
+}
+
+type deletedEntry struct {
+	Key                   string `xml:"Key"`
+	VersionID             string `xml:"VersionId,omitempty"`
+	DeleteMarker          bool   `xml:"DeleteMarker,omitempty"`
+	DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId,omitempty"`
+}
+
+type deleteError struct {
+	Key       string `xml:"Key"`
+	VersionID string `xml:"VersionId,omitempty"`
+	Code      string `xml:"Code"`
+	Message   string `xml:"Message"`
+}
+
+type DeleteObjectsInput struct {
+	Bucket     string      `loc:"uri,Bucket"`
+	ContentMD5 string      `loc:"header,Content-MD5"`
+	Header     http.Header `loc:"allheaders"`
+	Raw        []byte      `loc:"body"`
+}
+
+type DeleteObjectsOutput struct {
+	Body *struct {
+		XMLName xml.Name       `xml:"DeleteResult"`
+		Deleted []deletedEntry `xml:"Deleted"`
+		Errors  []deleteError  `xml:"Error"`
+	} `loc:"body"`
+}
+
+// DeleteObjects deletes up to 1,000 keys, reporting per key.
+func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsInput) (*DeleteObjectsOutput, error) {
+	ck, err := parseChecksumRequest(in.Header)
+	if err != nil {
+		return nil, err
+	}
+	if in.ContentMD5 == "" && ck.algo == "" {
+		return nil, errInvalidRequest("Missing required header for this request: Content-MD5")
+	}
+	if _, err := s.ingest(ctx, bytesReader(in.Raw), int64(len(in.Raw)), ck, in.ContentMD5, true); err != nil {
+		return nil, err
+	}
+	var req deleteRequest
+	if err := xml.Unmarshal(in.Raw, &req); err != nil || len(req.Objects) == 0 || len(req.Objects) > 1000 {
+		return nil, errMalformedXML()
+	}
+	if _, err := s.loadBucket(ctx, in.Bucket); err != nil {
+		return nil, err
+	}
+	out := &DeleteObjectsOutput{}
+	out.Body = &struct {
+		XMLName xml.Name       `xml:"DeleteResult"`
+		Deleted []deletedEntry `xml:"Deleted"`
+		Errors  []deleteError  `xml:"Error"`
+	}{}
+	for _, o := range req.Objects {
+		if err := validateKey(o.Key); err != nil {
+			ae, _ := awsproto.As(err)
+			out.Body.Errors = append(out.Body.Errors, deleteError{Key: o.Key, VersionID: o.VersionID, Code: ae.Code, Message: ae.Message})
+			continue
+		}
+		res, err := s.deleteObject(ctx, in.Bucket, o.Key, o.VersionID, o.ETag)
+		if err != nil {
+			ae, ok := awsproto.As(err)
+			if !ok {
+				s.log.Error("DeleteObjects", "key", o.Key, "err", err)
+			}
+			out.Body.Errors = append(out.Body.Errors, deleteError{Key: o.Key, VersionID: o.VersionID, Code: ae.Code, Message: ae.Message})
+			continue
+		}
+		if req.Quiet {
+			continue
+		}
+		e := deletedEntry{Key: o.Key, VersionID: o.VersionID}
+		if res.deleteMarker {
+			e.DeleteMarker = true
+			if o.VersionID == "" {
+				e.DeleteMarkerVersionID = res.versionID
+			}
+		}
+		out.Body.Deleted = append(out.Body.Deleted, e)
+	}
+	return out, nil
+}

@@ -1,0 +1,172 @@
+package s3
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	"net/http"
+
+	"github.com/gureum/gureum/internal/awsproto"
+	"github.com/gureum/gureum/internal/request"
+	"github.com/gureum/gureum/internal/sigv4"
+)
+
+// sizeUnknown tells ingest to read the body to its end (browser POST
+// uploads do not say the file's size).
+const sizeUnknown = -2
+
+// MaxObjectSize is the largest single PUT S3 accepts (5 GiB).
+const MaxObjectSize = 5 << 30
+
+// ingested is a request body, stored and hashed.
+type ingested struct {
+	size     int64
+	md5      []byte
+	checksum string // base64, of the algorithm asked for
+	inline   []byte // the bytes, when small enough to keep in metadata
+	blob     string // the committed blob otherwise
+}
+
+// ingest reads body (declared as size bytes; -1 when unknown) into either a
+// buffer or a committed blob, computing the MD5 and the requested checksum,
+// and verifies the checksum and Content-MD5. A blob it committed is removed
+// again when verification fails; after success the caller owns it.
+func (s *Service) ingest(ctx context.Context, body io.Reader, size int64, ck checksumRequest, contentMD5 string, inline bool) (*ingested, error) {
+	if body == nil {
+		body = http.NoBody
+	}
+	if size < 0 && size != sizeUnknown {
+		return nil, errMissingContentLength()
+	}
+	if size > MaxObjectSize {
+		return nil, errEntityTooLarge(size, MaxObjectSize)
+	}
+	md := md5.New()
+	var ckh hash.Hash
+	if ck.algo != "" {
+		ckh = newChecksum(ck.algo)
+	}
+	out := &ingested{size: size}
+	if inline && size >= 0 && size <= s.cfg.InlineMax {
+		buf := make([]byte, size)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return nil, bodyError(err)
+		}
+		if err := expectEOF(body); err != nil {
+			return nil, err
+		}
+		md.Write(buf)
+		if ckh != nil {
+			ckh.Write(buf)
+		}
+		out.inline = buf
+	} else {
+		w, err := s.blobs.Create()
+		if err != nil {
+			return nil, err
+		}
+		defer w.Abort()
+		dst := io.Writer(w)
+		if ckh != nil {
+			dst = io.MultiWriter(w, md, ckh)
+		} else {
+			dst = io.MultiWriter(w, md)
+		}
+		limit := size
+		if size == sizeUnknown {
+			limit = MaxObjectSize + 1
+		}
+		n, err := io.CopyBuffer(dst, io.LimitReader(body, limit), make([]byte, 256<<10))
+		if err != nil {
+			return nil, bodyError(err)
+		}
+		if size == sizeUnknown {
+			if n > MaxObjectSize {
+				return nil, errEntityTooLarge(n, MaxObjectSize)
+			}
+			out.size = n
+		} else if n != size {
+			return nil, errIncompleteBody()
+		}
+		if err := expectEOF(body); err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out.blob, err = w.Commit()
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.md5 = md.Sum(nil)
+	if ckh != nil {
+		out.checksum = b64(ckh.Sum(nil))
+	}
+	fail := func(err error) (*ingested, error) {
+		if out.blob != "" {
+			s.removeBlobs([]string{out.blob})
+		}
+		return nil, err
+	}
+	if err := verifyContentMD5(contentMD5, out.md5); err != nil {
+		return fail(err)
+	}
+	if ck.algo != "" {
+		if err := ck.verify(out.checksum, request.From(ctx).Trailer); err != nil {
+			return fail(err)
+		}
+	}
+	return out, nil
+}
+
+// expectEOF drains what remains of a body: an aws-chunked body verifies its
+// last chunk and trailer only when read to the end.
+func expectEOF(body io.Reader) error {
+	var one [1]byte
+	n, err := body.Read(one[:])
+	if n > 0 {
+		return errIncompleteBody()
+	}
+	if err != nil && err != io.EOF {
+		return bodyError(err)
+	}
+	if err == nil {
+		// Readers may return 0, nil; try once more.
+		n, err = body.Read(one[:])
+		if n > 0 {
+			return errIncompleteBody()
+		}
+		if err != nil && err != io.EOF {
+			return bodyError(err)
+		}
+	}
+	return nil
+}
+
+// bodyError turns a failure while reading a request body into S3's error:
+// the SigV4 decoders' own errors (bad chunk signature, payload hash
+// mismatch) pass through; a body that ended early is IncompleteBody.
+func bodyError(err error) error {
+	var se *sigv4.Error
+	if errors.As(err, &se) {
+		return &awsproto.Error{Code: se.Code, Message: se.Message, Status: se.Status, Extra: se.Extra}
+	}
+	var ae *awsproto.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return errIncompleteBody()
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errEntityTooLarge(mbe.Limit+1, mbe.Limit)
+	}
+	return errIncompleteBody()
+}
+
+func etagOf(md5sum []byte) string { return hex.EncodeToString(md5sum) }

@@ -1,0 +1,180 @@
+package s3
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"sync/atomic"
+	"time"
+)
+
+// The store tables S3 owns, and how their keys are laid out.
+//
+//	buckets:  name                                  → bucketRecord
+//	versions: bucket "/" key 0x00 ^seq(8 bytes BE)   → versionRecord (every version and delete marker, newest first)
+//	inline:   same key as versions                  → the object's bytes, for small objects
+//	uploads:  bucket "/" key 0x00 uploadID          → uploadRecord
+//	parts:    uploadID "/" partNumber(4 bytes BE)   → partRecord
+//
+// Keeping every version in one table ordered by key and then newest first
+// means the current version of a key is the first row under its prefix, a
+// plain listing skips the older rows with one seek, and an unversioned
+// bucket costs one row per object.
+const (
+	tBuckets  = "s3.buckets"
+	tVersions = "s3.versions"
+	tInline   = "s3.inline"
+	tUploads  = "s3.uploads"
+	tParts    = "s3.parts"
+)
+
+type bucketRecord struct {
+	Name       string    `json:"name"`
+	Account    string    `json:"account"`
+	Region     string    `json:"region"`
+	Created    time.Time `json:"created"`
+	Versioning string    `json:"versioning,omitempty"` // "", Enabled, Suspended
+	Ownership  string    `json:"ownership,omitempty"`
+	Tags       []tag     `json:"tags,omitempty"`
+}
+
+type tag struct {
+	Key   string `json:"k" xml:"Key"`
+	Value string `json:"v" xml:"Value"`
+}
+
+// segment is one blob of an object's bytes; a multipart object has one per
+// part, so completing an upload copies nothing.
+type segment struct {
+	Blob string `json:"b"`
+	Size int64  `json:"s"`
+}
+
+// partInfo remembers a completed multipart object's parts for partNumber
+// reads and GetObjectAttributes.
+type partInfo struct {
+	Size     int64  `json:"s"`
+	ETag     string `json:"e,omitempty"`
+	Checksum string `json:"c,omitempty"`
+}
+
+type versionRecord struct {
+	Key          string            `json:"key"`
+	VersionID    string            `json:"vid"` // "null" for the null version
+	Seq          uint64            `json:"seq"`
+	DeleteMarker bool              `json:"dm,omitempty"`
+	Size         int64             `json:"size"`
+	ETag         string            `json:"etag,omitempty"` // without quotes
+	Modified     time.Time         `json:"mod"`
+	Owner        string            `json:"owner"`
+	Headers      map[string]string `json:"hdr,omitempty"` // Content-Type, Cache-Control … as sent
+	Meta         map[string]string `json:"meta,omitempty"`
+	Tags         []tag             `json:"tags,omitempty"`
+	ChecksumAlgo string            `json:"ca,omitempty"` // CRC32, CRC32C, CRC64NVME, SHA1, SHA256
+	ChecksumType string            `json:"ct,omitempty"` // FULL_OBJECT, COMPOSITE
+	Checksum     string            `json:"cv,omitempty"` // base64, with -N for composite
+	Inline       bool              `json:"in,omitempty"`
+	Segments     []segment         `json:"seg,omitempty"`
+	Parts        []partInfo        `json:"parts,omitempty"`
+	StorageClass string            `json:"sc,omitempty"`
+}
+
+type uploadRecord struct {
+	Bucket       string            `json:"bucket"`
+	Key          string            `json:"key"`
+	UploadID     string            `json:"id"`
+	Initiated    time.Time         `json:"init"`
+	Owner        string            `json:"owner"`
+	Headers      map[string]string `json:"hdr,omitempty"`
+	Meta         map[string]string `json:"meta,omitempty"`
+	Tags         []tag             `json:"tags,omitempty"`
+	ChecksumAlgo string            `json:"ca,omitempty"`
+	ChecksumType string            `json:"ct,omitempty"`
+	StorageClass string            `json:"sc,omitempty"`
+}
+
+type partRecord struct {
+	Number   int       `json:"n"`
+	Size     int64     `json:"size"`
+	ETag     string    `json:"etag"`
+	Blob     string    `json:"blob,omitempty"`
+	Modified time.Time `json:"mod"`
+	Checksum string    `json:"cv,omitempty"`
+}
+
+func bucketPrefix(bucket string) []byte { return []byte(bucket + "/") }
+
+func objectPrefix(bucket, key string) []byte {
+	b := make([]byte, 0, len(bucket)+len(key)+2)
+	b = append(b, bucket...)
+	b = append(b, '/')
+	b = append(b, key...)
+	return append(b, 0)
+}
+
+func versionKey(bucket, key string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(objectPrefix(bucket, key), ^seq)
+}
+
+func uploadKey(bucket, key, uploadID string) []byte {
+	return append(objectPrefix(bucket, key), uploadID...)
+}
+
+func partKey(uploadID string, n int) []byte {
+	return binary.BigEndian.AppendUint32([]byte(uploadID+"/"), uint32(n))
+}
+
+// seqClock hands out version sequence numbers: nanoseconds since the epoch,
+// strictly increasing even when several writes share a nanosecond.
+type seqClock struct{ last atomic.Uint64 }
+
+func (c *seqClock) next(now time.Time) uint64 {
+	n := uint64(now.UnixNano())
+	for {
+		last := c.last.Load()
+		if n <= last {
+			n = last + 1
+		}
+		if c.last.CompareAndSwap(last, n) {
+			return n
+		}
+	}
+}
+
+// newVersionID makes a version id that encodes its sequence number, so a
+// version is found by id with one lookup: 16 hex digits of seq, then 16 of
+// randomness.
+func newVersionID(seq uint64) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], seq)
+	_, _ = rand.Read(b[8:])
+	return hex.EncodeToString(b[:])
+}
+
+// versionSeq returns the sequence number a version id encodes.
+func versionSeq(id string) (uint64, bool) {
+	if len(id) != 32 {
+		return 0, false
+	}
+	b, err := hex.DecodeString(id)
+	if err != nil {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(b[:8]), true
+}
+
+func newUploadID(seq uint64) string {
+	var b [24]byte
+	binary.BigEndian.PutUint64(b[:8], seq)
+	_, _ = rand.Read(b[8:])
+	return hex.EncodeToString(b[:])
+}
+
+func marshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // records are plain structs; this cannot fail
+	}
+	return b
+}

@@ -1,0 +1,294 @@
+package s3
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gureum/gureum/internal/awsproto"
+	"github.com/gureum/gureum/internal/awsproto/restxml"
+	"github.com/gureum/gureum/internal/request"
+	"github.com/gureum/gureum/internal/sigv4"
+)
+
+// Browser-based uploads: an HTML form POSTs multipart/form-data to the
+// bucket, carrying the key, a base64 policy document, its signature and the
+// file. The policy's conditions bound what the form may upload.
+
+const maxFormField = 20 << 10
+
+func errPolicy(msg string) *awsproto.Error {
+	return awsproto.New(http.StatusForbidden, "AccessDenied", "Invalid according to Policy: "+msg)
+}
+
+// postObject serves a browser-form POST upload.
+func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http.Request, t target) error {
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return awsproto.New(http.StatusBadRequest, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.")
+	}
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	fields := map[string]string{}
+	var file *multipart.Part
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return awsproto.New(http.StatusBadRequest, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.")
+		}
+		name := strings.ToLower(p.FormName())
+		if name == "file" {
+			file = p
+			if fn := p.FileName(); fn != "" {
+				fields["${filename}"] = fn
+			}
+			break
+		}
+		v, err := io.ReadAll(io.LimitReader(p, maxFormField+1))
+		if err != nil || len(v) > maxFormField {
+			return awsproto.New(http.StatusBadRequest, "MaxPostPreDataLengthExceeded", "Your POST request fields preceeding the upload file was too large.")
+		}
+		fields[name] = string(v)
+	}
+	if file == nil {
+		return invalidArgument("POST requires exactly one file upload per request.", "file", "0")
+	}
+	key, ok := fields["key"]
+	if !ok {
+		return invalidArgument("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", "key", "")
+	}
+	if fn, ok := fields["${filename}"]; ok {
+		key = strings.ReplaceAll(key, "${filename}", fn)
+	}
+	delete(fields, "${filename}")
+	fields["key"] = key
+	fields["bucket"] = t.bucket
+	if err := validateKey(key); err != nil {
+		return err
+	}
+	minLen, maxLen, err := s.checkPostAuth(ctx, fields)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(ctx, &route{name: "PutObject"}, target{bucket: t.bucket, key: key}); err != nil {
+		return err
+	}
+	h := http.Header{}
+	for k, v := range fields {
+		h.Set(k, v)
+	}
+	meta := map[string]string{}
+	for k, v := range fields {
+		if m, ok := strings.CutPrefix(k, "x-amz-meta-"); ok {
+			meta[m] = v
+		}
+	}
+	h.Del("x-amz-checksum-algorithm")
+	attrs, err := parseObjectAttrs(h, meta)
+	if err != nil {
+		return err
+	}
+	if ct := file.Header.Get("Content-Type"); ct != "" && fields["content-type"] == "" {
+		attrs.headers["Content-Type"] = ct
+	}
+	ck, err := parseChecksumRequest(h)
+	if err != nil {
+		return err
+	}
+	body, err := s.ingest(ctx, file, sizeUnknown, ck, fields["content-md5"], false)
+	if err != nil {
+		return err
+	}
+	if body.size < minLen || (maxLen >= 0 && body.size > maxLen) {
+		s.removeBlobs([]string{body.blob})
+		if body.size < minLen {
+			return awsproto.New(http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size").
+				With("ProposedSize", strconv.FormatInt(body.size, 10)).With("MinSizeAllowed", strconv.FormatInt(minLen, 10))
+		}
+		return errEntityTooLarge(body.size, maxLen)
+	}
+	v := &versionRecord{Key: key, Size: body.size, ETag: etagOf(body.md5), Modified: s.now().UTC(),
+		Owner: request.From(ctx).Account(), Headers: attrs.headers, Meta: attrs.meta, Tags: attrs.tags,
+		StorageClass: attrs.storageClass, ChecksumAlgo: ck.algo, Checksum: body.checksum,
+		Segments: []segment{{Blob: body.blob, Size: body.size}}}
+	if ck.algo != "" {
+		v.ChecksumType = "FULL_OBJECT"
+	}
+	if err := s.commitObject(ctx, t.bucket, v, nil, putConditions{}); err != nil {
+		return err
+	}
+	location := "/" + t.bucket + "/" + url.PathEscape(key)
+	w.Header().Set("ETag", quote(v.ETag))
+	w.Header().Set("Location", location)
+	if id := visibleVersionID(v); id != "" {
+		w.Header().Set("x-amz-version-id", id)
+	}
+	if redirect := fields["success_action_redirect"]; redirect != "" {
+		if u, err := url.Parse(redirect); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+			q := u.Query()
+			q.Set("bucket", t.bucket)
+			q.Set("key", key)
+			q.Set("etag", quote(v.ETag))
+			u.RawQuery = q.Encode()
+			w.Header().Set("Location", u.String())
+			w.Header().Set("Content-Length", "0")
+			w.WriteHeader(http.StatusSeeOther)
+			return nil
+		}
+	}
+	switch fields["success_action_status"] {
+	case "200":
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusOK)
+	case "201":
+		doc, _ := restxml.MarshalDocument(struct {
+			XMLName  xml.Name `xml:"PostResponse"`
+			Location string   `xml:"Location"`
+			Bucket   string   `xml:"Bucket"`
+			Key      string   `xml:"Key"`
+			ETag     string   `xml:"ETag"`
+		}{Location: "http://" + r.Host + location, Bucket: t.bucket, Key: key, ETag: quote(v.ETag)})
+		w.Header().Set("Content-Type", "application/xml")
+		w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(doc)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+	return nil
+}
+
+// postPolicy is the policy document of a POST upload.
+type postPolicy struct {
+	Expiration string            `json:"expiration"`
+	Conditions []json.RawMessage `json:"conditions"`
+}
+
+// checkPostAuth verifies the form's signature, sets the principal, and
+// checks the policy's conditions against the fields. It returns the
+// content-length-range bounds (max -1: none).
+func (s *Service) checkPostAuth(ctx context.Context, fields map[string]string) (minLen, maxLen int64, err error) {
+	maxLen = -1
+	rc := request.From(ctx)
+	policyB64, hasPolicy := fields["policy"]
+	if !hasPolicy {
+		rc.Principal = request.Principal{}
+		return 0, -1, nil // anonymous: the bucket's permissions decide
+	}
+	if s.cfg.Verifier == nil || s.cfg.Resolve == nil {
+		return 0, 0, errAccessDenied()
+	}
+	auth, err := s.cfg.Verifier.VerifyPostPolicy(ctx, fields)
+	if err != nil {
+		if se, ok := err.(*sigv4.Error); ok {
+			return 0, 0, &awsproto.Error{Code: se.Code, Message: se.Message, Status: se.Status, Extra: se.Extra}
+		}
+		return 0, 0, err
+	}
+	p, err := s.cfg.Resolve(ctx, auth.AccessKeyID)
+	if err != nil {
+		return 0, 0, err
+	}
+	rc.Principal = p
+	raw, err := base64.StdEncoding.DecodeString(policyB64)
+	if err != nil {
+		return 0, 0, awsproto.New(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
+	}
+	var pol postPolicy
+	if err := json.Unmarshal(raw, &pol); err != nil {
+		return 0, 0, awsproto.New(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
+	}
+	exp, err := time.Parse(time.RFC3339Nano, pol.Expiration)
+	if err != nil {
+		return 0, 0, awsproto.New(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: Invalid 'expiration' value: '"+pol.Expiration+"'")
+	}
+	if !s.now().Before(exp) {
+		return 0, 0, errPolicy("Policy expired.")
+	}
+	covered := map[string]bool{}
+	for _, c := range pol.Conditions {
+		if err := checkCondition(c, fields, covered, &minLen, &maxLen); err != nil {
+			return 0, 0, err
+		}
+	}
+	var extra []string
+	for k := range fields {
+		switch {
+		case covered[k], k == "policy", k == "x-amz-signature", k == "signature", k == "awsaccesskeyid", k == "file",
+			k == "bucket", strings.HasPrefix(k, "x-ignore-"):
+		default:
+			extra = append(extra, k)
+		}
+	}
+	if len(extra) > 0 {
+		return 0, 0, errPolicy("Extra input fields: " + strings.Join(extra, ", "))
+	}
+	return minLen, maxLen, nil
+}
+
+func checkCondition(raw json.RawMessage, fields map[string]string, covered map[string]bool, minLen, maxLen *int64) error {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '{' {
+		var m map[string]string
+		if err := json.Unmarshal(raw, &m); err != nil || len(m) != 1 {
+			return awsproto.New(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.")
+		}
+		for k, v := range m {
+			k = strings.ToLower(k)
+			covered[k] = true
+			if fields[k] != v {
+				return errPolicy(fmt.Sprintf("Policy Condition failed: [\"eq\", \"$%s\", \"%s\"]", k, v))
+			}
+		}
+		return nil
+	}
+	var arr []any
+	if err := json.Unmarshal(raw, &arr); err != nil || len(arr) != 3 {
+		return awsproto.New(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: Invalid Condition: wrong number of arguments.")
+	}
+	op, _ := arr[0].(string)
+	switch strings.ToLower(op) {
+	case "content-length-range":
+		lo, ok1 := arr[1].(float64)
+		hi, ok2 := arr[2].(float64)
+		if !ok1 || !ok2 {
+			return awsproto.New(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: Invalid content-length-range: bounds must be integers.")
+		}
+		*minLen, *maxLen = int64(lo), int64(hi)
+		return nil
+	case "eq", "starts-with":
+		name, _ := arr[1].(string)
+		want, _ := arr[2].(string)
+		field := strings.ToLower(strings.TrimPrefix(name, "$"))
+		covered[field] = true
+		got := fields[field]
+		ok := got == want
+		if strings.EqualFold(op, "starts-with") {
+			ok = strings.HasPrefix(got, want)
+			if field == "content-type" && !ok {
+				ok = true
+				for _, part := range strings.Split(got, ",") {
+					ok = ok && strings.HasPrefix(strings.TrimSpace(part), want)
+				}
+			}
+		}
+		if !ok {
+			return errPolicy(fmt.Sprintf("Policy Condition failed: [\"%s\", \"%s\", \"%s\"]", op, name, want))
+		}
+		return nil
+	}
+	return awsproto.New(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: Invalid Condition: unknown operation '"+op+"'.")
+}

@@ -1,0 +1,328 @@
+// Package s3 is gureum's S3: buckets, objects, listing, multipart uploads
+// and versioning over the store (metadata) and blob (bytes) engines.
+//
+// Requests arrive authenticated (the edge verified SigV4 and put the
+// principal in the request context). The service finds the operation from
+// the table of every S3 operation (routes_gen.go, from botocore's model),
+// authorizes it centrally, binds the typed input with restxml, runs the
+// handler and writes the typed output.
+package s3
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gureum/gureum/internal/awsproto"
+	"github.com/gureum/gureum/internal/awsproto/restxml"
+	"github.com/gureum/gureum/internal/blob"
+	"github.com/gureum/gureum/internal/request"
+	"github.com/gureum/gureum/internal/sigv4"
+	"github.com/gureum/gureum/internal/store"
+)
+
+// Config wires the service's engines and settings.
+type Config struct {
+	Store store.Store
+	Blobs *blob.Store
+	// Region is the default region of requests that name none (unsigned).
+	Region string
+	// VirtualHostSuffixes are the host names under which "<bucket>.<suffix>"
+	// addresses a bucket virtual-hosted-style, e.g. "s3.localhost".
+	VirtualHostSuffixes []string
+	// Verifier and Resolve authenticate browser-form POST uploads, whose
+	// signature is in the form rather than the request.
+	Verifier *sigv4.Verifier
+	Resolve  func(ctx context.Context, accessKeyID string) (request.Principal, error)
+	Logger   *slog.Logger
+	Now      func() time.Time
+	// InlineMax is the largest object kept inside the metadata store
+	// instead of a blob file.
+	InlineMax int64
+}
+
+// Service serves S3.
+type Service struct {
+	cfg    Config
+	store  store.Store
+	blobs  *blob.Store
+	log    *slog.Logger
+	now    func() time.Time
+	seq    seqClock
+	routes []route
+}
+
+type level int
+
+const (
+	levelService level = iota
+	levelBucket
+	levelObject
+)
+
+// route says how one operation looks on the wire and what serves it.
+type route struct {
+	name   string
+	method string
+	level  level
+	query  []string // required query keys, or key=value
+	header string   // a required header
+	serve  opFunc
+}
+
+// target is the bucket and key a request addresses.
+type target struct {
+	bucket, key string
+}
+
+func (t target) uri(name string) string {
+	switch name {
+	case "Bucket":
+		return t.bucket
+	case "Key":
+		return t.key
+	}
+	return ""
+}
+
+type opFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, t target) error
+
+// handle adapts a typed handler to the wire.
+func handle[I, O any](fn func(context.Context, *I) (*O, error)) opFunc {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, t target) error {
+		in := new(I)
+		if err := restxml.Decode(r, t.uri, in); err != nil {
+			return err
+		}
+		out, err := fn(ctx, in)
+		if err != nil {
+			return err
+		}
+		return restxml.Encode(w, r, out)
+	}
+}
+
+// New returns the S3 service.
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.InlineMax == 0 {
+		cfg.InlineMax = 128 << 10
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	s := &Service{cfg: cfg, store: cfg.Store, blobs: cfg.Blobs, log: cfg.Logger, now: cfg.Now}
+	ops := map[string]opFunc{
+		"ListBuckets":             handle(s.ListBuckets),
+		"CreateBucket":            handle(s.CreateBucket),
+		"HeadBucket":              handle(s.HeadBucket),
+		"DeleteBucket":            handle(s.DeleteBucket),
+		"GetBucketLocation":       handle(s.GetBucketLocation),
+		"PutBucketTagging":        handle(s.PutBucketTagging),
+		"GetBucketTagging":        handle(s.GetBucketTagging),
+		"DeleteBucketTagging":     handle(s.DeleteBucketTagging),
+		"PutBucketVersioning":     handle(s.PutBucketVersioning),
+		"GetBucketVersioning":     handle(s.GetBucketVersioning),
+		"PutObject":               handle(s.PutObject),
+		"GetObject":               handle(s.GetObject),
+		"HeadObject":              handle(s.HeadObject),
+		"DeleteObject":            handle(s.DeleteObject),
+		"DeleteObjects":           handle(s.DeleteObjects),
+		"CopyObject":              handle(s.CopyObject),
+		"PutObjectTagging":        handle(s.PutObjectTagging),
+		"GetObjectTagging":        handle(s.GetObjectTagging),
+		"DeleteObjectTagging":     handle(s.DeleteObjectTagging),
+		"GetObjectAttributes":     handle(s.GetObjectAttributes),
+		"ListObjects":             handle(s.ListObjects),
+		"ListObjectsV2":           handle(s.ListObjectsV2),
+		"ListObjectVersions":      handle(s.ListObjectVersions),
+		"CreateMultipartUpload":   handle(s.CreateMultipartUpload),
+		"UploadPart":              handle(s.UploadPart),
+		"UploadPartCopy":          handle(s.UploadPartCopy),
+		"CompleteMultipartUpload": handle(s.CompleteMultipartUpload),
+		"AbortMultipartUpload":    handle(s.AbortMultipartUpload),
+		"ListParts":               handle(s.ListParts),
+		"ListMultipartUploads":    handle(s.ListMultipartUploads),
+		"PostObject":              s.postObject,
+	}
+	s.routes = append(s.routes, route{name: "PostObject", method: "POST", level: levelBucket})
+	s.routes = append(s.routes, allRoutes...)
+	for i := range s.routes {
+		s.routes[i].serve = ops[s.routes[i].name]
+	}
+	return s
+}
+
+// ServeHTTP serves one S3 request. The edge has put the request context
+// (id, principal, region) into r's context.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rc := request.From(ctx)
+	w.Header().Set("x-amz-request-id", rc.ID)
+	w.Header().Set("x-amz-id-2", rc.HostID)
+	t, err := s.parseTarget(r)
+	if err == nil {
+		var rt *route
+		rt, err = s.match(r, t)
+		if err == nil {
+			rc.Operation = rt.name
+			if rt.serve == nil {
+				err = errNotImplemented(rt.name)
+			} else if err = s.authorize(ctx, rt, t); err == nil {
+				err = rt.serve(ctx, w, r, t)
+			}
+		}
+	}
+	if err != nil {
+		s.WriteError(w, r, err)
+	}
+}
+
+// WriteError renders err in S3's envelope, logging faults that are not
+// AWS errors (their text stays out of the response).
+func (s *Service) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	rc := request.From(r.Context())
+	ae, ok := awsproto.As(err)
+	if !ok {
+		s.log.Error("internal error", "request_id", rc.ID, "operation", rc.Operation, "err", err)
+	}
+	awsproto.WriteS3Error(w, r, ae, rc.ID, rc.HostID)
+}
+
+// parseTarget finds the bucket and key, virtual-hosted-style from the Host
+// header or else path-style. The key is the path as decoded, so "a/../b",
+// "%2F", "+" and "//" reach the handlers exactly as the client meant them.
+func (s *Service) parseTarget(r *http.Request) (target, error) {
+	path := r.URL.Path
+	if r.URL.RawPath != "" {
+		// Go collapses nothing, but keep the exact decoding of the raw path.
+		if p, err := unescapePath(r.URL.RawPath); err == nil {
+			path = p
+		}
+	}
+	host := r.Host
+	if h, _, ok := strings.Cut(host, ":"); ok && !strings.HasSuffix(host, "]") {
+		host = h
+	}
+	host = strings.ToLower(host)
+	for _, suf := range s.cfg.VirtualHostSuffixes {
+		if strings.HasSuffix(host, "."+suf) {
+			bucket := strings.TrimSuffix(host, "."+suf)
+			key := strings.TrimPrefix(path, "/")
+			return target{bucket: bucket, key: key}, nil
+		}
+	}
+	p := strings.TrimPrefix(path, "/")
+	if p == "" {
+		return target{}, nil
+	}
+	bucket, key, _ := strings.Cut(p, "/")
+	return target{bucket: bucket, key: key}, nil
+}
+
+func unescapePath(raw string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c == '%' && i+2 < len(raw) {
+			h, ok1 := unhex(raw[i+1])
+			l, ok2 := unhex(raw[i+2])
+			if ok1 && ok2 {
+				b.WriteByte(h<<4 | l)
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String(), nil
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// match picks the most specific route: right method and level, every
+// required query key and header present, the most requirements met.
+func (s *Service) match(r *http.Request, t target) (*route, error) {
+	lv := levelService
+	if t.bucket != "" {
+		lv = levelBucket
+		if t.key != "" {
+			lv = levelObject
+		}
+	}
+	q := r.URL.Query()
+	var best *route
+	bestScore := -1
+	for i := range s.routes {
+		rt := &s.routes[i]
+		if rt.method != r.Method || rt.level != lv {
+			continue
+		}
+		score := 0
+		ok := true
+		for _, k := range rt.query {
+			name, val, hasVal := strings.Cut(k, "=")
+			vs, present := q[name]
+			if !present || (hasVal && (len(vs) == 0 || vs[0] != val)) {
+				ok = false
+				break
+			}
+			score++
+		}
+		if ok && rt.header != "" {
+			if r.Header.Get(rt.header) == "" {
+				ok = false
+			} else {
+				score++
+			}
+		}
+		if ok && rt.name == "PostObject" {
+			ok = strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "multipart/form-data")
+			score = 1
+		}
+		if ok && score > bestScore {
+			best, bestScore = rt, score
+		}
+	}
+	if best == nil {
+		if lv == levelObject && r.Method == http.MethodPost {
+			return nil, errInvalidRequest("A key must not be specified for this POST request.")
+		}
+		return nil, errMethodNotAllowed(r.Method, resourceType(lv))
+	}
+	return best, nil
+}
+
+func resourceType(lv level) string {
+	switch lv {
+	case levelBucket:
+		return "BUCKET"
+	case levelObject:
+		return "OBJECT"
+	}
+	return "SERVICE"
+}
+
+// SetAuth gives the service what it needs to verify browser-form POST
+// uploads, whose signature travels in the form; the edge owns both.
+func (s *Service) SetAuth(v *sigv4.Verifier, resolve func(ctx context.Context, accessKeyID, token string) (request.Principal, error)) {
+	s.cfg.Verifier = v
+	s.cfg.Resolve = func(ctx context.Context, ak string) (request.Principal, error) { return resolve(ctx, ak, "") }
+}

@@ -53,7 +53,7 @@ type objectAttributes struct {
 	ETag        string        `xml:"ETag,omitempty"`
 	Checksum    *attrChecksum `xml:"Checksum,omitempty"`
 	ObjectParts *struct {
-		TotalPartsCount      int        `xml:"TotalPartsCount"`
+		TotalPartsCount      int        `xml:"PartsCount"`
 		PartNumberMarker     int        `xml:"PartNumberMarker"`
 		NextPartNumberMarker int        `xml:"NextPartNumberMarker"`
 		MaxParts             int        `xml:"MaxParts"`
@@ -128,7 +128,7 @@ func (s *Service) GetObjectAttributes(ctx context.Context, in *GetObjectAttribut
 			marker = *in.PartNumberMarker
 		}
 		op := &struct {
-			TotalPartsCount      int        `xml:"TotalPartsCount"`
+			TotalPartsCount      int        `xml:"PartsCount"`
 			PartNumberMarker     int        `xml:"PartNumberMarker"`
 			NextPartNumberMarker int        `xml:"NextPartNumberMarker"`
 			MaxParts             int        `xml:"MaxParts"`

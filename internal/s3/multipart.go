@@ -480,6 +480,13 @@ func assemble(u *uploadRecord, list []completePart, stored map[int]partRecord) (
 	var composite []byte
 	var full uint64
 	poly, width, isCRC := crcParams(u.ChecksumAlgo)
+	for _, cp := range list {
+		p, ok := stored[cp.PartNumber]
+		if !ok || strings.Trim(cp.ETag, `" `) != p.ETag {
+			return nil, awsproto.New(http.StatusBadRequest, "InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.").
+				With("UploadId", u.UploadID).With("PartNumber", strconv.Itoa(cp.PartNumber)).With("ETag", cp.ETag)
+		}
+	}
 	for i, cp := range list {
 		p, ok := stored[cp.PartNumber]
 		if !ok || strings.Trim(cp.ETag, `" `) != p.ETag {

@@ -59,13 +59,14 @@ func (e *Error) ExtraValue(name string) string {
 	return ""
 }
 
-// New returns an Error with a formatted message.
-func New(status int, code, format string, args ...any) *Error {
-	msg := format
-	if len(args) > 0 {
-		msg = fmt.Sprintf(format, args...)
-	}
-	return &Error{Code: code, Message: msg, Status: status}
+// New returns an Error with AWS's message, taken as it is.
+func New(status int, code, message string) *Error {
+	return &Error{Code: code, Message: message, Status: status}
+}
+
+// Newf returns an Error with a formatted message.
+func Newf(status int, code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Status: status}
 }
 
 // As returns err as an *Error when it is one, or an InternalError that

@@ -163,7 +163,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		e.writeError(rw, r, rc.Service, awsproto.New(http.StatusNotImplemented, "NotImplemented",
+		e.writeError(rw, r, rc.Service, awsproto.Newf(http.StatusNotImplemented, "NotImplemented",
 			"The service '%s' is not implemented by gureum yet.", rc.Service))
 		return
 	}

@@ -22,7 +22,7 @@ import (
 
 type s3Error struct {
 	Code, Message, StringToSign, AWSAccessKeyId, RequestId, HostId string
-	MaxAllowedSkewMilliseconds                                    string
+	MaxAllowedSkewMilliseconds                                     string
 }
 
 func doRaw(t *testing.T, req *http.Request) (*http.Response, s3Error, []byte) {

@@ -110,7 +110,9 @@ func TestMultipartLowLevel(t *testing.T) {
 			MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
 		return err
 	}
-	cp := func(n int32, etag string) types.CompletedPart { return types.CompletedPart{PartNumber: aws.Int32(n), ETag: aws.String(etag)} }
+	cp := func(n int32, etag string) types.CompletedPart {
+		return types.CompletedPart{PartNumber: aws.Int32(n), ETag: aws.String(etag)}
+	}
 	wantCode(t, complete(cp(2, e2), cp(1, e1)), "InvalidPartOrder")
 	wantCode(t, complete(cp(1, e1), cp(2, `"0123"`)), "InvalidPart")
 	wantCode(t, complete(cp(1, e1), cp(4, e3)), "InvalidPart")

@@ -55,4 +55,3 @@ func BenchmarkChunkedDecode(b *testing.B) {
 		})
 	}
 }
-

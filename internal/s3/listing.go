@@ -58,7 +58,7 @@ func list(tx store.Tx, p listParams) (entries []listEntry, truncated bool, err e
 		})
 		return nil, truncated, err
 	}
-	lastKey, lastKeyShown := "", false
+	lastKey := ""
 	for start != nil {
 		var reseek []byte
 		err = tx.Scan(tVersions, scanPrefix, start, func(k, v []byte) (bool, error) {
@@ -66,9 +66,17 @@ func list(tx store.Tx, p listParams) (entries []listEntry, truncated bool, err e
 				return true, nil
 			}
 			key := string(k[len(bp) : len(k)-9])
-			sameKey := key == lastKey && lastKeyShown
 			if key == lastKey && !p.versions {
 				return true, nil // an older version of a key already handled
+			}
+			r, err := decodeVersion(v)
+			if err != nil {
+				return false, err
+			}
+			isLatest := key != lastKey
+			lastKey = key
+			if !p.versions && r.DeleteMarker {
+				return true, nil // a deleted key shows neither itself nor its prefix
 			}
 			if p.delimiter != "" {
 				if i := strings.Index(key[len(p.prefix):], p.delimiter); i >= 0 {
@@ -82,17 +90,6 @@ func list(tx store.Tx, p listParams) (entries []listEntry, truncated bool, err e
 					return false, nil
 				}
 			}
-			r, err := decodeVersion(v)
-			if err != nil {
-				return false, err
-			}
-			isLatest := key != lastKey
-			lastKey = key
-			lastKeyShown = true
-			if !p.versions && r.DeleteMarker {
-				return true, nil
-			}
-			_ = sameKey
 			if len(entries) == p.max {
 				truncated = true
 				return false, nil

@@ -125,3 +125,9 @@ func (r *objectReader) Close() error {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+type nopCloser struct{ io.Reader }
+
+func (nopCloser) Close() error { return nil }
+
+func ioNopCloser(r io.Reader) io.ReadCloser { return nopCloser{r} }

@@ -460,3 +460,18 @@ func BenchmarkWrite64M(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkWriteCommit4KParallel is many PUTs of small objects at once; the
+// blob fsyncs cannot be shared the way metadata commits are.
+func BenchmarkWriteCommit4KParallel(b *testing.B) {
+	s, _ := open(b)
+	data := make([]byte, 4096)
+	rand.Read(data)
+	b.SetBytes(int64(len(data)))
+	b.SetParallelism(4) // 4 × GOMAXPROCS writers
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			write(b, s, data)
+		}
+	})
+}

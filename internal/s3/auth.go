@@ -39,15 +39,32 @@ func (s *Service) authorize(ctx context.Context, rt *route, t target) error {
 	return nil
 }
 
-// loadBucket reads a bucket's record, or NoSuchBucket.
+// loadBucket reads a bucket's record, or NoSuchBucket. Records are cached:
+// every request reads its bucket, few change it, and each change (in this
+// process, the only writer of its store) drops the cached copy after its
+// commit. Callers must not modify the record. Transactions that change a
+// bucket read it with getBucket inside the transaction instead.
 func (s *Service) loadBucket(ctx context.Context, name string) (*bucketRecord, error) {
+	if b, ok := s.bucketCache.Load(name); ok {
+		return b.(*bucketRecord), nil
+	}
+	gen := s.bucketGen.Load()
 	var b *bucketRecord
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
 		b, err = getBucket(tx, name)
 		return err
 	})
+	if err == nil && s.bucketGen.Load() == gen {
+		s.bucketCache.Store(name, b)
+	}
 	return b, err
+}
+
+// forgetBucket drops a bucket's cached record after a committed change.
+func (s *Service) forgetBucket(name string) {
+	s.bucketGen.Add(1)
+	s.bucketCache.Delete(name)
 }
 
 func getBucket(tx store.Tx, name string) (*bucketRecord, error) {

@@ -165,6 +165,7 @@ func (s *Service) CreateBucket(ctx context.Context, in *CreateBucketInput) (*Cre
 		}
 		return tx.Put(tBuckets, []byte(in.Bucket), marshal(rec))
 	})
+	s.forgetBucket(in.Bucket)
 	if err != nil && !errors.Is(err, errOwnedInUSEast1) {
 		return nil, err
 	}
@@ -240,6 +241,7 @@ func (s *Service) DeleteBucket(ctx context.Context, in *BucketInput) (*NoContent
 		}
 		return tx.Delete(tBuckets, []byte(in.Bucket))
 	})
+	s.forgetBucket(in.Bucket)
 	if err != nil {
 		return nil, err
 	}
@@ -395,6 +397,7 @@ func (s *Service) GetBucketVersioning(ctx context.Context, in *BucketInput) (*Ge
 }
 
 func (s *Service) updateBucket(ctx context.Context, name string, fn func(*bucketRecord) error) error {
+	defer s.forgetBucket(name)
 	return s.store.Update(ctx, func(tx store.Tx) error {
 		b, err := getBucket(tx, name)
 		if err != nil {

@@ -297,12 +297,12 @@ func (s *Service) readObject(ctx context.Context, in *GetObjectInput, withBody b
 	if in.PartNumber != nil && in.Range != "" {
 		return nil, errInvalidRequest("Cannot specify both Range header and partNumber query parameter")
 	}
+	if _, err := s.loadBucket(ctx, in.Bucket); err != nil {
+		return nil, err
+	}
 	var v *versionRecord
 	var inline []byte
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		if _, err := getBucket(tx, in.Bucket); err != nil {
-			return err
-		}
 		var err error
 		v, err = lookupObject(tx, in.Bucket, in.Key, in.VersionID)
 		if err != nil {

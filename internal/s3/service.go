@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gureum/gureum/internal/awsproto"
@@ -52,6 +54,9 @@ type Service struct {
 	now    func() time.Time
 	seq    seqClock
 	routes []route
+
+	bucketCache sync.Map // name → *bucketRecord
+	bucketGen   atomic.Uint64
 }
 
 type level int

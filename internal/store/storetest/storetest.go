@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gureum/gureum/internal/store"
 )
@@ -797,6 +798,7 @@ func testSnapshot(t *testing.T, s store.Store) {
 					t.Error(err)
 					return
 				}
+				time.Sleep(100 * time.Microsecond) // leave CPU to the writers
 			}
 		}()
 	}

@@ -13,9 +13,11 @@
 //
 // Each bbolt commit costs two fsyncs and there is one writer at a time,
 // which alone would cap concurrent S3 PUTs at a few hundred per second.
-// Update therefore goes through bbolt's DB.Batch: the transactions of
-// concurrent callers run one after another inside one bbolt transaction and
-// share its fsyncs (group commit). As the store.Store contract allows,
+// Update therefore group-commits: the first caller leads and commits at
+// once (no waiting, unlike bbolt's DB.Batch, whose timer added a
+// millisecond to every lone write); callers that arrive while a commit is
+// in flight queue, and the next leader runs all of them in one bbolt
+// transaction that shares one pair of fsyncs. As the store.Store contract allows,
 // Update may call fn more than once: when fn fails or panics inside a batch,
 // the batch is rolled back and re-run without it, and fn is re-run on its
 // own, so its error (or panic) reaches its caller from a transaction that
@@ -82,6 +84,22 @@ type DB struct {
 	// Close, so Close waits for running transactions.
 	mu     sync.RWMutex
 	closed bool
+
+	// Group commit: Updates queue here; one caller at a time leads,
+	// committing everything queued in one bbolt transaction.
+	qmu        sync.Mutex
+	queue      []*call
+	committing bool
+}
+
+// call is one queued Update.
+type call struct {
+	fn    func(*bbolt.Tx) error
+	err   error
+	panic any
+	lead  bool          // this caller commits the next batch
+	wake  chan struct{} // closed when err is set, or when made leader
+	solo  bool
 }
 
 var _ store.Store = (*DB)(nil)
@@ -151,11 +169,106 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if d.closed {
 		return store.ErrClosed
 	}
-	return d.db.Batch(func(btx *bbolt.Tx) error {
+	c := &call{wake: make(chan struct{}), fn: func(btx *bbolt.Tx) error {
 		t := &tx{btx: btx, writable: true}
 		defer t.end()
 		return fn(t)
-	})
+	}}
+	d.qmu.Lock()
+	d.queue = append(d.queue, c)
+	if d.committing {
+		d.qmu.Unlock()
+		<-c.wake
+		if !c.lead {
+			return c.result()
+		}
+	} else {
+		d.committing, c.lead = true, true
+		d.qmu.Unlock()
+	}
+	// Lead: commit everything queued, then hand the lead to the first
+	// caller that queued meanwhile (or stand down).
+	d.qmu.Lock()
+	batch := d.queue
+	d.queue = nil
+	d.qmu.Unlock()
+	d.commit(batch)
+	d.qmu.Lock()
+	if len(d.queue) > 0 {
+		next := d.queue[0]
+		next.lead = true
+		close(next.wake)
+	} else {
+		d.committing = false
+	}
+	d.qmu.Unlock()
+	return c.result()
+}
+
+func (c *call) result() error {
+	if c.panic != nil {
+		panic(c.panic)
+	}
+	return c.err
+}
+
+// run calls fn, turning a panic into c.panic so one caller's panic neither
+// kills the leader nor poisons the batch.
+func (c *call) run(btx *bbolt.Tx) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.panic = v
+			err = errPanicked
+		}
+	}()
+	return c.fn(btx)
+}
+
+var errPanicked = errors.New("bolt: update panicked")
+
+// commit runs a batch of calls in one transaction (one pair of fsyncs for
+// all of them). When one call fails, the transaction is rolled back, the
+// others are committed without it, and the failed call is run alone so its
+// error comes from a transaction that held nothing else.
+func (d *DB) commit(batch []*call) {
+	var solo []*call
+	for len(batch) > 0 {
+		failed := -1
+		err := d.db.Update(func(btx *bbolt.Tx) error {
+			for i, c := range batch {
+				c.panic = nil
+				if err := c.run(btx); err != nil {
+					failed = i
+					return err
+				}
+			}
+			return nil
+		})
+		if failed >= 0 && len(batch) > 1 {
+			solo = append(solo, batch[failed])
+			batch = append(batch[:failed:failed], batch[failed+1:]...)
+			continue
+		}
+		for _, c := range batch {
+			c.err = err
+			if failed < 0 {
+				c.panic = nil
+			}
+			c.finish()
+		}
+		break
+	}
+	for _, c := range solo {
+		c.panic = nil
+		c.err = d.db.Update(c.run)
+		c.finish()
+	}
+}
+
+func (c *call) finish() {
+	if !c.lead {
+		close(c.wake)
+	}
 }
 
 // Close waits for running transactions and closes the file. Calls after

@@ -386,16 +386,12 @@ func headerValues(r *http.Request, name string) []string {
 	return r.Header[textproto.CanonicalMIMEHeaderKey(name)]
 }
 
-// writeHeaderValue writes v without its leading and trailing spaces and
-// with each run of spaces inside made one space. With tabs, tabs count as
-// spaces too: S3, botocore and the Java SDK collapse all whitespace, while
-// the Go SDK leaves tabs alone.
+// writeHeaderValue writes v without its leading and trailing whitespace
+// and with each run of spaces inside made one space. With tabs, tabs inside
+// count as spaces too: S3, botocore and the Java SDK collapse all
+// whitespace, while the Go SDK leaves inner tabs alone.
 func writeHeaderValue(b *strings.Builder, v string, tabs bool) {
-	if tabs {
-		v = strings.Trim(v, " \t")
-	} else {
-		v = strings.Trim(v, " ")
-	}
+	v = strings.Trim(v, " \t")
 	space := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
@@ -475,11 +471,18 @@ func stringToSign(amzDate string, sc scope, canonical string) string {
 	return Algorithm + "\n" + amzDate + "\n" + sc.String() + "\n" + sha256Hex(canonical)
 }
 
+// maxSignedHeaders bounds the names a signature may cover; the SDKs sign
+// a dozen or two.
+const maxSignedHeaders = 256
+
 // parseSignedHeaders splits a SignedHeaders value. It reports false for an
-// empty name, which no client signs.
+// empty name, which no client signs, and for more than maxSignedHeaders.
 func parseSignedHeaders(s string) ([]string, bool) {
 	if s == "" {
 		return nil, true
+	}
+	if strings.Count(s, ";") >= maxSignedHeaders {
+		return nil, false
 	}
 	names := strings.Split(s, ";")
 	for _, n := range names {
@@ -493,24 +496,20 @@ func parseSignedHeaders(s string) ([]string, bool) {
 // checkSignedHeaders is S3's rule that host and every x-amz-* header of the
 // request be signed. x-amz-content-sha256 may go unsigned, as on S3.
 func checkSignedHeaders(r *http.Request, signed []string) *Error {
-	has := func(name string) bool {
-		for _, s := range signed {
-			if strings.EqualFold(s, name) {
-				return true
-			}
-		}
-		return false
+	set := make(map[string]bool, len(signed))
+	for _, s := range signed {
+		set[strings.ToLower(s)] = true
 	}
 	var missing []string
-	if !has("host") {
+	if !set["host"] {
 		missing = append(missing, "host")
 	}
 	for k := range r.Header {
 		if len(k) < 6 || !strings.EqualFold(k[:6], "x-amz-") || strings.EqualFold(k, "x-amz-content-sha256") {
 			continue
 		}
-		if !has(k) {
-			missing = append(missing, strings.ToLower(k))
+		if k = strings.ToLower(k); !set[k] {
+			missing = append(missing, k)
 		}
 	}
 	if missing == nil {

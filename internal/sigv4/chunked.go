@@ -60,6 +60,7 @@ type chunkedConfig struct {
 	length   int64         // x-amz-decoded-content-length
 	declared []string      // x-amz-trailer, lower case
 	auth     *Auth         // receives the trailers at EOF
+	minChunk int64         // 0: minChunkSize; the fuzz test makes it small
 }
 
 // chunkedReader decodes an aws-chunked body. It keeps a fixed read buffer
@@ -83,6 +84,9 @@ type chunkedReader struct {
 }
 
 func newChunkedReader(src io.ReadCloser, cfg chunkedConfig) *chunkedReader {
+	if cfg.minChunk == 0 {
+		cfg.minChunk = minChunkSize
+	}
 	c := &chunkedReader{cfg: cfg, src: src, br: bufio.NewReaderSize(src, chunkBufferSize)}
 	if s := cfg.signing; s != nil {
 		c.h = sha256.New()
@@ -148,7 +152,7 @@ func (c *chunkedReader) next() error {
 	if !ok {
 		return errIncompleteBody()
 	}
-	if size > 0 && c.chunks > 0 && c.lastSize < minChunkSize {
+	if size > 0 && c.chunks > 0 && c.lastSize < c.cfg.minChunk {
 		return errChunkSize(c.chunks, c.lastSize)
 	}
 	if size > c.cfg.length-c.total {

@@ -270,8 +270,6 @@ func TestChunkedBodies(t *testing.T) {
 		}, readErr: "SignatureDoesNotMatch"},
 		{name: "chunks in another order", payload: StreamingSignedPayload, body: func(e *chunkEncoder) []byte {
 			b := e.encode(testData[:2*minChunkSize], minChunkSize)
-			n := len(b) / 2
-			_ = n
 			first := bytes.Index(b[1:], []byte("2000;")) + 1
 			second := bytes.Index(b[first+1:], []byte("2000;")) + first + 1
 			final := bytes.Index(b, []byte("0;chunk-signature="))
@@ -467,4 +465,33 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// TestBodiesClose checks that every body Verify puts in place closes the
+// original one.
+func TestBodiesClose(t *testing.T) {
+	r, e := streamingRequest(t, StreamingSignedPayload, len(testData), nil)
+	body := e.encode(testData, minChunkSize)
+	closed := false
+	setBody(r, body)
+	r.Body = closeFunc{bytes.NewReader(body), func() { closed = true }}
+	if _, err := newVerifier(testTime).Verify(r); err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if !closed {
+		t.Error("the chunked decoder did not close the original body")
+	}
+
+	form := []byte("Action=ListUsers")
+	r = sdkSign(t, clientRequest(t, "POST", "/", form, nil), sha256HexBytes(form), "iam", testTime, testCreds)
+	closed = false
+	r.Body = closeFunc{bytes.NewReader(form), func() { closed = true }}
+	if _, err := newVerifier(testTime).Verify(r); err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if !closed {
+		t.Error("the buffered body did not close the original body")
+	}
 }

@@ -1,7 +1,8 @@
 // Package sigv4 authenticates requests signed with AWS Signature Version 4:
 // the Authorization header, presigned URLs (the X-Amz-* query parameters),
-// aws-chunked streaming bodies with their chunk and trailer signatures, and
-// browser-form POST policies.
+// aws-chunked streaming bodies with their chunk and trailer signatures,
+// browser-form POST policies, and the Signature Version 2 that old S3
+// clients still send.
 //
 // The edge runs every request through Verifier.Verify before anything else
 // looks at it, so that each service sees one kind of principal whatever way

@@ -63,17 +63,21 @@ func FuzzParseAuthorization(f *testing.F) {
 	})
 }
 
-// chunkedSeeds are aws-chunked bodies of each variant.
+// fuzzChunk is the smallest chunk the fuzz target allows but the last, so
+// that seeds of many chunks stay small enough for mutations to matter.
+const fuzzChunk = 16
+
+// chunkedSeeds are aws-chunked bodies of each variant, in fuzzChunk pieces.
 func chunkedSeeds(t testing.TB) [][]byte {
-	data := bytes.Repeat([]byte("0123456789abcdef"), 1200)
+	data := []byte("0123456789abcdef0123456789abcdef0123456789")
 	signer := func() *chunkEncoder {
 		return &chunkEncoder{key: fuzzSigning.key, date: fuzzSigning.amzDate, scope: fuzzSigning.scope, prev: fuzzSigning.seed}
 	}
 	return [][]byte{
-		signer().encode(data, minChunkSize),
-		signer().encode(data, minChunkSize, crc32Trailer),
-		(&chunkEncoder{}).encode(data, minChunkSize, crc32Trailer),
-		(&chunkEncoder{}).encode(data[:3], 3),
+		signer().encode(data, fuzzChunk),
+		signer().encode(data, fuzzChunk, crc32Trailer),
+		(&chunkEncoder{}).encode(data, fuzzChunk, crc32Trailer),
+		(&chunkEncoder{}).encode(data, fuzzChunk),
 		[]byte("3\r\nabc\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\r\n\r\n"),
 		[]byte("0;chunk-signature=" + strings.Repeat("0", 64) + "\r\n\r\n"),
 		[]byte("fffffffffffffff\r\n"),
@@ -94,23 +98,28 @@ var fuzzSigning = &chunkSigning{
 // must not panic, must not return more than the declared length and, when
 // it reaches io.EOF, must have returned exactly that length.
 func FuzzChunkedDecoder(f *testing.F) {
-	data := bytes.Repeat([]byte("0123456789abcdef"), 1200)
 	for i, body := range chunkedSeeds(f) {
 		for mode := range uint8(8) {
-			length := uint32(len(data))
-			if i >= 3 {
+			length := uint32(42)
+			if i >= 4 {
 				length = 3
 			}
 			f.Add(body, mode, length)
 		}
 	}
 	f.Fuzz(func(t *testing.T, body []byte, mode uint8, length uint32) {
+		if len(body) > 256<<10 {
+			// Framing bugs show in small bodies; huge ones only slow the
+			// search down (a byte at a time in the OneByteReader mode).
+			t.Skip()
+		}
 		cfg := chunkedConfig{
 			signed:   mode&1 != 0,
 			trailer:  mode&2 != 0,
 			length:   int64(length % (1 << 20)),
 			declared: []string{"x-amz-checksum-crc32"},
 			auth:     &Auth{},
+			minChunk: fuzzChunk,
 		}
 		if mode&4 != 0 && cfg.signed {
 			cfg.signing = fuzzSigning
@@ -207,7 +216,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		write("FuzzParseAuthorization", i, "string("+strconv.Quote(s)+")")
 	}
 	for i, b := range chunkedSeeds(t) {
-		write("FuzzChunkedDecoder", i, "[]byte("+strconv.Quote(string(b))+")", fmt.Sprintf("byte(%q)", byte(i%8)), fmt.Sprintf("uint32(%d)", 19200))
+		write("FuzzChunkedDecoder", i, "[]byte("+strconv.Quote(string(b))+")", fmt.Sprintf("byte(%q)", byte(i%8)), fmt.Sprintf("uint32(%d)", 42))
 	}
 	for i, q := range presignSeeds(t) {
 		write("FuzzPresignQuery", i, "string("+strconv.Quote(q)+")")

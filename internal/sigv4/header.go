@@ -83,17 +83,32 @@ func parseAuthorization(h string) (*authorization, *Error) {
 }
 
 // requestTime returns the time of a header-signed request: x-amz-date, or
-// else the Date header in any of HTTP's formats.
-func requestTime(r *http.Request) (raw string, t time.Time, ok bool) {
+// else the Date header in any of HTTP's formats or RFC 1123 with a numeric
+// zone. For Signature Version 4 x-amz-date must be ISO 8601 basic; v2
+// also takes it in the Date header's formats.
+func requestTime(r *http.Request, v2 bool) (raw string, t time.Time, ok bool) {
 	if raw = r.Header.Get("X-Amz-Date"); raw != "" {
-		t, ok = parseAmzDate(raw)
+		if t, ok = parseAmzDate(raw); ok || !v2 {
+			return raw, t, ok
+		}
+		t, ok = parseHTTPDate(raw)
 		return raw, t, ok
 	}
 	if raw = r.Header.Get("Date"); raw != "" {
-		t, err := http.ParseTime(raw)
-		return raw, t.UTC(), err == nil
+		t, ok = parseHTTPDate(raw)
+		return raw, t, ok
 	}
 	return "", time.Time{}, false
+}
+
+// parseHTTPDate parses a Date header, including "Tue, 27 Mar 2007
+// 19:36:42 +0000", which S3's examples use.
+func parseHTTPDate(s string) (time.Time, bool) {
+	t, err := http.ParseTime(s)
+	if err != nil {
+		t, err = time.Parse(time.RFC1123Z, s)
+	}
+	return t.UTC(), err == nil
 }
 
 // verifyHeader authenticates a request by its Authorization header. The
@@ -104,7 +119,7 @@ func (v *Verifier) verifyHeader(r *http.Request, header string, params []queryPa
 	if perr != nil {
 		return nil, perr
 	}
-	rawTime, t, ok := requestTime(r)
+	rawTime, t, ok := requestTime(r, false)
 	if !ok {
 		return nil, errMissingDate()
 	}
@@ -131,13 +146,14 @@ func (v *Verifier) verifyHeader(r *http.Request, header string, params []queryPa
 		return nil, err
 	}
 	auth := &Auth{
-		AccessKeyID:   a.accessKeyID,
-		SecurityToken: r.Header.Get("X-Amz-Security-Token"),
-		Region:        a.region,
-		Service:       a.service,
-		SignedAt:      t,
-		Verified:      known,
-		PayloadHash:   payload,
+		AccessKeyID:      a.accessKeyID,
+		SecurityToken:    r.Header.Get("X-Amz-Security-Token"),
+		Region:           a.region,
+		Service:          a.service,
+		SignedAt:         t,
+		Verified:         known,
+		SignatureVersion: Algorithm,
+		PayloadHash:      payload,
 	}
 	if !present {
 		// A service other than S3 signs the hash of the body itself.

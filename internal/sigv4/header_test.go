@@ -246,7 +246,8 @@ func TestVerifyHeaderErrors(t *testing.T) {
 			malformed(`incorrect terminal "aws4_reques". This endpoint uses "aws4_request".`), nil},
 		{"scope date not the request date", replaceAuth("/"+day+"/", "/20261127/"), "AuthorizationHeaderMalformed",
 			malformed(`Invalid credential date "20261127". This date is not the same as X-Amz-Date: "` + day + `".`), nil},
-		{"Signature Version 2", setAuth("AWS " + testKey + ":frJIUN8DYpKDtOLCwo//yllqDzg="), "InvalidRequest", msgV2, nil},
+		{"Signature Version 2 of another request", setAuth("AWS " + testKey + ":frJIUN8DYpKDtOLCwo//yllqDzg="), "SignatureDoesNotMatch", msgMismatch, nil},
+		{"Signature Version 2 without a colon", setAuth("AWS " + testKey), "InvalidArgument", msgV2Header, nil},
 		{"Bearer", setAuth("Bearer token"), "InvalidArgument", "Unsupported Authorization Type",
 			[][2]string{{"ArgumentName", "Authorization"}, {"ArgumentValue", "Bearer token"}}},
 		{"SigV4a", setAuth("AWS4-ECDSA-P256-SHA256 Credential=x"), "NotImplemented", "", nil},
@@ -503,7 +504,9 @@ func TestVerifyAnonymous(t *testing.T) {
 	_, err = newVerifier(testTime).Verify(r)
 	wantError(t, err, "InvalidRequest", msgAnonymousSigned)
 	r = rawRequest(t, "GET /b/k?AWSAccessKeyId=AKIA&Signature=x&Expires=1 HTTP/1.1\nHost: x\n", nil)
-	_, err = newVerifier(testTime).Verify(r)
+	v := newVerifier(testTime)
+	v.DisableV2 = true
+	_, err = v.Verify(r)
 	wantError(t, err, "InvalidRequest", msgV2)
 }
 

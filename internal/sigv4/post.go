@@ -59,12 +59,13 @@ func (v *Verifier) VerifyPostPolicy(ctx context.Context, fields map[string]strin
 		}
 	}
 	return &Auth{
-		AccessKeyID:   sc.accessKeyID,
-		SecurityToken: fields["x-amz-security-token"],
-		Region:        sc.region,
-		Service:       sc.service,
-		SignedAt:      t,
-		Verified:      known,
+		AccessKeyID:      sc.accessKeyID,
+		SecurityToken:    fields["x-amz-security-token"],
+		Region:           sc.region,
+		Service:          sc.service,
+		SignedAt:         t,
+		Verified:         known,
+		SignatureVersion: Algorithm,
 	}, nil
 }
 
@@ -93,9 +94,10 @@ func (v *Verifier) verifyPostV2(ctx context.Context, fields map[string]string) (
 		}
 	}
 	return &Auth{
-		AccessKeyID:   akid,
-		SecurityToken: fields["x-amz-security-token"],
-		Service:       "s3",
-		Verified:      known,
+		AccessKeyID:      akid,
+		SecurityToken:    fields["x-amz-security-token"],
+		Service:          "s3",
+		Verified:         known,
+		SignatureVersion: SignatureV2,
 	}, nil
 }

@@ -105,7 +105,7 @@ func (v *Verifier) verifyPresigned(r *http.Request, params []queryParam) (*Auth,
 	}
 	signed, ok := parseSignedHeaders(p.signedHeaders)
 	if !ok {
-		return nil, errQueryParams(msgQueryRequired)
+		return nil, errQueryParams("X-Amz-SignedHeaders is malformed")
 	}
 	if err := checkSignedHeaders(r, signed); err != nil {
 		return nil, err
@@ -140,14 +140,15 @@ func (v *Verifier) verifyPresigned(r *http.Request, params []queryParam) (*Auth,
 		return nil, err
 	}
 	auth := &Auth{
-		AccessKeyID:   sc.accessKeyID,
-		SecurityToken: p.token,
-		Region:        sc.region,
-		Service:       sc.service,
-		SignedAt:      t,
-		Presigned:     true,
-		Verified:      known,
-		PayloadHash:   payload,
+		AccessKeyID:      sc.accessKeyID,
+		SecurityToken:    p.token,
+		Region:           sc.region,
+		Service:          sc.service,
+		SignedAt:         t,
+		Presigned:        true,
+		Verified:         known,
+		SignatureVersion: Algorithm,
+		PayloadHash:      payload,
 	}
 	if present {
 		auth.PayloadHash = sent

@@ -86,6 +86,12 @@ func (s *sdkServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+func (s *sdkServer) errors() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]error(nil), s.errs...)
+}
+
 func (s *sdkServer) client() *s3.Client {
 	return s3.New(s3.Options{
 		Region:                     "us-east-1",
@@ -164,12 +170,15 @@ func TestSDKClient(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "MissingContentLength") {
 		t.Errorf("stream of unknown length: %v", err)
 	}
+	srv.mu.Lock()
 	srv.errs = nil
-	if a := srv.auths[len(srv.auths)-1]; !a.Streaming || a.Trailer.Get("x-amz-checksum-crc32") == "" {
+	a, stored := srv.auths[len(srv.auths)-1], srv.objects["/bucket/stream"]
+	srv.mu.Unlock()
+	if !a.Streaming || a.Trailer.Get("x-amz-checksum-crc32") == "" {
 		t.Errorf("stream: auth = %+v", a)
 	}
-	if !bytes.Equal(srv.objects["/bucket/stream"], data) {
-		t.Errorf("stream: stored %d bytes", len(srv.objects["/bucket/stream"]))
+	if !bytes.Equal(stored, data) {
+		t.Errorf("stream: stored %d bytes", len(stored))
 	}
 
 	// Presigned URLs of the presign client.
@@ -190,7 +199,7 @@ func TestSDKClient(t *testing.T) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		t.Fatalf("presigned PUT: %s %v", resp.Status, srv.errs)
+		t.Fatalf("presigned PUT: %s %v", resp.Status, srv.errors())
 	}
 	if a := srv.lastAuth(t); !a.Presigned || !a.Verified {
 		t.Errorf("presigned PUT: auth = %+v", a)
@@ -207,7 +216,7 @@ func TestSDKClient(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || string(body) != "presigned body" {
-		t.Fatalf("presigned GET: %s %q %v", resp.Status, body, srv.errs)
+		t.Fatalf("presigned GET: %s %q %v", resp.Status, body, srv.errors())
 	}
 
 	// Another secret is refused with S3's code, which the SDK reports. (A
@@ -218,6 +227,6 @@ func TestSDKClient(t *testing.T) {
 		})})
 	_, err = bad.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String("stream")})
 	if err == nil || !strings.Contains(err.Error(), "SignatureDoesNotMatch") {
-		t.Errorf("wrong secret: %v (server: %v)", err, srv.errs)
+		t.Errorf("wrong secret: %v (server: %v)", err, srv.errors())
 	}
 }

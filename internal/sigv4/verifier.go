@@ -29,6 +29,10 @@ type Verifier struct {
 	// x-amz-content-sha256 may have, since it is read whole to hash it;
 	// 0 means 16 MiB.
 	MaxBufferedBody int64
+	// DisableV2 answers Signature Version 2 requests with InvalidRequest
+	// "Please use AWS4-HMAC-SHA256.", as S3 does in the regions and for the
+	// buckets that no longer take it; by default they are verified.
+	DisableV2 bool
 }
 
 // Auth is what Verify learned about a request.
@@ -53,6 +57,10 @@ type Auth struct {
 	// PayloadHash is x-amz-content-sha256 as sent, UNSIGNED-PAYLOAD for a
 	// presigned S3 request, or the hash computed of a buffered body.
 	PayloadHash string
+	// SignatureVersion is "AWS4-HMAC-SHA256" or, for Signature Version 2,
+	// "AWS": the s3:signatureversion condition key. It is "" for anonymous
+	// requests.
+	SignatureVersion string
 	// Streaming is true when an aws-chunked body was decoded.
 	Streaming bool
 	// Trailer holds the trailing headers of an aws-chunked body (for
@@ -124,6 +132,10 @@ func (v *Verifier) lookup(ctx context.Context, accessKeyID string) (secret strin
 // missing header means the body is read (at most MaxBufferedBody bytes)
 // and hashed.
 //
+// Signature Version 2 (the "AWS AKID:signature" header and the
+// AWSAccessKeyId/Expires/Signature query) is verified too unless
+// DisableV2 is set.
+//
 // Every failure is an *Error with S3's code, except errors of Lookup other
 // than ErrUnknownAccessKey, which are returned unchanged.
 func (v *Verifier) Verify(r *http.Request) (*Auth, error) {
@@ -142,13 +154,22 @@ func (v *Verifier) Verify(r *http.Request) (*Auth, error) {
 		if len(values) > 1 {
 			return nil, errInvalidArgument("Unsupported Authorization Type", "Authorization", header)
 		}
+		if strings.HasPrefix(header, SignatureV2+" ") {
+			if v.DisableV2 {
+				return nil, errInvalidRequest(msgV2)
+			}
+			return v.verifyV2Header(r, header, params)
+		}
 		return v.verifyHeader(r, header, params)
 	}
 	if v4Query {
 		return v.verifyPresigned(r, params)
 	}
 	if v2Query {
-		return nil, errInvalidRequest(msgV2)
+		if v.DisableV2 {
+			return nil, errInvalidRequest(msgV2)
+		}
+		return v.verifyV2Query(r, params)
 	}
 	return v.verifyAnonymous(r)
 }

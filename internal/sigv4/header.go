@@ -166,7 +166,7 @@ func (v *Verifier) verifyHeader(r *http.Request, header string, params []queryPa
 	amzDate := t.Format(AmzDateFormat)
 	var key []byte
 	if known {
-		key = SigningKey(secret, a.date, a.region, a.service)
+		key = v.signingKey(secret, a.date, a.region, a.service)
 		path, _ := requestTarget(r)
 		uri := canonicalURIEscaped(path)
 		if a.service == "s3" {

@@ -53,7 +53,7 @@ func (v *Verifier) VerifyPostPolicy(ctx context.Context, fields map[string]strin
 		return nil, err
 	}
 	if known {
-		mac := hmacSHA256(SigningKey(secret, sc.date, sc.region, sc.service), policy)
+		mac := hmacSHA256(v.signingKey(secret, sc.date, sc.region, sc.service), policy)
 		if !signatureEqual(mac, sig) {
 			return nil, errMismatch(sc.accessKeyID, policy, sig, "")
 		}

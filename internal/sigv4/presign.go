@@ -161,7 +161,7 @@ func (v *Verifier) verifyPresigned(r *http.Request, params []queryParam) (*Auth,
 	}
 	var key []byte
 	if known {
-		key = SigningKey(secret, sc.date, sc.region, sc.service)
+		key = v.signingKey(secret, sc.date, sc.region, sc.service)
 		path, _ := requestTarget(r)
 		uri := canonicalURIEscaped(path)
 		if sc.service == "s3" {

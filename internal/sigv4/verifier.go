@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,6 +35,30 @@ type Verifier struct {
 	// "Please use AWS4-HMAC-SHA256.", as S3 does in the regions and for the
 	// buckets that no longer take it; by default they are verified.
 	DisableV2 bool
+
+	// keys caches derived signing keys: the four HMACs of a derivation
+	// cost more than verifying the request's own signature, and a client
+	// uses one scope all day.
+	keys     sync.Map // secret NUL date NUL region NUL service → []byte
+	keyCount atomic.Int64
+}
+
+// maxCachedKeys bounds the signing key cache; when full it starts over.
+const maxCachedKeys = 4096
+
+// signingKey is SigningKey, cached.
+func (v *Verifier) signingKey(secret, date, region, service string) []byte {
+	ck := secret + "\x00" + date + "\x00" + region + "\x00" + service
+	if k, ok := v.keys.Load(ck); ok {
+		return k.([]byte)
+	}
+	k := SigningKey(secret, date, region, service)
+	if v.keyCount.Add(1) > maxCachedKeys {
+		v.keys.Clear()
+		v.keyCount.Store(0)
+	}
+	v.keys.Store(ck, k)
+	return k
 }
 
 // Auth is what Verify learned about a request.

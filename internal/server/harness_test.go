@@ -42,11 +42,22 @@ func newEnv(t *testing.T) *testEnv {
 
 func newEnvIn(t *testing.T, dir string) *testEnv {
 	t.Helper()
+	return newEnvWith(t, server.Config{DataDir: dir})
+}
+
+// newEnvWith starts a server with cfg; accounts, logger and version are
+// filled in.
+func newEnvWith(t *testing.T, cfg server.Config) *testEnv {
+	t.Helper()
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	srv, err := server.Open(server.Config{DataDir: dir, Accounts: append([]accounts.Account(nil), testAccounts...), Logger: log, Version: "test"})
+	cfg.Accounts, cfg.Logger, cfg.Version = append([]accounts.Account(nil), testAccounts...), log, "test"
+	srv, err := server.Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

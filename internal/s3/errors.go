@@ -103,3 +103,10 @@ func errMethodNotAllowed(method, resourceType string) *awsproto.Error {
 	return awsproto.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.").
 		With("Method", method).With("ResourceType", resourceType)
 }
+
+// errInvalidPartNumber is S3's answer to a GET or HEAD of a part the object
+// does not have.
+func errInvalidPartNumber(n int) *awsproto.Error {
+	return awsproto.New(http.StatusBadRequest, "InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.").
+		With("PartNumber", strconv.Itoa(n))
+}

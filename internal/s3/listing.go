@@ -51,12 +51,7 @@ func list(tx store.Tx, p listParams) (entries []listEntry, truncated bool, err e
 		start = scanPrefix
 	}
 	if p.max == 0 {
-		// S3 answers max-keys=0 with nothing, truncated if anything exists.
-		err = tx.Scan(tVersions, scanPrefix, start, func(k, v []byte) (bool, error) {
-			truncated = true
-			return false, nil
-		})
-		return nil, truncated, err
+		return nil, false, nil // S3 answers max-keys=0 with an empty, untruncated page
 	}
 	lastKey := ""
 	for start != nil {

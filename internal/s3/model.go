@@ -78,6 +78,7 @@ type versionRecord struct {
 	Segments     []segment         `json:"seg,omitempty"`
 	Parts        []partInfo        `json:"parts,omitempty"`
 	StorageClass string            `json:"sc,omitempty"`
+	UploadID     string            `json:"up,omitempty"` // the multipart upload that made it
 }
 
 type uploadRecord struct {

@@ -400,6 +400,14 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		v, freed = nil, nil
 		u, err := getUpload(tx, in.Bucket, in.Key, in.UploadID)
+		if ae, ok := err.(*awsproto.Error); ok && ae.Code == "NoSuchUpload" {
+			// S3 answers a repeated completion with the object it made,
+			// while that object is still the key's current version.
+			if cur, lerr := latestVersion(tx, in.Bucket, in.Key); lerr == nil && cur != nil && cur.UploadID == in.UploadID && !cur.DeleteMarker {
+				v = cur
+				return errAlreadyCompleted
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -459,6 +467,9 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 		freed = append(freed, replaced...)
 		return err
 	})
+	if errors.Is(err, errAlreadyCompleted) {
+		err, freed = nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -471,10 +482,13 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 	return &CompleteMultipartUploadOutput{VersionID: visibleVersionID(v), SSE: "AES256", Body: res}, nil
 }
 
+// errAlreadyCompleted ends the transaction of a repeated completion.
+var errAlreadyCompleted = errors.New("upload already completed")
+
 // assemble checks the client's part list against the stored parts and
 // builds the object's record.
 func assemble(u *uploadRecord, list []completePart, stored map[int]partRecord) (*versionRecord, error) {
-	v := &versionRecord{Key: u.Key, Owner: u.Owner, Headers: u.Headers, Meta: u.Meta, Tags: u.Tags,
+	v := &versionRecord{Key: u.Key, Owner: u.Owner, Headers: u.Headers, Meta: u.Meta, Tags: u.Tags, UploadID: u.UploadID,
 		StorageClass: u.StorageClass, ChecksumAlgo: u.ChecksumAlgo, ChecksumType: u.ChecksumType}
 	md := md5.New()
 	var composite []byte

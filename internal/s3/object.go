@@ -348,13 +348,11 @@ func (s *Service) readObject(ctx context.Context, in *GetObjectInput, withBody b
 		n := *in.PartNumber
 		if len(v.Parts) == 0 {
 			if n != 1 {
-				return nil, awsproto.New(http.StatusRequestedRangeNotSatisfiable, "InvalidPartNumber", "The requested partnumber is not satisfiable").
-					With("PartNumberRequested", strconv.Itoa(n)).With("ActualPartCount", "1")
+				return nil, errInvalidPartNumber(n)
 			}
 		} else {
 			if n > len(v.Parts) {
-				return nil, awsproto.New(http.StatusRequestedRangeNotSatisfiable, "InvalidPartNumber", "The requested partnumber is not satisfiable").
-					With("PartNumberRequested", strconv.Itoa(n)).With("ActualPartCount", strconv.Itoa(len(v.Parts)))
+				return nil, errInvalidPartNumber(n)
 			}
 			for i := 0; i < n-1; i++ {
 				start += v.Parts[i].Size

@@ -86,7 +86,7 @@ func TestListObjectsV2(t *testing.T) {
 		t.Fatalf("fetch-owner: %+v, %v", out.Contents, err)
 	}
 	out, err = e.S3.ListObjectsV2(ctx(), &s3.ListObjectsV2Input{Bucket: aws.String("lst"), MaxKeys: aws.Int32(0)})
-	if err != nil || len(out.Contents) != 0 || !aws.ToBool(out.IsTruncated) {
+	if err != nil || len(out.Contents) != 0 || aws.ToBool(out.IsTruncated) {
 		t.Fatalf("max-keys 0: %+v, %v", out, err)
 	}
 	_, err = e.S3.ListObjectsV2(ctx(), &s3.ListObjectsV2Input{Bucket: aws.String("lst"), ContinuationToken: aws.String("!!!")})

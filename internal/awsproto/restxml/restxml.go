@@ -312,8 +312,11 @@ func Encode(w http.ResponseWriter, r *http.Request, out any) error {
 				h[f.name] = []string{s}
 			}
 		case locHeaders:
+			// Set as given, not canonicalised: S3 sends user metadata
+			// as x-amz-meta-<lower-case name>, and clients keep the case
+			// they receive.
 			for k, val := range fv.Interface().(map[string]string) {
-				h[http.CanonicalHeaderKey(f.name+k)] = []string{val}
+				h[f.name+k] = []string{val}
 			}
 		case locBody:
 			body = fv

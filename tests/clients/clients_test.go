@@ -1,0 +1,370 @@
+// Package clients runs real S3 clients against a real `gureum serve`
+// process: the AWS CLI v2, boto3 (with requests), s3cmd and rclone.
+//
+// TestMain builds the gureum binary once, starts it with --ephemeral on a
+// free loopback port and stops it with SIGTERM at the end, failing the run
+// if it does not exit cleanly. Each test runs a script from this directory
+// (awscli.sh, in two halves; boto3_clients.py; s3cmd.sh; rclone.sh) with
+// the endpoint in GUREUM_* environment variables and a bucket of its own;
+// the scripts check every answer and exit non-zero on any failed check.
+// They also run by hand against any gureum; see lib.sh.
+//
+// A missing client skips its test locally and fails it when CI=true.
+// Set GUREUM_CLIENTS_RACE=1 to build the server with the race detector.
+// When a test fails, the server's warnings and failed requests are logged.
+package clients
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// server is the gureum process the tests share.
+var server struct {
+	url string        // http://127.0.0.1:PORT
+	log *bytes.Buffer // its stderr
+	mu  *sync.Mutex   // guards log
+}
+
+// clientTimeout bounds one script; the scripts' own I/O timeouts are shorter.
+const clientTimeout = 8 * time.Minute
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "gureum-clients-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	bin, err := buildGureum(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	stop, err := startGureum(bin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	code := m.Run()
+	if err := stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "gureum serve did not stop cleanly:", err)
+		fmt.Fprintln(os.Stderr, serverLog())
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// buildGureum builds cmd/gureum into dir.
+func buildGureum(dir string) (string, error) {
+	bin := filepath.Join(dir, "gureum")
+	args := []string{"build", "-o", bin}
+	if os.Getenv("GUREUM_CLIENTS_RACE") == "1" {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, "github.com/gureum/gureum/cmd/gureum")...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/gureum: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// startGureum starts `gureum serve --ephemeral` on a port the kernel picks,
+// waits for /_gureum/health and returns a function that stops it.
+func startGureum(bin string) (stop func() error, err error) {
+	cmd := exec.Command(bin, "serve", "--ephemeral", "--listen", "127.0.0.1:0", "--log-level", "debug")
+	cmd.Env = cleanEnv()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	server.log, server.mu = &bytes.Buffer{}, &sync.Mutex{}
+	cmd.Stderr = lockedWriter{server.log, server.mu}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	exited := make(chan error, 1)
+	banner := make(chan string, 1)
+	var rest bytes.Buffer
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		r := bufio.NewReader(stdout)
+		line, _ := r.ReadString('\n')
+		banner <- line
+		_, _ = io.Copy(&rest, r)
+	}()
+	go func() {
+		<-copied
+		exited <- cmd.Wait()
+	}()
+
+	// The banner names the address: "gureum … serving AWS on http://127.0.0.1:PORT (…".
+	var line string
+	select {
+	case line = <-banner:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		return nil, fmt.Errorf("gureum serve printed no banner in 30s\n%s", serverLog())
+	}
+	addr := regexp.MustCompile(`serving AWS on (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(line)
+	if addr == nil {
+		_ = cmd.Process.Kill()
+		return nil, fmt.Errorf("gureum serve: unexpected banner %q\n%s", line, serverLog())
+	}
+	server.url = addr[1]
+	if err := waitHealthy(server.url, exited); err != nil {
+		_ = cmd.Process.Kill()
+		return nil, fmt.Errorf("%v\n%s", err, serverLog())
+	}
+
+	return func() error {
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			return err
+		}
+		select {
+		case err := <-exited:
+			if err != nil {
+				return fmt.Errorf("after SIGTERM: %v (stdout: %q)", err, rest.String())
+			}
+			if !strings.Contains(serverLog(), "shutting down") {
+				return errors.New(`after SIGTERM: exited 0 but never logged "shutting down"`)
+			}
+			return nil
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			return errors.New("still running 20s after SIGTERM; killed")
+		}
+	}, nil
+}
+
+// waitHealthy polls /_gureum/health until it reports ok.
+func waitHealthy(url string, exited <-chan error) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url + "/_gureum/health")
+		if err == nil {
+			var h struct {
+				Status   string            `json:"status"`
+				Services map[string]string `json:"services"`
+			}
+			derr := json.NewDecoder(resp.Body).Decode(&h)
+			resp.Body.Close()
+			if derr == nil && resp.StatusCode == http.StatusOK && h.Status == "ok" && h.Services["s3"] == "running" {
+				return nil
+			}
+			err = fmt.Errorf("status %d, %+v, decode error %v", resp.StatusCode, h, derr)
+		}
+		select {
+		case werr := <-exited:
+			return fmt.Errorf("gureum serve exited before it was healthy: %v", werr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("gureum serve not healthy after 30s: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func serverLog() string {
+	server.mu.Lock()
+	defer server.mu.Unlock()
+	return server.log.String()
+}
+
+// notable returns the lines of a server log worth reading after a failure:
+// everything but the access log lines of successful requests, at most the
+// last 300.
+func notable(log string) string {
+	var keep []string
+	status := regexp.MustCompile(` status=([0-9]+) `)
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		if m := status.FindStringSubmatch(line); m != nil && m[1] < "400" && len(m[1]) == 3 {
+			continue
+		}
+		keep = append(keep, line)
+	}
+	if len(keep) > 300 {
+		keep = keep[len(keep)-300:]
+	}
+	return strings.TrimSpace(strings.Join(keep, "\n"))
+}
+
+// cleanEnv is this process's environment without AWS_* and RCLONE_*
+// variables, so that nothing ambient (profiles, a CA bundle, an rclone
+// remote) changes what a client does.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "RCLONE_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// missing skips the test, or fails it in CI, where every client is installed.
+func missing(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf(format+" (CI=true: the clients must be installed; see .ci/run)", args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// lookClient returns the first of the candidates that is an executable.
+func lookClient(t *testing.T, candidates ...string) string {
+	t.Helper()
+	for _, c := range candidates {
+		if p, err := exec.LookPath(c); err == nil {
+			return p
+		}
+	}
+	missing(t, "%s is not installed", candidates[len(candidates)-1])
+	return ""
+}
+
+// bucketName returns a bucket name no other test or run uses.
+func bucketName(prefix string) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return prefix + "-" + hex.EncodeToString(b)
+}
+
+// runClient runs a script from this directory (argv: interpreter, script,
+// arguments) against the shared server, streams its output into the test
+// log and fails the test if it exits non-zero, repeating the failed checks
+// at the end, followed by the server's error lines.
+func runClient(t *testing.T, argv []string, env ...string) {
+	t.Helper()
+	script := strings.Join(argv[1:], " ")
+	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	tmp := t.TempDir()
+	name := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(t.Name(), "Test"), "/", "-"))
+	cmd.Env = append(cleanEnv(),
+		"GUREUM_ENDPOINT="+server.url,
+		"GUREUM_BUCKET="+bucketName(name),
+		"GUREUM_ACCESS_KEY_ID=test",
+		"GUREUM_SECRET_ACCESS_KEY=test",
+		"GUREUM_REGION=us-east-1",
+		"TMPDIR="+tmp,
+	)
+	cmd.Env = append(cmd.Env, env...)
+	// Own process group, so a timeout kills the client's children too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
+
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	var failed []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 4<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			t.Log(line)
+			if strings.HasPrefix(line, "FAIL: ") || strings.HasPrefix(line, "ABORT: ") {
+				failed = append(failed, line)
+			}
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	start := time.Now()
+	logStart := len(serverLog())
+	err := cmd.Run()
+	pw.Close()
+	<-done
+	t.Logf("%s finished in %s", script, time.Since(start).Round(time.Millisecond))
+	if ctx.Err() != nil {
+		t.Errorf("%s: timed out after %s", script, clientTimeout)
+	}
+	if err != nil {
+		t.Errorf("%s: %v", script, err)
+		for _, f := range failed {
+			t.Error(f)
+		}
+		if log := notable(serverLog()[logStart:]); log != "" {
+			t.Logf("gureum serve log during %s (errors and warnings; other tests run alongside):\n%s", script, log)
+		}
+	}
+}
+
+func TestAWSCLI(t *testing.T) {
+	t.Parallel()
+	// Debian's awscli package is v2 at /usr/bin/aws; a v1 `aws` (pip) may
+	// come first on PATH.
+	aws := lookClient(t, "/usr/bin/aws", "aws")
+	out, err := exec.Command(aws, "--version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "aws-cli/2.") {
+		missing(t, "%s is not the AWS CLI v2: %q %v", aws, out, err)
+	}
+	// Every CLI call starts a Python process; the two halves run side by side.
+	for _, part := range []string{"s3", "s3api"} {
+		t.Run(part, func(t *testing.T) {
+			t.Parallel()
+			runClient(t, []string{"bash", "awscli.sh", part}, "GUREUM_AWS="+aws)
+		})
+	}
+}
+
+func TestBoto3(t *testing.T) {
+	t.Parallel()
+	py := lookClient(t, "python3")
+	if out, err := exec.Command(py, "-c", "import boto3, requests").CombinedOutput(); err != nil {
+		missing(t, "%s cannot import boto3 and requests: %s", py, out)
+	}
+	runClient(t, []string{py, "boto3_clients.py"})
+}
+
+func TestS3cmd(t *testing.T) {
+	t.Parallel()
+	s3cmd := lookClient(t, "s3cmd")
+	runClient(t, []string{"bash", "s3cmd.sh"}, "GUREUM_S3CMD="+s3cmd)
+}
+
+func TestRclone(t *testing.T) {
+	t.Parallel()
+	rclone := lookClient(t, "rclone")
+	runClient(t, []string{"bash", "rclone.sh"}, "GUREUM_RCLONE="+rclone)
+}

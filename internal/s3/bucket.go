@@ -375,9 +375,6 @@ func (s *Service) PutBucketVersioning(ctx context.Context, in *PutBucketVersioni
 		return nil, errInvalidRequest("DevPay and Mfa are mutually exclusive authorization methods.")
 	}
 	return &struct{}{}, s.updateBucket(ctx, in.Bucket, func(b *bucketRecord) error {
-		if in.Config.Status == "Suspended" && b.Versioning == "" {
-			return nil // suspending an unversioned bucket changes nothing
-		}
 		b.Versioning = in.Config.Status
 		return nil
 	})

@@ -155,7 +155,8 @@ func encoder(encodingType string) (func(string) string, error) {
 		return func(s string) string { return s }, nil
 	case "url":
 		return func(s string) string {
-			return strings.ReplaceAll(url.QueryEscape(s), "%2F", "/")
+			// RFC 3986 escaping, "/" kept: a space is %20, not "+".
+			return strings.ReplaceAll(strings.ReplaceAll(url.QueryEscape(s), "+", "%20"), "%2F", "/")
 		}, nil
 	}
 	return nil, invalidArgument("Invalid Encoding Method specified in Request", "encoding-type", encodingType)
@@ -390,11 +391,17 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *ListObjectVersions
 			return err
 		}
 		if in.VersionIDMarker != "" {
-			v, err := findVersion(tx, in.Bucket, in.KeyMarker, in.VersionIDMarker)
-			if err != nil {
+			// A marker is a position, not a reference: the version it
+			// names may be gone (clients delete as they page).
+			if seq, ok := versionSeq(in.VersionIDMarker); ok {
+				p.afterVersionSeq = &seq
+			} else if in.VersionIDMarker == "null" {
+				if v, err := findVersion(tx, in.Bucket, in.KeyMarker, "null"); err == nil {
+					p.afterVersionSeq = &v.Seq
+				}
+			} else {
 				return invalidArgument("Invalid version id specified", "version-id-marker", in.VersionIDMarker)
 			}
-			p.afterVersionSeq = &v.Seq
 		}
 		var err error
 		entries, res.IsTruncated, err = list(tx, p)

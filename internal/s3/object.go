@@ -54,7 +54,7 @@ func parseObjectAttrs(h http.Header, meta map[string]string) (objectAttrs, error
 		if len(keep) == 0 {
 			delete(a.headers, "Content-Encoding")
 		} else {
-			a.headers["Content-Encoding"] = strings.Join(keep, ",")
+			a.headers["Content-Encoding"] = strings.Join(keep, ", ")
 		}
 	}
 	size := 0
@@ -115,7 +115,7 @@ type PutObjectInput struct {
 	Key           string            `loc:"uri,Key"`
 	Body          io.ReadCloser     `loc:"body"`
 	ContentLength *int64            `loc:"header,Content-Length"`
-	ContentMD5    string            `loc:"header,Content-MD5"`
+	ContentMD5    *string           `loc:"header,Content-MD5"`
 	IfMatch       string            `loc:"header,If-Match"`
 	IfNoneMatch   string            `loc:"header,If-None-Match"`
 	Meta          map[string]string `loc:"headers,x-amz-meta-"`
@@ -150,7 +150,10 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 	if in.ContentLength != nil {
 		size = *in.ContentLength
 	}
-	body, err := s.ingest(ctx, in.Body, size, ck, in.ContentMD5, true)
+	if in.ContentMD5 != nil && *in.ContentMD5 == "" {
+		return nil, errInvalidDigest("")
+	}
+	body, err := s.ingest(ctx, in.Body, size, ck, deref(in.ContentMD5), true)
 	if err != nil {
 		return nil, err
 	}
@@ -182,13 +185,8 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 type putConditions struct{ ifMatch, ifNoneMatch string }
 
 func (c putConditions) check(cur *versionRecord, key string) error {
-	if c.ifNoneMatch != "" {
-		if c.ifNoneMatch != "*" {
-			return awsproto.New(http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented.").With("Header", "If-None-Match")
-		}
-		if cur != nil {
-			return errPreconditionFailed("If-None-Match")
-		}
+	if c.ifNoneMatch != "" && cur != nil && etagMatches(c.ifNoneMatch, cur.ETag) {
+		return errPreconditionFailed("If-None-Match")
 	}
 	if c.ifMatch != "" {
 		if cur == nil {
@@ -579,4 +577,11 @@ func (s *Service) deleteObject(ctx context.Context, bucket, key, versionID, ifMa
 	}
 	s.removeBlobs(freed)
 	return res, nil
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

@@ -131,9 +131,10 @@ func Decode(r *http.Request, uri func(string) string, in any) error {
 		case locHeader:
 			vals, ok := r.Header[f.name]
 			if f.name == "Content-Length" {
-				// net/http moves it out of the header map; SigV4's
-				// aws-chunked decoder sets the decoded length here.
-				if r.ContentLength < 0 {
+				// r.ContentLength is authoritative (SigV4's aws-chunked
+				// decoder sets the decoded length there), but a request
+				// that sent no Content-Length at all must read as missing.
+				if r.ContentLength < 0 || (!ok && r.ContentLength == 0) {
 					continue
 				}
 				vals, ok = []string{strconv.FormatInt(r.ContentLength, 10)}, true

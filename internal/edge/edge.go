@@ -132,12 +132,15 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.SourceIP = ap.Addr().Unmap()
 	}
 	rw := &responseWriter{ResponseWriter: w}
+	// Work on a copy: net/http must keep seeing its own body on the
+	// request it made, or it cannot answer early (an error before the
+	// body is read, or no 100 Continue) without draining the body first.
+	r = r.WithContext(request.With(r.Context(), rc))
 	var body *countingBody
 	if r.Body != nil && r.Body != http.NoBody {
 		body = &countingBody{ReadCloser: r.Body}
 		r.Body = body
 	}
-	r = r.WithContext(request.With(r.Context(), rc))
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -356,6 +359,9 @@ func (w *responseWriter) Flush() {
 		f.Flush()
 	}
 }
+
+// HeadersSent reports whether the status line has been written.
+func (w *responseWriter) HeadersSent() bool { return w.wroteHeader }
 
 // Unwrap lets http.ResponseController reach the connection.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -103,7 +103,8 @@ func (s *Service) readSource(ctx context.Context, cs copySource, start, length i
 	if length < 0 {
 		start, length = 0, v.Size
 	} else if start+length > v.Size {
-		return nil, nil, invalidArgument("Range specified is not valid for source object of size: "+itoa(v.Size), "x-amz-copy-source-range", rangeHdr)
+		return nil, nil, awsproto.New(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "The requested range is not satisfiable").
+			With("RangeRequested", rangeHdr).With("ActualObjectSize", itoa(v.Size))
 	}
 	r, err := s.openObject(v, inline, start, length)
 	if err != nil {
@@ -258,6 +259,5 @@ func setChecksumField(res *copyResult, algo, val string) {
 func itoa(n int64) string { return strconvFormat(n) }
 
 var _ io.Reader = (*objectReader)(nil)
-var _ = awsproto.New
 
 func emptyURL() *url.URL { return &url.URL{} }

@@ -215,7 +215,7 @@ func (s *Service) ListObjectsV2(ctx context.Context, in *ListObjectsV2Input) (*L
 	}
 	p := listParams{bucket: in.Bucket, prefix: in.Prefix, delimiter: in.Delimiter, max: max, afterKey: in.StartAfter}
 	res := &listV2Result{Name: in.Bucket, Prefix: enc(in.Prefix), Delimiter: enc(in.Delimiter), MaxKeys: max, EncodingType: in.EncodingType, StartAfter: enc(in.StartAfter)}
-	if in.ContinuationToken != nil {
+	if in.ContinuationToken != nil && *in.ContinuationToken != "" {
 		tok, err := base64.RawURLEncoding.DecodeString(*in.ContinuationToken)
 		if err != nil || len(tok) == 0 || (tok[0] != 'k' && tok[0] != 'p') {
 			return nil, invalidArgument("The continuation token provided is incorrect", "continuation-token", *in.ContinuationToken)
@@ -293,7 +293,9 @@ func (s *Service) ListObjects(ctx context.Context, in *ListObjectsInput) (*ListO
 	}
 	p := listParams{bucket: in.Bucket, prefix: in.Prefix, delimiter: in.Delimiter, max: max, afterKey: in.Marker}
 	p.afterPrefix = markerIsPrefix(in.Marker, in.Prefix, in.Delimiter)
-	res := &listV1Result{Name: in.Bucket, Prefix: enc(in.Prefix), Marker: enc(in.Marker), MaxKeys: max, Delimiter: enc(in.Delimiter), EncodingType: in.EncodingType}
+	// botocore decodes only Delimiter, Marker and NextMarker of a v1
+	// listing; S3 leaves the Prefix element as it is.
+	res := &listV1Result{Name: in.Bucket, Prefix: in.Prefix, Marker: enc(in.Marker), MaxKeys: max, Delimiter: enc(in.Delimiter), EncodingType: in.EncodingType}
 	var entries []listEntry
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		if _, err := getBucket(tx, in.Bucket); err != nil {

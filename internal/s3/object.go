@@ -359,7 +359,10 @@ func (s *Service) readObject(ctx context.Context, in *GetObjectInput, withBody b
 			status = http.StatusPartialContent
 			h["x-amz-mp-parts-count"] = strconv.Itoa(len(v.Parts))
 			h["Content-Range"] = contentRange(start, length, v.Size)
-			delete(h, "x-amz-checksum-"+strings.ToLower(v.ChecksumAlgo))
+			if pc := v.Parts[n-1].Checksum; pc != "" {
+				h[checksumHeader(v.ChecksumAlgo)] = pc
+				h["x-amz-checksum-type"] = v.ChecksumType
+			}
 		}
 	} else if in.Range != "" {
 		st, ln, ok, err := parseRange(in.Range, v.Size)

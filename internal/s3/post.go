@@ -138,11 +138,12 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	if redirect := fields["success_action_redirect"]; redirect != "" {
 		if u, err := url.Parse(redirect); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
-			q := u.Query()
-			q.Set("bucket", t.bucket)
-			q.Set("key", key)
-			q.Set("etag", quote(v.ETag))
-			u.RawQuery = q.Encode()
+			extra := "bucket=" + url.QueryEscape(t.bucket) + "&key=" + url.QueryEscape(key) + "&etag=" + url.QueryEscape(quote(v.ETag))
+			if u.RawQuery != "" {
+				u.RawQuery += "&" + extra
+			} else {
+				u.RawQuery = extra
+			}
 			w.Header().Set("Location", u.String())
 			w.Header().Set("Content-Length", "0")
 			w.WriteHeader(http.StatusSeeOther)
@@ -207,9 +208,18 @@ func (s *Service) checkPostAuth(ctx context.Context, fields map[string]string) (
 	if err != nil {
 		return 0, 0, awsproto.New(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
 	}
-	var pol postPolicy
-	if err := json.Unmarshal(raw, &pol); err != nil {
+	// The policy's property names are case-sensitive ("expiration",
+	// "conditions"); encoding/json would match them in any case.
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &doc); err != nil {
 		return 0, 0, awsproto.New(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
+	}
+	var pol postPolicy
+	if e, ok := doc["expiration"]; !ok || json.Unmarshal(e, &pol.Expiration) != nil {
+		return 0, 0, awsproto.New(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: Policy missing expiration.")
+	}
+	if c, ok := doc["conditions"]; !ok || json.Unmarshal(c, &pol.Conditions) != nil {
+		return 0, 0, awsproto.New(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: Policy missing conditions.")
 	}
 	exp, err := time.Parse(time.RFC3339Nano, pol.Expiration)
 	if err != nil {
@@ -228,7 +238,7 @@ func (s *Service) checkPostAuth(ctx context.Context, fields map[string]string) (
 	for k := range fields {
 		switch {
 		case covered[k], k == "policy", k == "x-amz-signature", k == "signature", k == "awsaccesskeyid", k == "file",
-			k == "bucket", strings.HasPrefix(k, "x-ignore-"):
+			k == "bucket", strings.HasPrefix(k, "x-ignore-"), strings.HasPrefix(k, "x-amz-checksum-"):
 		default:
 			extra = append(extra, k)
 		}

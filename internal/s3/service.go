@@ -190,8 +190,20 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
+		if headersSent(w) {
+			// The client went away mid-body (or a blob read failed after
+			// the status was sent): nothing more can be said to it.
+			s.log.Debug("response cut short", "request_id", rc.ID, "operation", rc.Operation, "err", err)
+			return
+		}
 		s.WriteError(w, r, err)
 	}
+}
+
+// headersSent reports whether the response status has gone out.
+func headersSent(w http.ResponseWriter) bool {
+	hs, ok := w.(interface{ HeadersSent() bool })
+	return ok && hs.HeadersSent()
 }
 
 // WriteError renders err in S3's envelope, logging faults that are not

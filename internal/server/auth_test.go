@@ -254,3 +254,32 @@ func resign(t *testing.T, req *http.Request) *http.Request {
 	}
 	return req
 }
+
+// TestEarlyErrorWithUnreadBody checks that an error decided before the body
+// is read (here: anonymous PUT) is answered at once, not after the server
+// waits for a body the client holds back (Expect: 100-continue).
+func TestEarlyErrorWithUnreadBody(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("early")
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	req, _ := http.NewRequest("PUT", e.URL+"/early/k", pr)
+	req.ContentLength = 123
+	req.Header.Set("Expect", "100-continue")
+	done := make(chan *http.Response, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			done <- resp
+		}
+	}()
+	select {
+	case resp := <-done:
+		resp.Body.Close()
+		if resp.StatusCode != 403 {
+			t.Fatalf("status %d, want 403", resp.StatusCode)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no answer without the body: the server waits for it")
+	}
+}

@@ -172,7 +172,7 @@ func TestUploadPartCopy(t *testing.T) {
 	}
 	_, err = e.S3.UploadPartCopy(ctx(), &s3.UploadPartCopyInput{Bucket: aws.String("upc"), Key: aws.String("dst"), UploadId: c.UploadId, PartNumber: aws.Int32(3),
 		CopySource: aws.String("upc/src"), CopySourceRange: aws.String("bytes=0-99999999")})
-	wantCode(t, err, "InvalidArgument")
+	wantCode(t, err, "InvalidRange")
 	_, err = e.S3.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String("upc"), Key: aws.String("dst"), UploadId: c.UploadId,
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{
 			{PartNumber: aws.Int32(1), ETag: r1.CopyPartResult.ETag}, {PartNumber: aws.Int32(2), ETag: r2.CopyPartResult.ETag}}}})

@@ -38,14 +38,16 @@ type listedBucket struct {
 	BucketArn    string            `xml:"BucketArn"`
 }
 
+type listBucketsResult struct {
+	XMLName           xml.Name       `xml:"ListAllMyBucketsResult"`
+	Buckets           []listedBucket `xml:"Buckets>Bucket"`
+	Owner             *owner         `xml:"Owner"`
+	ContinuationToken string         `xml:"ContinuationToken,omitempty"`
+	Prefix            string         `xml:"Prefix,omitempty"`
+}
+
 type ListBucketsOutput struct {
-	Body *struct {
-		XMLName           xml.Name       `xml:"ListAllMyBucketsResult"`
-		Buckets           []listedBucket `xml:"Buckets>Bucket"`
-		Owner             *owner         `xml:"Owner"`
-		ContinuationToken string         `xml:"ContinuationToken,omitempty"`
-		Prefix            string         `xml:"Prefix,omitempty"`
-	} `loc:"body"`
+	Body *listBucketsResult `loc:"body"`
 }
 
 // ListBuckets lists the caller's buckets, by name.
@@ -67,13 +69,7 @@ func (s *Service) ListBuckets(ctx context.Context, in *ListBucketsInput) (*ListB
 		start = append(tok, 0)
 	}
 	out := &ListBucketsOutput{}
-	out.Body = &struct {
-		XMLName           xml.Name       `xml:"ListAllMyBucketsResult"`
-		Buckets           []listedBucket `xml:"Buckets>Bucket"`
-		Owner             *owner         `xml:"Owner"`
-		ContinuationToken string         `xml:"ContinuationToken,omitempty"`
-		Prefix            string         `xml:"Prefix,omitempty"`
-	}{Owner: ownerOf(account), Prefix: in.Prefix}
+	out.Body = &listBucketsResult{Owner: ownerOf(account), Prefix: in.Prefix}
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		return tx.Scan(tBuckets, []byte(in.Prefix), start, func(k, v []byte) (bool, error) {
 			var b bucketRecord

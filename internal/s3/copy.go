@@ -140,15 +140,10 @@ type CopyObjectInput struct {
 }
 
 type copyResult struct {
-	XMLName        xml.Name          `xml:"CopyObjectResult"`
-	ETag           string            `xml:"ETag"`
-	LastModified   restxml.Timestamp `xml:"LastModified"`
-	ChecksumType   string            `xml:"ChecksumType,omitempty"`
-	ChecksumCRC32  string            `xml:"ChecksumCRC32,omitempty"`
-	ChecksumCRC32C string            `xml:"ChecksumCRC32C,omitempty"`
-	ChecksumCRC64  string            `xml:"ChecksumCRC64NVME,omitempty"`
-	ChecksumSHA1   string            `xml:"ChecksumSHA1,omitempty"`
-	ChecksumSHA256 string            `xml:"ChecksumSHA256,omitempty"`
+	XMLName      xml.Name          `xml:"CopyObjectResult"`
+	ETag         string            `xml:"ETag"`
+	LastModified restxml.Timestamp `xml:"LastModified"`
+	attrChecksum
 }
 
 type CopyObjectOutput struct {
@@ -236,24 +231,9 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 	res := &copyResult{ETag: quote(v.ETag), LastModified: restxml.Timestamp(v.Modified)}
 	if v.Checksum != "" {
 		res.ChecksumType = v.ChecksumType
-		setChecksumField(res, v.ChecksumAlgo, v.Checksum)
+		res.set(v.ChecksumAlgo, v.Checksum)
 	}
 	return &CopyObjectOutput{VersionID: visibleVersionID(v), SourceVersionID: visibleVersionID(src), SSE: "AES256", Body: res}, nil
-}
-
-func setChecksumField(res *copyResult, algo, val string) {
-	switch algo {
-	case "CRC32":
-		res.ChecksumCRC32 = val
-	case "CRC32C":
-		res.ChecksumCRC32C = val
-	case "CRC64NVME":
-		res.ChecksumCRC64 = val
-	case "SHA1":
-		res.ChecksumSHA1 = val
-	case "SHA256":
-		res.ChecksumSHA256 = val
-	}
 }
 
 func itoa(n int64) string { return strconvFormat(n) }

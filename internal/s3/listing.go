@@ -148,6 +148,31 @@ func toListed(v *versionRecord, withOwner bool, enc func(string) string) listedO
 	return o
 }
 
+// listPage reads one page of a plain (current versions) listing.
+func (s *Service) listPage(ctx context.Context, p listParams) (entries []listEntry, truncated bool, err error) {
+	if _, err := s.loadBucket(ctx, p.bucket); err != nil {
+		return nil, false, err
+	}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		entries, truncated, err = list(tx, p)
+		return err
+	})
+	return entries, truncated, err
+}
+
+// splitEntries renders a page as Contents and CommonPrefixes.
+func splitEntries(entries []listEntry, withOwner bool, enc func(string) string) (contents []listedObject, prefixes []commonPrefix) {
+	for _, e := range entries {
+		if e.v == nil {
+			prefixes = append(prefixes, commonPrefix{Prefix: enc(e.prefix)})
+		} else {
+			contents = append(contents, toListed(e.v, withOwner, enc))
+		}
+	}
+	return contents, prefixes
+}
+
 // encoder returns the key encoding of encoding-type (only "url" exists).
 func encoder(encodingType string) (func(string) string, error) {
 	switch encodingType {
@@ -223,25 +248,12 @@ func (s *Service) ListObjectsV2(ctx context.Context, in *ListObjectsV2Input) (*L
 		res.ContinuationToken = *in.ContinuationToken
 		p.afterKey, p.afterPrefix = string(tok[1:]), tok[0] == 'p'
 	}
-	var entries []listEntry
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		if _, err := getBucket(tx, in.Bucket); err != nil {
-			return err
-		}
-		var err error
-		entries, res.IsTruncated, err = list(tx, p)
-		return err
-	})
+	entries, truncated, err := s.listPage(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range entries {
-		if e.v == nil {
-			res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{Prefix: enc(e.prefix)})
-		} else {
-			res.Contents = append(res.Contents, toListed(e.v, in.FetchOwner, enc))
-		}
-	}
+	res.IsTruncated = truncated
+	res.Contents, res.CommonPrefixes = splitEntries(entries, in.FetchOwner, enc)
 	res.KeyCount = len(entries)
 	if res.IsTruncated && len(entries) > 0 {
 		last := entries[len(entries)-1]
@@ -296,25 +308,12 @@ func (s *Service) ListObjects(ctx context.Context, in *ListObjectsInput) (*ListO
 	// botocore decodes only Delimiter, Marker and NextMarker of a v1
 	// listing; S3 leaves the Prefix element as it is.
 	res := &listV1Result{Name: in.Bucket, Prefix: in.Prefix, Marker: enc(in.Marker), MaxKeys: max, Delimiter: enc(in.Delimiter), EncodingType: in.EncodingType}
-	var entries []listEntry
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		if _, err := getBucket(tx, in.Bucket); err != nil {
-			return err
-		}
-		var err error
-		entries, res.IsTruncated, err = list(tx, p)
-		return err
-	})
+	entries, truncated, err := s.listPage(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range entries {
-		if e.v == nil {
-			res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{Prefix: enc(e.prefix)})
-		} else {
-			res.Contents = append(res.Contents, toListed(e.v, true, enc))
-		}
-	}
+	res.IsTruncated = truncated
+	res.Contents, res.CommonPrefixes = splitEntries(entries, true, enc)
 	if res.IsTruncated && in.Delimiter != "" && len(entries) > 0 {
 		last := entries[len(entries)-1]
 		if last.v == nil {

@@ -37,16 +37,18 @@ type CreateMultipartUploadInput struct {
 	Header       http.Header       `loc:"allheaders"`
 }
 
+type initiateResult struct {
+	XMLName  xml.Name `xml:"InitiateMultipartUploadResult"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	UploadID string   `xml:"UploadId"`
+}
+
 type CreateMultipartUploadOutput struct {
-	ChecksumAlgo string `loc:"header,x-amz-checksum-algorithm"`
-	ChecksumType string `loc:"header,x-amz-checksum-type"`
-	SSE          string `loc:"header,x-amz-server-side-encryption"`
-	Body         *struct {
-		XMLName  xml.Name `xml:"InitiateMultipartUploadResult"`
-		Bucket   string   `xml:"Bucket"`
-		Key      string   `xml:"Key"`
-		UploadID string   `xml:"UploadId"`
-	} `loc:"body"`
+	ChecksumAlgo string          `loc:"header,x-amz-checksum-algorithm"`
+	ChecksumType string          `loc:"header,x-amz-checksum-type"`
+	SSE          string          `loc:"header,x-amz-server-side-encryption"`
+	Body         *initiateResult `loc:"body"`
 }
 
 // CreateMultipartUpload starts an upload whose parts are sent separately.
@@ -90,12 +92,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *CreateMultipart
 		return nil, err
 	}
 	out := &CreateMultipartUploadOutput{ChecksumAlgo: algo, ChecksumType: typ, SSE: "AES256"}
-	out.Body = &struct {
-		XMLName  xml.Name `xml:"InitiateMultipartUploadResult"`
-		Bucket   string   `xml:"Bucket"`
-		Key      string   `xml:"Key"`
-		UploadID string   `xml:"UploadId"`
-	}{Bucket: in.Bucket, Key: in.Key, UploadID: u.UploadID}
+	out.Body = &initiateResult{Bucket: in.Bucket, Key: in.Key, UploadID: u.UploadID}
 	return out, nil
 }
 
@@ -238,18 +235,16 @@ type UploadPartCopyInput struct {
 	Header http.Header `loc:"allheaders"`
 }
 
+type copyPartResult struct {
+	XMLName      xml.Name          `xml:"CopyPartResult"`
+	ETag         string            `xml:"ETag"`
+	LastModified restxml.Timestamp `xml:"LastModified"`
+	attrChecksum
+}
+
 type UploadPartCopyOutput struct {
-	SourceVersionID string `loc:"header,x-amz-copy-source-version-id"`
-	Body            *struct {
-		XMLName        xml.Name          `xml:"CopyPartResult"`
-		ETag           string            `xml:"ETag"`
-		LastModified   restxml.Timestamp `xml:"LastModified"`
-		ChecksumCRC32  string            `xml:"ChecksumCRC32,omitempty"`
-		ChecksumCRC32C string            `xml:"ChecksumCRC32C,omitempty"`
-		ChecksumCRC64  string            `xml:"ChecksumCRC64NVME,omitempty"`
-		ChecksumSHA1   string            `xml:"ChecksumSHA1,omitempty"`
-		ChecksumSHA256 string            `xml:"ChecksumSHA256,omitempty"`
-	} `loc:"body"`
+	SourceVersionID string          `loc:"header,x-amz-copy-source-version-id"`
+	Body            *copyPartResult `loc:"body"`
 }
 
 // UploadPartCopy makes a part from (a range of) an existing object.
@@ -301,28 +296,8 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *UploadPartCopyInput) (
 		return nil, err
 	}
 	out := &UploadPartCopyOutput{SourceVersionID: visibleVersionID(src)}
-	out.Body = &struct {
-		XMLName        xml.Name          `xml:"CopyPartResult"`
-		ETag           string            `xml:"ETag"`
-		LastModified   restxml.Timestamp `xml:"LastModified"`
-		ChecksumCRC32  string            `xml:"ChecksumCRC32,omitempty"`
-		ChecksumCRC32C string            `xml:"ChecksumCRC32C,omitempty"`
-		ChecksumCRC64  string            `xml:"ChecksumCRC64NVME,omitempty"`
-		ChecksumSHA1   string            `xml:"ChecksumSHA1,omitempty"`
-		ChecksumSHA256 string            `xml:"ChecksumSHA256,omitempty"`
-	}{ETag: quote(p.ETag), LastModified: restxml.Timestamp(p.Modified)}
-	switch u.ChecksumAlgo {
-	case "CRC32":
-		out.Body.ChecksumCRC32 = p.Checksum
-	case "CRC32C":
-		out.Body.ChecksumCRC32C = p.Checksum
-	case "CRC64NVME":
-		out.Body.ChecksumCRC64 = p.Checksum
-	case "SHA1":
-		out.Body.ChecksumSHA1 = p.Checksum
-	case "SHA256":
-		out.Body.ChecksumSHA256 = p.Checksum
-	}
+	out.Body = &copyPartResult{ETag: quote(p.ETag), LastModified: restxml.Timestamp(p.Modified)}
+	out.Body.set(u.ChecksumAlgo, p.Checksum)
 	return out, nil
 }
 
@@ -637,23 +612,25 @@ type listedPart struct {
 	attrChecksum
 }
 
+type listPartsResult struct {
+	XMLName              xml.Name     `xml:"ListPartsResult"`
+	Bucket               string       `xml:"Bucket"`
+	Key                  string       `xml:"Key"`
+	UploadID             string       `xml:"UploadId"`
+	Initiator            *owner       `xml:"Initiator"`
+	Owner                *owner       `xml:"Owner"`
+	StorageClass         string       `xml:"StorageClass"`
+	PartNumberMarker     int          `xml:"PartNumberMarker"`
+	NextPartNumberMarker int          `xml:"NextPartNumberMarker"`
+	MaxParts             int          `xml:"MaxParts"`
+	IsTruncated          bool         `xml:"IsTruncated"`
+	ChecksumAlgorithm    string       `xml:"ChecksumAlgorithm,omitempty"`
+	ChecksumType         string       `xml:"ChecksumType,omitempty"`
+	Parts                []listedPart `xml:"Part"`
+}
+
 type ListPartsOutput struct {
-	Body *struct {
-		XMLName              xml.Name     `xml:"ListPartsResult"`
-		Bucket               string       `xml:"Bucket"`
-		Key                  string       `xml:"Key"`
-		UploadID             string       `xml:"UploadId"`
-		Initiator            *owner       `xml:"Initiator"`
-		Owner                *owner       `xml:"Owner"`
-		StorageClass         string       `xml:"StorageClass"`
-		PartNumberMarker     int          `xml:"PartNumberMarker"`
-		NextPartNumberMarker int          `xml:"NextPartNumberMarker"`
-		MaxParts             int          `xml:"MaxParts"`
-		IsTruncated          bool         `xml:"IsTruncated"`
-		ChecksumAlgorithm    string       `xml:"ChecksumAlgorithm,omitempty"`
-		ChecksumType         string       `xml:"ChecksumType,omitempty"`
-		Parts                []listedPart `xml:"Part"`
-	} `loc:"body"`
+	Body *listPartsResult `loc:"body"`
 }
 
 // ListParts lists an upload's parts in order.
@@ -666,22 +643,7 @@ func (s *Service) ListParts(ctx context.Context, in *ListPartsInput) (*ListParts
 		max = min(*in.MaxParts, 1000)
 	}
 	out := &ListPartsOutput{}
-	out.Body = &struct {
-		XMLName              xml.Name     `xml:"ListPartsResult"`
-		Bucket               string       `xml:"Bucket"`
-		Key                  string       `xml:"Key"`
-		UploadID             string       `xml:"UploadId"`
-		Initiator            *owner       `xml:"Initiator"`
-		Owner                *owner       `xml:"Owner"`
-		StorageClass         string       `xml:"StorageClass"`
-		PartNumberMarker     int          `xml:"PartNumberMarker"`
-		NextPartNumberMarker int          `xml:"NextPartNumberMarker"`
-		MaxParts             int          `xml:"MaxParts"`
-		IsTruncated          bool         `xml:"IsTruncated"`
-		ChecksumAlgorithm    string       `xml:"ChecksumAlgorithm,omitempty"`
-		ChecksumType         string       `xml:"ChecksumType,omitempty"`
-		Parts                []listedPart `xml:"Part"`
-	}{Bucket: in.Bucket, Key: in.Key, UploadID: in.UploadID, PartNumberMarker: in.PartNumberMarker, MaxParts: max}
+	out.Body = &listPartsResult{Bucket: in.Bucket, Key: in.Key, UploadID: in.UploadID, PartNumberMarker: in.PartNumberMarker, MaxParts: max}
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		u, err := getUpload(tx, in.Bucket, in.Key, in.UploadID)
 		if err != nil {
@@ -737,22 +699,24 @@ type listedUpload struct {
 	ChecksumType string            `xml:"ChecksumType,omitempty"`
 }
 
+type listUploadsResult struct {
+	XMLName            xml.Name       `xml:"ListMultipartUploadsResult"`
+	Bucket             string         `xml:"Bucket"`
+	KeyMarker          string         `xml:"KeyMarker"`
+	UploadIDMarker     string         `xml:"UploadIdMarker"`
+	NextKeyMarker      string         `xml:"NextKeyMarker,omitempty"`
+	NextUploadIDMarker string         `xml:"NextUploadIdMarker,omitempty"`
+	Prefix             string         `xml:"Prefix"`
+	Delimiter          string         `xml:"Delimiter,omitempty"`
+	MaxUploads         int            `xml:"MaxUploads"`
+	EncodingType       string         `xml:"EncodingType,omitempty"`
+	IsTruncated        bool           `xml:"IsTruncated"`
+	Uploads            []listedUpload `xml:"Upload"`
+	CommonPrefixes     []commonPrefix `xml:"CommonPrefixes"`
+}
+
 type ListMultipartUploadsOutput struct {
-	Body *struct {
-		XMLName            xml.Name       `xml:"ListMultipartUploadsResult"`
-		Bucket             string         `xml:"Bucket"`
-		KeyMarker          string         `xml:"KeyMarker"`
-		UploadIDMarker     string         `xml:"UploadIdMarker"`
-		NextKeyMarker      string         `xml:"NextKeyMarker,omitempty"`
-		NextUploadIDMarker string         `xml:"NextUploadIdMarker,omitempty"`
-		Prefix             string         `xml:"Prefix"`
-		Delimiter          string         `xml:"Delimiter,omitempty"`
-		MaxUploads         int            `xml:"MaxUploads"`
-		EncodingType       string         `xml:"EncodingType,omitempty"`
-		IsTruncated        bool           `xml:"IsTruncated"`
-		Uploads            []listedUpload `xml:"Upload"`
-		CommonPrefixes     []commonPrefix `xml:"CommonPrefixes"`
-	} `loc:"body"`
+	Body *listUploadsResult `loc:"body"`
 }
 
 // ListMultipartUploads lists unfinished uploads by key, then initiation.
@@ -769,21 +733,7 @@ func (s *Service) ListMultipartUploads(ctx context.Context, in *ListMultipartUpl
 		max = min(*in.MaxUploads, 1000)
 	}
 	out := &ListMultipartUploadsOutput{}
-	out.Body = &struct {
-		XMLName            xml.Name       `xml:"ListMultipartUploadsResult"`
-		Bucket             string         `xml:"Bucket"`
-		KeyMarker          string         `xml:"KeyMarker"`
-		UploadIDMarker     string         `xml:"UploadIdMarker"`
-		NextKeyMarker      string         `xml:"NextKeyMarker,omitempty"`
-		NextUploadIDMarker string         `xml:"NextUploadIdMarker,omitempty"`
-		Prefix             string         `xml:"Prefix"`
-		Delimiter          string         `xml:"Delimiter,omitempty"`
-		MaxUploads         int            `xml:"MaxUploads"`
-		EncodingType       string         `xml:"EncodingType,omitempty"`
-		IsTruncated        bool           `xml:"IsTruncated"`
-		Uploads            []listedUpload `xml:"Upload"`
-		CommonPrefixes     []commonPrefix `xml:"CommonPrefixes"`
-	}{Bucket: in.Bucket, KeyMarker: enc(in.KeyMarker), UploadIDMarker: in.UploadIDMarker, Prefix: enc(in.Prefix),
+	out.Body = &listUploadsResult{Bucket: in.Bucket, KeyMarker: enc(in.KeyMarker), UploadIDMarker: in.UploadIDMarker, Prefix: enc(in.Prefix),
 		Delimiter: enc(in.Delimiter), MaxUploads: max, EncodingType: in.EncodingType}
 	var all []uploadRecord
 	err = s.store.View(ctx, func(tx store.Tx) error {

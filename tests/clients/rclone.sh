@@ -26,7 +26,7 @@ B=$GUREUM_BUCKET
 cd "$WORK"
 
 step "rclone version"
-rc version | head -1
+rc version | sed -n 1p  # sed reads it all: head would SIGPIPE rclone under pipefail
 
 step "mkdir"
 rc mkdir "g:$B"

@@ -79,7 +79,7 @@ func (s *Service) ingest(ctx context.Context, body io.Reader, size int64, ck che
 		if size == sizeUnknown {
 			limit = MaxObjectSize + 1
 		}
-		n, err := io.CopyBuffer(dst, io.LimitReader(body, limit), make([]byte, 256<<10))
+		n, err := pipeCopy(dst, io.LimitReader(body, limit))
 		if err != nil {
 			return nil, bodyError(err)
 		}
@@ -170,3 +170,59 @@ func bodyError(err error) error {
 }
 
 func etagOf(md5sum []byte) string { return hex.EncodeToString(md5sum) }
+
+// pipeCopy copies src to dst with reading and writing in two goroutines,
+// so the request body's own verification (SigV4's SHA-256, chunk
+// signatures) and the object's hashing and disk writes (MD5, checksum,
+// write) overlap instead of adding up. It returns the bytes written and the
+// first error of either side.
+func pipeCopy(dst io.Writer, src io.Reader) (int64, error) {
+	const bufSize, nbuf = 512 << 10, 4
+	free := make(chan []byte, nbuf)
+	for i := 0; i < nbuf; i++ {
+		free <- make([]byte, bufSize)
+	}
+	full := make(chan []byte, nbuf)
+	stop := make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(full)
+		for {
+			var buf []byte
+			select {
+			case buf = <-free:
+			case <-stop:
+				return
+			}
+			n, err := io.ReadFull(src, buf)
+			if n > 0 {
+				full <- buf[:n]
+			}
+			if err != nil {
+				if err != io.EOF && err != io.ErrUnexpectedEOF {
+					readErr = err
+				}
+				return
+			}
+		}
+	}()
+	var written int64
+	var writeErr error
+	for buf := range full {
+		if writeErr != nil {
+			continue // drain what the reader already sent
+		}
+		var n int
+		n, writeErr = dst.Write(buf)
+		written += int64(n)
+		if writeErr != nil {
+			close(stop)
+			continue
+		}
+		free <- buf[:cap(buf)]
+	}
+	if writeErr != nil {
+		return written, writeErr
+	}
+	return written, readErr
+}

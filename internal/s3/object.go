@@ -289,6 +289,9 @@ func (s *Service) HeadObject(ctx context.Context, in *GetObjectInput) (*GetObjec
 }
 
 func (s *Service) readObject(ctx context.Context, in *GetObjectInput, withBody bool) (*GetObjectOutput, error) {
+	if err := validateKey(in.Key); err != nil {
+		return nil, err
+	}
 	if in.PartNumber != nil && (*in.PartNumber < 1 || *in.PartNumber > 10000) {
 		return nil, invalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", strconv.Itoa(*in.PartNumber))
 	}

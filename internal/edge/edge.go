@@ -195,29 +195,13 @@ func (e *Edge) authenticate(r *http.Request, rc *request.Context) error {
 	return nil
 }
 
-// scopeService reads the service name from the SigV4 credential scope
-// ("AKID/20261128/us-east-1/s3/aws4_request") of the Authorization header
-// or a presigned query; unsigned requests are S3.
+// scopeService is the service named in the request's (unverified)
+// credential scope; unsigned requests are S3, the one API that takes them.
 func scopeService(r *http.Request) string {
-	cred := ""
-	if a := r.Header.Get("Authorization"); a != "" {
-		if i := strings.Index(a, "Credential="); i >= 0 {
-			cred = a[i+len("Credential="):]
-			if j := strings.IndexAny(cred, ", "); j >= 0 {
-				cred = cred[:j]
-			}
-		}
-	} else if strings.Contains(r.URL.RawQuery, "X-Amz-Credential=") {
-		cred = r.URL.Query().Get("X-Amz-Credential")
+	if _, service, ok := sigv4.Scope(r); ok && service != "" {
+		return service
 	}
-	if cred == "" {
-		return "s3"
-	}
-	parts := strings.Split(cred, "/")
-	if len(parts) < 5 || parts[len(parts)-4] == "" {
-		return "s3"
-	}
-	return parts[len(parts)-2]
+	return "s3"
 }
 
 // writeError renders an error the edge itself raised in the envelope of

@@ -38,7 +38,9 @@ func main() {
 	}
 	switch cmd {
 	case "serve":
-		if err := serve(args, os.Stdout); err != nil {
+		if err := serve(args, os.Stdout); errors.Is(err, flag.ErrHelp) {
+			return
+		} else if err != nil {
 			fmt.Fprintln(os.Stderr, "gureum:", err)
 			os.Exit(1)
 		}
@@ -69,7 +71,13 @@ type options struct {
 
 type multiFlag struct{ vals *[]string }
 
-func (m multiFlag) String() string     { return strings.Join(*m.vals, ",") }
+func (m multiFlag) String() string {
+	if m.vals == nil { // the flag package calls this on a zero value for -help
+		return ""
+	}
+	return strings.Join(*m.vals, ",")
+}
+
 func (m multiFlag) Set(v string) error { *m.vals = append(*m.vals, v); return nil }
 
 func defaultDataDir() string {

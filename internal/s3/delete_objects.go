@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/gureum/gureum/internal/awsproto"
+	"github.com/gureum/gureum/internal/store"
 )
 
 type deleteRequest struct {
@@ -72,24 +73,52 @@ func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsInput) (*D
 		Deleted []deletedEntry `xml:"Deleted"`
 		Errors  []deleteError  `xml:"Error"`
 	}{}
-	for _, o := range req.Objects {
-		if err := validateKey(o.Key); err != nil {
-			ae, _ := awsproto.As(err)
-			out.Body.Errors = append(out.Body.Errors, deleteError{Key: o.Key, VersionID: o.VersionID, Code: ae.Code, Message: ae.Message})
-			continue
-		}
-		res, err := s.deleteObject(ctx, in.Bucket, o.Key, o.VersionID, o.ETag)
+	// One transaction (one commit) for the whole request; a key's own
+	// error is reported for that key and does not undo the others.
+	type outcome struct {
+		res deleteResult
+		err *awsproto.Error
+	}
+	results := make([]outcome, len(req.Objects))
+	var freed []string
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		freed = freed[:0]
+		b, err := getBucket(tx, in.Bucket)
 		if err != nil {
-			ae, ok := awsproto.As(err)
-			if !ok {
-				s.log.Error("DeleteObjects", "key", o.Key, "err", err)
+			return err
+		}
+		for i, o := range req.Objects {
+			results[i] = outcome{}
+			if err := validateKey(o.Key); err != nil {
+				results[i].err, _ = awsproto.As(err)
+				continue
 			}
-			out.Body.Errors = append(out.Body.Errors, deleteError{Key: o.Key, VersionID: o.VersionID, Code: ae.Code, Message: ae.Message})
+			res, f, err := s.deleteInTx(ctx, tx, b, o.Key, o.VersionID, o.ETag)
+			if ae, ok := err.(*awsproto.Error); ok {
+				results[i].err = ae
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			results[i].res = res
+			freed = append(freed, f...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.removeBlobs(freed)
+	for i, o := range req.Objects {
+		if e := results[i].err; e != nil {
+			out.Body.Errors = append(out.Body.Errors, deleteError{Key: o.Key, VersionID: o.VersionID, Code: e.Code, Message: e.Message})
 			continue
 		}
 		if req.Quiet {
 			continue
 		}
+		res := results[i].res
 		e := deletedEntry{Key: o.Key, VersionID: o.VersionID}
 		if res.deleteMarker {
 			e.DeleteMarker = true

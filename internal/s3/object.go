@@ -538,44 +538,11 @@ func (s *Service) deleteObject(ctx context.Context, bucket, key, versionID, ifMa
 	var res deleteResult
 	var freed []string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		res, freed = deleteResult{}, nil
 		b, err := getBucket(tx, bucket)
 		if err != nil {
 			return err
 		}
-		if versionID != "" {
-			v, err := findVersion(tx, bucket, key, versionID)
-			if err != nil {
-				if ae, ok := err.(*awsproto.Error); ok && ae.Code == "NoSuchVersion" {
-					res.versionID = versionID
-					return nil // deleting a missing version succeeds
-				}
-				return err
-			}
-			res.versionID, res.deleteMarker = v.VersionID, v.DeleteMarker
-			freed, err = removeVersion(tx, bucket, v)
-			return err
-		}
-		if ifMatch != "" {
-			cur, err := currentObject(tx, bucket, key)
-			if err != nil {
-				return err
-			}
-			if !etagMatches(ifMatch, cur.ETag) {
-				return errPreconditionFailed("If-Match")
-			}
-		}
-		if b.Versioning == "" {
-			return eachVersion(tx, bucket, key, func(k []byte, r *versionRecord) (bool, error) {
-				blobs, err := removeVersion(tx, bucket, r)
-				freed = append(freed, blobs...)
-				return true, err
-			})
-		}
-		now := s.now().UTC()
-		dm := &versionRecord{Key: key, DeleteMarker: true, Modified: now, Owner: request.From(ctx).Account(), Seq: s.seq.next(now)}
-		freed, err = s.putVersion(tx, b, dm, nil)
-		res.versionID, res.deleteMarker = dm.VersionID, true
+		res, freed, err = s.deleteInTx(ctx, tx, b, key, versionID, ifMatch)
 		return err
 	})
 	if err != nil {
@@ -583,6 +550,48 @@ func (s *Service) deleteObject(ctx context.Context, bucket, key, versionID, ifMa
 	}
 	s.removeBlobs(freed)
 	return res, nil
+}
+
+// deleteInTx deletes one key or version inside tx, returning the blobs to
+// remove once tx has committed.
+func (s *Service) deleteInTx(ctx context.Context, tx store.Tx, b *bucketRecord, key, versionID, ifMatch string) (deleteResult, []string, error) {
+	var res deleteResult
+	var freed []string
+	if versionID != "" {
+		v, err := findVersion(tx, b.Name, key, versionID)
+		if err != nil {
+			if ae, ok := err.(*awsproto.Error); ok && ae.Code == "NoSuchVersion" {
+				res.versionID = versionID
+				return res, nil, nil // deleting a missing version succeeds
+			}
+			return res, nil, err
+		}
+		res.versionID, res.deleteMarker = v.VersionID, v.DeleteMarker
+		freed, err = removeVersion(tx, b.Name, v)
+		return res, freed, err
+	}
+	if ifMatch != "" {
+		cur, err := currentObject(tx, b.Name, key)
+		if err != nil {
+			return res, nil, err
+		}
+		if !etagMatches(ifMatch, cur.ETag) {
+			return res, nil, errPreconditionFailed("If-Match")
+		}
+	}
+	if b.Versioning == "" {
+		err := eachVersion(tx, b.Name, key, func(k []byte, r *versionRecord) (bool, error) {
+			blobs, err := removeVersion(tx, b.Name, r)
+			freed = append(freed, blobs...)
+			return true, err
+		})
+		return res, freed, err
+	}
+	now := s.now().UTC()
+	dm := &versionRecord{Key: key, DeleteMarker: true, Modified: now, Owner: request.From(ctx).Account(), Seq: s.seq.next(now)}
+	freed, err := s.putVersion(tx, b, dm, nil)
+	res.versionID, res.deleteMarker = dm.VersionID, true
+	return res, freed, err
 }
 
 func deref(p *string) string {

@@ -187,12 +187,14 @@ func encoder(encodingType string) (func(string) string, error) {
 	return nil, invalidArgument("Invalid Encoding Method specified in Request", "encoding-type", encodingType)
 }
 
-func maxKeys(p *int) (int, error) {
+// pageSize reads a max-keys / max-parts / max-uploads parameter: 1,000
+// when absent, at most 1,000, never negative.
+func pageSize(p *int, name string) (int, error) {
 	if p == nil {
 		return 1000, nil
 	}
 	if *p < 0 {
-		return 0, invalidArgument("Provided max-keys not an integer or within integer range", "max-keys", itoa(int64(*p)))
+		return 0, invalidArgument("Argument "+name+" must be an integer between 0 and 2147483647", name, itoa(int64(*p)))
 	}
 	return min(*p, 1000), nil
 }
@@ -234,7 +236,7 @@ func (s *Service) ListObjectsV2(ctx context.Context, in *ListObjectsV2Input) (*L
 	if err != nil {
 		return nil, err
 	}
-	max, err := maxKeys(in.MaxKeys)
+	max, err := pageSize(in.MaxKeys, "max-keys")
 	if err != nil {
 		return nil, err
 	}
@@ -299,7 +301,7 @@ func (s *Service) ListObjects(ctx context.Context, in *ListObjectsInput) (*ListO
 	if err != nil {
 		return nil, err
 	}
-	max, err := maxKeys(in.MaxKeys)
+	max, err := pageSize(in.MaxKeys, "max-keys")
 	if err != nil {
 		return nil, err
 	}
@@ -375,7 +377,7 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *ListObjectVersions
 	if err != nil {
 		return nil, err
 	}
-	max, err := maxKeys(in.MaxKeys)
+	max, err := pageSize(in.MaxKeys, "max-keys")
 	if err != nil {
 		return nil, err
 	}

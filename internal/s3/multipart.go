@@ -635,16 +635,13 @@ type ListPartsOutput struct {
 
 // ListParts lists an upload's parts in order.
 func (s *Service) ListParts(ctx context.Context, in *ListPartsInput) (*ListPartsOutput, error) {
-	max := 1000
-	if in.MaxParts != nil {
-		if *in.MaxParts < 0 {
-			return nil, invalidArgument("Argument max-parts must be an integer between 0 and 2147483647", "max-parts", strconv.Itoa(*in.MaxParts))
-		}
-		max = min(*in.MaxParts, 1000)
+	max, err := pageSize(in.MaxParts, "max-parts")
+	if err != nil {
+		return nil, err
 	}
 	out := &ListPartsOutput{}
 	out.Body = &listPartsResult{Bucket: in.Bucket, Key: in.Key, UploadID: in.UploadID, PartNumberMarker: in.PartNumberMarker, MaxParts: max}
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err = s.store.View(ctx, func(tx store.Tx) error {
 		u, err := getUpload(tx, in.Bucket, in.Key, in.UploadID)
 		if err != nil {
 			return err
@@ -725,12 +722,9 @@ func (s *Service) ListMultipartUploads(ctx context.Context, in *ListMultipartUpl
 	if err != nil {
 		return nil, err
 	}
-	max := 1000
-	if in.MaxUploads != nil {
-		if *in.MaxUploads < 0 {
-			return nil, invalidArgument("Argument max-uploads must be an integer between 0 and 2147483647", "max-uploads", strconv.Itoa(*in.MaxUploads))
-		}
-		max = min(*in.MaxUploads, 1000)
+	max, err := pageSize(in.MaxUploads, "max-uploads")
+	if err != nil {
+		return nil, err
 	}
 	out := &ListMultipartUploadsOutput{}
 	out.Body = &listUploadsResult{Bucket: in.Bucket, KeyMarker: enc(in.KeyMarker), UploadIDMarker: in.UploadIDMarker, Prefix: enc(in.Prefix),

@@ -64,6 +64,7 @@ type options struct {
 	rootAccessKey string
 	rootSecretKey string
 	acceptAnyKey  bool
+	legacyBuckets bool
 	accounts      []string
 	logLevel      string
 	logFormat     string
@@ -111,6 +112,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.StringVar(&o.region, "region", env("GUREUM_REGION", "us-east-1"), "default region (GUREUM_REGION)")
 	fs.StringVar(&o.rootAccessKey, "root-access-key", env("GUREUM_ROOT_ACCESS_KEY", "test"), "access key of account "+accounts.DefaultID+"'s root user (GUREUM_ROOT_ACCESS_KEY)")
 	fs.StringVar(&o.rootSecretKey, "root-secret-key", env("GUREUM_ROOT_SECRET_KEY", "test"), "secret key of that root user (GUREUM_ROOT_SECRET_KEY)")
+	fs.BoolVar(&o.legacyBuckets, "legacy-bucket-defaults", envBool("GUREUM_LEGACY_BUCKET_DEFAULTS"), "create buckets as S3 did before April 2023: ACLs enabled, no Block Public Access (GUREUM_LEGACY_BUCKET_DEFAULTS)")
 	fs.BoolVar(&o.acceptAnyKey, "accept-any-key", envBool("GUREUM_ACCEPT_ANY_KEY"), "any well-formed access key acts as the default account's root; signatures are parsed but not checked (GUREUM_ACCEPT_ANY_KEY)")
 	if v := os.Getenv("GUREUM_ACCOUNTS"); v != "" {
 		o.accounts = strings.Fields(strings.ReplaceAll(v, ",", " "))
@@ -168,7 +170,7 @@ func serve(args []string, stdout io.Writer) error {
 		}
 		defer os.RemoveAll(dir)
 	}
-	srv, err := server.Open(server.Config{DataDir: dir, Region: o.region, Accounts: list, AcceptAnyKey: o.acceptAnyKey, Logger: log, Version: version})
+	srv, err := server.Open(server.Config{DataDir: dir, Region: o.region, Accounts: list, AcceptAnyKey: o.acceptAnyKey, LegacyBucketDefaults: o.legacyBuckets, Logger: log, Version: version})
 	if err != nil {
 		return err
 	}

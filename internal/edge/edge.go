@@ -183,6 +183,11 @@ func (e *Edge) authenticate(r *http.Request, rc *request.Context) error {
 		return nil
 	}
 	rc.Presigned = auth.Presigned
+	rc.SignatureVersion = auth.SignatureVersion
+	rc.AuthType = "REST-HEADER"
+	if auth.Presigned {
+		rc.AuthType = "REST-QUERY-STRING"
+	}
 	rc.Trailer = auth.Trailer
 	if auth.Region != "" {
 		rc.Region = auth.Region
@@ -226,6 +231,9 @@ func (e *Edge) writeError(w http.ResponseWriter, r *http.Request, service string
 		proto = "restxml"
 	} else if r.Header.Get("X-Amz-Target") != "" {
 		proto = "json"
+	}
+	if proto != "restxml" {
+		ae = queryAuthError(ae)
 	}
 	switch proto {
 	case "restxml":
@@ -374,4 +382,23 @@ func NewServer(h http.Handler, log *slog.Logger) *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// queryAuthError rewords an authentication failure (raised in S3's words
+// by sigv4 and the credential store) as IAM, STS and the other query and
+// JSON services word it.
+func queryAuthError(e *awsproto.Error) *awsproto.Error {
+	switch e.Code {
+	case "InvalidAccessKeyId", "InvalidToken":
+		return &awsproto.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
+	case "ExpiredToken":
+		return &awsproto.Error{Code: "ExpiredToken", Message: "The security token included in the request is expired", Status: http.StatusForbidden}
+	case "SignatureDoesNotMatch":
+		return &awsproto.Error{Code: "SignatureDoesNotMatch", Message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", Status: http.StatusForbidden}
+	case "RequestTimeTooSkewed":
+		return &awsproto.Error{Code: "SignatureDoesNotMatch", Message: "Signature expired: the request time is too far from the current time.", Status: http.StatusForbidden}
+	case "AuthorizationHeaderMalformed":
+		return &awsproto.Error{Code: "IncompleteSignature", Message: e.Message, Status: http.StatusBadRequest}
+	}
+	return e
 }

@@ -46,6 +46,12 @@ type Principal struct {
 	UserID      string // aws:userid
 	Name        string // aws:username for users
 	AccessKeyID string
+	// RoleARN is the role an assumed-role session acts as
+	// (arn:aws:iam::123456789012:role/R); a resource policy naming it
+	// applies to all its sessions.
+	RoleARN string
+	// TokenIssued is when temporary credentials were issued.
+	TokenIssued time.Time
 }
 
 // IsAnonymous reports whether the request was not signed.
@@ -65,6 +71,11 @@ type Context struct {
 	Secure    bool // aws:SecureTransport
 	UserAgent string
 	Presigned bool
+	// SignatureVersion is s3:signatureversion ("AWS4-HMAC-SHA256" or
+	// "AWS"); AuthType is s3:authType (REST-HEADER, REST-QUERY-STRING or
+	// POST). Both are empty for anonymous requests.
+	SignatureVersion string
+	AuthType         string
 	// Trailer holds an aws-chunked body's trailing headers (checksums);
 	// it is filled once the body has been read to its end.
 	Trailer http.Header

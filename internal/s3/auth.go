@@ -5,39 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/gureum/gureum/internal/request"
 	"github.com/gureum/gureum/internal/store"
 )
-
-// authorize is the one place an S3 request is allowed or denied.
-//
-// Until the IAM issue brings policies, ACLs and Block Public Access, the
-// rule is S3's default for a bucket with no policy and no ACL grants: only
-// the owning account may use it, and anonymous requests may use nothing. A
-// missing bucket is left to the handler, so the caller gets NoSuchBucket as
-// S3 answers it.
-func (s *Service) authorize(ctx context.Context, rt *route, t target) error {
-	p := request.From(ctx).Principal
-	if p.IsAnonymous() {
-		if t.bucket != "" && rt.name != "CreateBucket" {
-			if _, err := s.loadBucket(ctx, t.bucket); err != nil {
-				return err
-			}
-		}
-		return errAccessDenied()
-	}
-	if t.bucket == "" || rt.name == "CreateBucket" {
-		return nil
-	}
-	b, err := s.loadBucket(ctx, t.bucket)
-	if err != nil {
-		return err
-	}
-	if b.Account != p.Account {
-		return errAccessDenied()
-	}
-	return nil
-}
 
 // loadBucket reads a bucket's record, or NoSuchBucket. Records are cached:
 // every request reads its bucket, few change it, and each change (in this
@@ -82,5 +51,6 @@ func getBucket(tx store.Tx, name string) (*bucketRecord, error) {
 	if err := json.Unmarshal(v, b); err != nil {
 		return nil, err
 	}
+	b.compile()
 	return b, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"github.com/gureum/gureum/internal/s3/acl"
 	"net/http"
 	"sort"
 	"strings"
@@ -95,10 +96,11 @@ func (s *Service) ListBuckets(ctx context.Context, in *ListBucketsInput) (*ListB
 }
 
 type CreateBucketInput struct {
-	Bucket          string `loc:"uri,Bucket"`
-	ACL             string `loc:"header,x-amz-acl"`
-	ObjectOwnership string `loc:"header,x-amz-object-ownership"`
-	ObjectLock      *bool  `loc:"header,x-amz-bucket-object-lock-enabled"`
+	Bucket          string      `loc:"uri,Bucket"`
+	ACL             string      `loc:"header,x-amz-acl"`
+	ObjectOwnership string      `loc:"header,x-amz-object-ownership"`
+	ObjectLock      *bool       `loc:"header,x-amz-bucket-object-lock-enabled"`
+	Header          http.Header `loc:"allheaders"`
 	Config          *struct {
 		LocationConstraint string `xml:"LocationConstraint"`
 	} `loc:"body"`
@@ -140,11 +142,34 @@ func (s *Service) CreateBucket(ctx context.Context, in *CreateBucketInput) (*Cre
 	default:
 		return nil, invalidArgument("Invalid x-amz-object-ownership header: "+in.ObjectOwnership, "x-amz-object-ownership", in.ObjectOwnership)
 	}
+	// New buckets since April 2023: ACLs disabled (BucketOwnerEnforced)
+	// and all four Block Public Access settings on
+	// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/create-bucket-faq.html).
 	ownership := in.ObjectOwnership
-	if ownership == "" {
-		ownership = "BucketOwnerEnforced"
+	var pab *publicAccessBlock
+	if !s.cfg.LegacyBucketDefaults {
+		if ownership == "" {
+			ownership = "BucketOwnerEnforced"
+		}
+		p := allBlocked
+		pab = &p
 	}
-	rec := bucketRecord{Name: in.Bucket, Account: rc.Account(), Region: region, Created: s.now().UTC(), Ownership: ownership}
+	rec := bucketRecord{Name: in.Bucket, Account: rc.Account(), Region: region, Created: s.now().UTC(), Ownership: ownership, PAB: pab}
+	if acl.HasCanned(in.Header) || acl.HasGrants(in.Header) {
+		a, err := acl.ForCreate(in.Header, rec.owner(), rec.owner(), s.resolver())
+		if err != nil {
+			return nil, err
+		}
+		if ownership == "BucketOwnerEnforced" && !ownerOnly(a, rec.owner()) {
+			return nil, errInvalidBucketAclWithObjectOwnership()
+		}
+		if a.IsPublic() && pab != nil && pab.BlockPublicAcls {
+			return nil, awsproto.New(http.StatusBadRequest, "InvalidBucketAclWithBlockPublicAccessError", "Bucket cannot have public ACLs set with BlockPublicAccess enabled")
+		}
+		if !ownerOnly(a, rec.owner()) {
+			rec.ACL = &a
+		}
+	}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		old, err := getBucket(tx, in.Bucket)
 		if err == nil {

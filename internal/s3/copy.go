@@ -11,7 +11,6 @@ import (
 
 	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/restxml"
-	"github.com/gureum/gureum/internal/request"
 	"github.com/gureum/gureum/internal/store"
 )
 
@@ -68,7 +67,7 @@ func (c copyConditions) check(v *versionRecord) error {
 // readSource resolves a copy source the caller may read and opens a range
 // of it (length -1: all).
 func (s *Service) readSource(ctx context.Context, cs copySource, start, length int64, rangeHdr string) (*versionRecord, *objectReader, error) {
-	if err := s.authorizeSource(ctx, cs.bucket); err != nil {
+	if err := s.authorizeSource(ctx, cs); err != nil {
 		return nil, nil, err
 	}
 	var v *versionRecord
@@ -114,15 +113,17 @@ func (s *Service) readSource(ctx context.Context, cs copySource, start, length i
 }
 
 // authorizeSource applies the read check to a copy's source bucket.
-func (s *Service) authorizeSource(ctx context.Context, bucket string) error {
-	b, err := s.loadBucket(ctx, bucket)
+func (s *Service) authorizeSource(ctx context.Context, cs copySource) error {
+	b, err := s.loadBucket(ctx, cs.bucket)
 	if err != nil {
 		return err
 	}
-	if b.Account != request.From(ctx).Account() {
-		return errAccessDenied()
+	action := "s3:GetObject"
+	if cs.versionID != "" {
+		action = "s3:GetObjectVersion"
 	}
-	return nil
+	key := cs.key
+	return s.allowed(ctx, nil, b, action, &key)
 }
 
 type CopyObjectInput struct {
@@ -178,7 +179,12 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.loadBucket(ctx, in.Bucket); err != nil {
+	dst, err := s.loadBucket(ctx, in.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	objACL, owner, err := s.objectACL(ctx, dst, in.Header)
+	if err != nil {
 		return nil, err
 	}
 	src, r, err := s.readSource(ctx, cs, 0, -1, "")
@@ -207,8 +213,8 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 	}
 	v := &versionRecord{
 		Key: in.Key, Size: body.size, ETag: etagOf(body.md5), Modified: s.now().UTC(),
-		Owner: request.From(ctx).Account(), Headers: src.Headers, Meta: src.Meta, Tags: src.Tags,
-		StorageClass: attrs.storageClass, ChecksumAlgo: algo, Checksum: body.checksum,
+		Owner: owner, Headers: src.Headers, Meta: src.Meta, Tags: src.Tags,
+		StorageClass: attrs.storageClass, ChecksumAlgo: algo, Checksum: body.checksum, ACL: objACL,
 	}
 	if algo != "" {
 		v.ChecksumType = "FULL_OBJECT"

@@ -64,8 +64,26 @@ func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsInput) (*D
 	if err := xml.Unmarshal(in.Raw, &req); err != nil || len(req.Objects) == 0 || len(req.Objects) > 1000 {
 		return nil, errMalformedXML()
 	}
-	if _, err := s.loadBucket(ctx, in.Bucket); err != nil {
+	bucket, err := s.loadBucket(ctx, in.Bucket)
+	if err != nil {
 		return nil, err
+	}
+	// Each key is authorized by itself, as S3 does: a denied key is
+	// reported as AccessDenied and the others are deleted.
+	denied := make([]*awsproto.Error, len(req.Objects))
+	for i, o := range req.Objects {
+		action := "s3:DeleteObject"
+		if o.VersionID != "" {
+			action = "s3:DeleteObjectVersion"
+		}
+		key := o.Key
+		if err := s.allowed(ctx, nil, bucket, action, &key); err != nil {
+			ae, ok := awsproto.As(err)
+			if !ok {
+				return nil, err
+			}
+			denied[i] = ae
+		}
 	}
 	out := &DeleteObjectsOutput{}
 	out.Body = &struct {
@@ -89,6 +107,10 @@ func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsInput) (*D
 		}
 		for i, o := range req.Objects {
 			results[i] = outcome{}
+			if denied[i] != nil {
+				results[i].err = denied[i]
+				continue
+			}
 			if err := validateKey(o.Key); err != nil {
 				results[i].err, _ = awsproto.As(err)
 				continue

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/gureum/gureum/internal/policy"
+	"github.com/gureum/gureum/internal/s3/acl"
 	"sync/atomic"
 	"time"
 )
@@ -37,6 +39,19 @@ type bucketRecord struct {
 	Versioning string    `json:"versioning,omitempty"` // "", Enabled, Suspended
 	Ownership  string    `json:"ownership,omitempty"`
 	Tags       []tag     `json:"tags,omitempty"`
+	// Policy is the bucket policy as the owner wrote it; PAB the bucket's
+	// Block Public Access settings (nil: none); ACL its access control
+	// list (nil: the owner's FULL_CONTROL only).
+	Policy string             `json:"policy,omitempty"`
+	PAB    *publicAccessBlock `json:"pab,omitempty"`
+	ACL    *acl.ACL           `json:"acl,omitempty"`
+
+	// Compiled once when the record is loaded (records are cached and
+	// never modified): the parsed policy, its Deny statements alone, and
+	// whether S3 calls it public.
+	policy       *policy.Policy
+	policyDenies *policy.Policy
+	policyPublic bool
 }
 
 type tag struct {
@@ -78,7 +93,8 @@ type versionRecord struct {
 	Segments     []segment         `json:"seg,omitempty"`
 	Parts        []partInfo        `json:"parts,omitempty"`
 	StorageClass string            `json:"sc,omitempty"`
-	UploadID     string            `json:"up,omitempty"` // the multipart upload that made it
+	UploadID     string            `json:"up,omitempty"`  // the multipart upload that made it
+	ACL          *acl.ACL          `json:"acl,omitempty"` // nil: the owner's FULL_CONTROL only
 }
 
 type uploadRecord struct {
@@ -93,6 +109,7 @@ type uploadRecord struct {
 	ChecksumAlgo string            `json:"ca,omitempty"`
 	ChecksumType string            `json:"ct,omitempty"`
 	StorageClass string            `json:"sc,omitempty"`
+	ACL          *acl.ACL          `json:"acl,omitempty"`
 }
 
 type partRecord struct {

@@ -18,7 +18,6 @@ import (
 
 	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/restxml"
-	"github.com/gureum/gureum/internal/request"
 	"github.com/gureum/gureum/internal/store"
 )
 
@@ -78,10 +77,18 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *CreateMultipart
 	case typ == "" && algo != "":
 		typ = "COMPOSITE"
 	}
+	b, err := s.loadBucket(ctx, in.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	objACL, owner, err := s.objectACL(ctx, b, in.Header)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now().UTC()
 	u := uploadRecord{Bucket: in.Bucket, Key: in.Key, UploadID: newUploadID(s.seq.next(now)), Initiated: now,
-		Owner: request.From(ctx).Account(), Headers: attrs.headers, Meta: attrs.meta, Tags: attrs.tags,
-		ChecksumAlgo: algo, ChecksumType: typ, StorageClass: attrs.storageClass}
+		Owner: owner, Headers: attrs.headers, Meta: attrs.meta, Tags: attrs.tags,
+		ChecksumAlgo: algo, ChecksumType: typ, StorageClass: attrs.storageClass, ACL: objACL}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if _, err := getBucket(tx, in.Bucket); err != nil {
 			return err
@@ -463,7 +470,7 @@ var errAlreadyCompleted = errors.New("upload already completed")
 // assemble checks the client's part list against the stored parts and
 // builds the object's record.
 func assemble(u *uploadRecord, list []completePart, stored map[int]partRecord) (*versionRecord, error) {
-	v := &versionRecord{Key: u.Key, Owner: u.Owner, Headers: u.Headers, Meta: u.Meta, Tags: u.Tags, UploadID: u.UploadID,
+	v := &versionRecord{Key: u.Key, Owner: u.Owner, ACL: u.ACL, Headers: u.Headers, Meta: u.Meta, Tags: u.Tags, UploadID: u.UploadID,
 		StorageClass: u.StorageClass, ChecksumAlgo: u.ChecksumAlgo, ChecksumType: u.ChecksumType}
 	md := md5.New()
 	var composite []byte

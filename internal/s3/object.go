@@ -143,7 +143,12 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.loadBucket(ctx, in.Bucket); err != nil {
+	b, err := s.loadBucket(ctx, in.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	objACL, owner, err := s.objectACL(ctx, b, in.Header)
+	if err != nil {
 		return nil, err
 	}
 	size := int64(-1)
@@ -159,8 +164,8 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 	}
 	v := &versionRecord{
 		Key: in.Key, Size: body.size, ETag: etagOf(body.md5), Modified: s.now().UTC(),
-		Owner: request.From(ctx).Account(), Headers: attrs.headers, Meta: attrs.meta, Tags: attrs.tags,
-		StorageClass: attrs.storageClass, ChecksumAlgo: ck.algo, Checksum: body.checksum,
+		Owner: owner, Headers: attrs.headers, Meta: attrs.meta, Tags: attrs.tags,
+		StorageClass: attrs.storageClass, ChecksumAlgo: ck.algo, Checksum: body.checksum, ACL: objACL,
 	}
 	if ck.algo != "" {
 		v.ChecksumType = "FULL_OBJECT"

@@ -83,12 +83,20 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 	if err != nil {
 		return err
 	}
-	if err := s.authorize(ctx, &route{name: "PutObject"}, target{bucket: t.bucket, key: key}); err != nil {
-		return err
-	}
 	h := http.Header{}
 	for k, v := range fields {
 		h.Set(k, v)
+	}
+	if a, ok := fields["acl"]; ok {
+		h.Set("x-amz-acl", a)
+	}
+	rc := request.From(ctx)
+	if !rc.Principal.IsAnonymous() {
+		rc.AuthType = "POST"
+	}
+	hr := &http.Request{Method: http.MethodPost, Header: h, URL: &url.URL{}}
+	if err := s.authorize(ctx, hr, &route{name: "PutObject", level: levelObject}, target{bucket: t.bucket, key: key}); err != nil {
+		return err
 	}
 	meta := map[string]string{}
 	for k, v := range fields {
@@ -97,6 +105,14 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 		}
 	}
 	h.Del("x-amz-checksum-algorithm")
+	b, err := s.loadBucket(ctx, t.bucket)
+	if err != nil {
+		return err
+	}
+	objACL, owner, err := s.objectACL(ctx, b, h)
+	if err != nil {
+		return err
+	}
 	attrs, err := parseObjectAttrs(h, meta)
 	if err != nil {
 		return err
@@ -121,7 +137,7 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 		return errEntityTooLarge(body.size, maxLen)
 	}
 	v := &versionRecord{Key: key, Size: body.size, ETag: etagOf(body.md5), Modified: s.now().UTC(),
-		Owner: request.From(ctx).Account(), Headers: attrs.headers, Meta: attrs.meta, Tags: attrs.tags,
+		Owner: owner, ACL: objACL, Headers: attrs.headers, Meta: attrs.meta, Tags: attrs.tags,
 		StorageClass: attrs.storageClass, ChecksumAlgo: ck.algo, Checksum: body.checksum,
 		Segments: []segment{{Blob: body.blob, Size: body.size}}}
 	if ck.algo != "" {
@@ -204,6 +220,7 @@ func (s *Service) checkPostAuth(ctx context.Context, fields map[string]string) (
 		return 0, 0, err
 	}
 	rc.Principal = p
+	rc.SignatureVersion = auth.SignatureVersion
 	raw, err := base64.StdEncoding.DecodeString(policyB64)
 	if err != nil {
 		return 0, 0, awsproto.New(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")

@@ -15,8 +15,10 @@ import (
 	"github.com/gureum/gureum/internal/accounts"
 	"github.com/gureum/gureum/internal/blob"
 	"github.com/gureum/gureum/internal/edge"
+	"github.com/gureum/gureum/internal/iam"
 	"github.com/gureum/gureum/internal/s3"
 	"github.com/gureum/gureum/internal/store/bolt"
+	"github.com/gureum/gureum/internal/sts"
 )
 
 // Config is what a server needs.
@@ -25,9 +27,12 @@ type Config struct {
 	Region       string
 	Accounts     []accounts.Account // the first is the default account
 	AcceptAnyKey bool
-	Logger       *slog.Logger
-	Version      string
-	Now          func() time.Time // nil: time.Now
+	// LegacyBucketDefaults creates buckets with ACLs enabled and no Block
+	// Public Access, as S3 did before April 2023.
+	LegacyBucketDefaults bool
+	Logger               *slog.Logger
+	Version              string
+	Now                  func() time.Time // nil: time.Now
 }
 
 // Server is a wired gureum.
@@ -35,6 +40,7 @@ type Server struct {
 	Handler http.Handler
 	Edge    *edge.Edge
 	S3      *s3.Service
+	IAM     *iam.Service
 	db      *bolt.DB
 }
 
@@ -64,15 +70,27 @@ func Open(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	suffixes := []string{"s3.localhost", "s3." + cfg.Region + ".localhost", "s3.localhost.localstack.cloud", "localhost"}
+	var ids []string
+	for _, a := range reg.Accounts() {
+		ids = append(ids, a.ID)
+	}
 	s3svc := s3.New(s3.Config{
+		Accounts: ids, LegacyBucketDefaults: cfg.LegacyBucketDefaults,
 		Store: db, Blobs: blobs, Region: cfg.Region, VirtualHostSuffixes: suffixes, Logger: cfg.Logger, Now: cfg.Now,
 	})
+	iamsvc := iam.New(iam.Config{Store: db, Accounts: reg, Logger: cfg.Logger, Now: cfg.Now})
+	stssvc := sts.New(iamsvc, cfg.Logger, cfg.Now)
 	e := edge.New(edge.Config{
-		Region: cfg.Region, Credentials: reg, AcceptAnyKey: cfg.AcceptAnyKey, Logger: cfg.Logger, Version: cfg.Version, Now: cfg.Now,
-		Services: []edge.Service{{Name: "s3", Handler: s3svc, Protocol: "restxml"}},
+		Region: cfg.Region, Credentials: iamsvc, AcceptAnyKey: cfg.AcceptAnyKey, Logger: cfg.Logger, Version: cfg.Version, Now: cfg.Now,
+		Services: []edge.Service{
+			{Name: "s3", Handler: s3svc, Protocol: "restxml"},
+			{Name: "iam", Handler: iamsvc, Protocol: "query"},
+			{Name: "sts", Handler: stssvc, Protocol: "query"},
+		},
 	})
 	s3svc.SetAuth(e.Verifier(), e.ResolvePrincipal)
-	return &Server{Handler: e, Edge: e, S3: s3svc, db: db}, nil
+	s3svc.SetIdentities(iamsvc)
+	return &Server{Handler: e, Edge: e, S3: s3svc, IAM: iamsvc, db: db}, nil
 }
 
 // CollectOrphans removes blobs no metadata references, written before

@@ -1,0 +1,540 @@
+package iam
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gureum/gureum/internal/awsproto/query"
+	"github.com/gureum/gureum/internal/policy"
+	"github.com/gureum/gureum/internal/store"
+)
+
+// Role is IAM's Role shape.
+type Role struct {
+	Path                     string                       `xml:"Path"`
+	RoleName                 string                       `xml:"RoleName"`
+	RoleID                   string                       `xml:"RoleId"`
+	Arn                      string                       `xml:"Arn"`
+	CreateDate               query.Time                   `xml:"CreateDate"`
+	AssumeRolePolicyDocument string                       `xml:"AssumeRolePolicyDocument,omitempty"`
+	Description              string                       `xml:"Description,omitempty"`
+	MaxSessionDuration       int32                        `xml:"MaxSessionDuration,omitempty"`
+	PermissionsBoundary      *AttachedPermissionsBoundary `xml:"PermissionsBoundary,omitempty"`
+	Tags                     []Tag                        `xml:"Tags>member,omitempty"`
+	RoleLastUsed             *roleLastUsed                `xml:"RoleLastUsed,omitempty"`
+}
+
+type roleLastUsed struct {
+	LastUsedDate *query.Time `xml:"LastUsedDate,omitempty"`
+	Region       string      `xml:"Region,omitempty"`
+}
+
+// RoleARN returns a role's ARN.
+func RoleARN(acct, path, name string) string { return arn(acct, "role", path, name) }
+
+func (r *roleRecord) arn(acct string) string { return RoleARN(acct, r.Path, r.Name) }
+
+func (r *roleRecord) shape(acct string, full bool) Role {
+	out := Role{Path: r.Path, RoleName: r.Name, RoleID: r.ID, Arn: r.arn(acct), CreateDate: query.Time(r.Created),
+		AssumeRolePolicyDocument: encodeDocument(r.Trust), Description: r.Description, MaxSessionDuration: r.MaxSession}
+	if full {
+		out.PermissionsBoundary = boundaryOf(r.Boundary)
+		out.Tags = r.Tags
+		out.RoleLastUsed = &roleLastUsed{}
+		if r.LastUsed != nil {
+			t := query.Time(*r.LastUsed)
+			out.RoleLastUsed = &roleLastUsed{&t, r.LastRegion}
+		}
+	}
+	return out
+}
+
+func getRole(tx store.Tx, acct, name string) (*roleRecord, error) {
+	r, err := getRecord[roleRecord](tx, tRoles, entityKey(acct, name))
+	return r, notFound(err, roleNotFound(name))
+}
+
+const maxTrustPolicySize = 2048
+
+type createRoleInput struct {
+	RoleName                 string `query:",required"`
+	Path                     *string
+	AssumeRolePolicyDocument string `query:",required"`
+	Description              *string
+	MaxSessionDuration       *int32
+	PermissionsBoundary      *string
+	Tags                     []Tag
+}
+
+type roleOutput struct {
+	Role Role `xml:"Role"`
+}
+
+func checkMaxSession(v *int32) (int32, error) {
+	if v == nil {
+		return 3600, nil
+	}
+	if *v < 3600 || *v > 43200 {
+		return 0, validation("1 validation error detected: Value '%d' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200", *v)
+	}
+	return *v, nil
+}
+
+func (s *Service) createRole(ctx context.Context, in *createRoleInput) (*roleOutput, error) {
+	if err := checkName("roleName", in.RoleName, 64); err != nil {
+		return nil, err
+	}
+	path, err := checkPath(in.Path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTags(in.Tags); err != nil {
+		return nil, err
+	}
+	if err := checkDocument(in.AssumeRolePolicyDocument, policy.Trust, maxTrustPolicySize, "ACLSizePerRole"); err != nil {
+		return nil, err
+	}
+	maxSession, err := checkMaxSession(in.MaxSessionDuration)
+	if err != nil {
+		return nil, err
+	}
+	acct := account(ctx)
+	r := &roleRecord{Name: in.RoleName, ID: newID("AROA", 21), Path: path, Created: s.now().UTC(), Trust: in.AssumeRolePolicyDocument,
+		MaxSession: maxSession, Tags: in.Tags}
+	if in.Description != nil {
+		r.Description = *in.Description
+	}
+	err = s.update(ctx, func(tx store.Tx) error {
+		if _, err := getRole(tx, acct, r.Name); err == nil {
+			return alreadyExists("Role with name %s already exists.", r.Name)
+		}
+		if in.PermissionsBoundary != nil {
+			if err := s.checkBoundary(tx, acct, *in.PermissionsBoundary); err != nil {
+				return err
+			}
+			r.Boundary = *in.PermissionsBoundary
+		}
+		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := r.shape(acct, false)
+	out.Tags = r.Tags
+	out.PermissionsBoundary = boundaryOf(r.Boundary)
+	return &roleOutput{out}, nil
+}
+
+type roleNameInput struct {
+	RoleName string `query:",required"`
+}
+
+func (s *Service) getRoleOp(ctx context.Context, in *roleNameInput) (*roleOutput, error) {
+	acct := account(ctx)
+	var r *roleRecord
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		r, err = getRole(tx, acct, in.RoleName)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &roleOutput{r.shape(acct, true)}, nil
+}
+
+type listRolesOutput struct {
+	Roles       []Role `xml:"Roles>member"`
+	IsTruncated bool   `xml:"IsTruncated"`
+	Marker      string `xml:"Marker,omitempty"`
+}
+
+func (s *Service) listRoles(ctx context.Context, in *listInput) (*listRolesOutput, error) {
+	acct := account(ctx)
+	var all []Role
+	err := s.view(ctx, func(tx store.Tx) error {
+		return scanAccount(tx, tRoles, acct, func(r *roleRecord) error {
+			if in.PathPrefix == nil || strings.HasPrefix(r.Path, *in.PathPrefix) {
+				all = append(all, r.shape(acct, false))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	items, trunc, next, err := page(all, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &listRolesOutput{orEmpty(items), trunc, next}, nil
+}
+
+type updateRoleInput struct {
+	RoleName           string `query:",required"`
+	Description        *string
+	MaxSessionDuration *int32
+}
+
+func (s *Service) updateRole(ctx context.Context, in *updateRoleInput) (*struct{}, error) {
+	acct := account(ctx)
+	var maxSession int32
+	if in.MaxSessionDuration != nil {
+		var err error
+		if maxSession, err = checkMaxSession(in.MaxSessionDuration); err != nil {
+			return nil, err
+		}
+	}
+	return nil, s.update(ctx, func(tx store.Tx) error {
+		r, err := getRole(tx, acct, in.RoleName)
+		if err != nil {
+			return err
+		}
+		if in.Description != nil {
+			r.Description = *in.Description
+		}
+		if maxSession != 0 {
+			r.MaxSession = maxSession
+		}
+		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
+	})
+}
+
+func (s *Service) updateRoleDescription(ctx context.Context, in *updateRoleInput) (*roleOutput, error) {
+	if _, err := s.updateRole(ctx, &updateRoleInput{RoleName: in.RoleName, Description: in.Description}); err != nil {
+		return nil, err
+	}
+	return s.getRoleOp(ctx, &roleNameInput{in.RoleName})
+}
+
+type updateAssumeRolePolicyInput struct {
+	RoleName       string `query:",required"`
+	PolicyDocument string `query:",required"`
+}
+
+func (s *Service) updateAssumeRolePolicy(ctx context.Context, in *updateAssumeRolePolicyInput) (*struct{}, error) {
+	if err := checkDocument(in.PolicyDocument, policy.Trust, maxTrustPolicySize, "ACLSizePerRole"); err != nil {
+		return nil, err
+	}
+	acct := account(ctx)
+	return nil, s.update(ctx, func(tx store.Tx) error {
+		r, err := getRole(tx, acct, in.RoleName)
+		if err != nil {
+			return err
+		}
+		r.Trust = in.PolicyDocument
+		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
+	})
+}
+
+func (s *Service) deleteRole(ctx context.Context, in *roleNameInput) (*struct{}, error) {
+	acct := account(ctx)
+	return nil, s.update(ctx, func(tx store.Tx) error {
+		r, err := getRole(tx, acct, in.RoleName)
+		if err != nil {
+			return err
+		}
+		if len(r.Inline) > 0 || len(r.Attached) > 0 {
+			return deleteConflict("Cannot delete entity, must delete policies first.")
+		}
+		inProfile := false
+		err = scanAccount(tx, tProfiles, acct, func(p *profileRecord) error {
+			inProfile = inProfile || containsFold(p.Roles, r.Name)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if inProfile {
+			return deleteConflict("Cannot delete entity, must remove roles from instance profile first.")
+		}
+		return tx.Delete(tRoles, entityKey(acct, r.Name))
+	})
+}
+
+type tagRoleInput struct {
+	RoleName string `query:",required"`
+	Tags     []Tag  `query:",required"`
+}
+
+func (s *Service) tagRole(ctx context.Context, in *tagRoleInput) (*struct{}, error) {
+	acct := account(ctx)
+	return nil, s.update(ctx, func(tx store.Tx) error {
+		r, err := getRole(tx, acct, in.RoleName)
+		if err != nil {
+			return err
+		}
+		tags := mergeTags(r.Tags, in.Tags)
+		if err := checkTags(tags); err != nil {
+			return err
+		}
+		r.Tags = tags
+		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
+	})
+}
+
+type untagRoleInput struct {
+	RoleName string   `query:",required"`
+	TagKeys  []string `query:",required"`
+}
+
+func (s *Service) untagRole(ctx context.Context, in *untagRoleInput) (*struct{}, error) {
+	acct := account(ctx)
+	return nil, s.update(ctx, func(tx store.Tx) error {
+		r, err := getRole(tx, acct, in.RoleName)
+		if err != nil {
+			return err
+		}
+		r.Tags = removeTags(r.Tags, in.TagKeys)
+		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
+	})
+}
+
+type listRoleTagsInput struct {
+	RoleName string `query:",required"`
+	Marker   *string
+	MaxItems *int32
+}
+
+func (s *Service) listRoleTags(ctx context.Context, in *listRoleTagsInput) (*listTagsOutput, error) {
+	acct := account(ctx)
+	var r *roleRecord
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		r, err = getRole(tx, acct, in.RoleName)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	items, trunc, next, err := page(r.Tags, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &listTagsOutput{orEmpty(items), trunc, next}, nil
+}
+
+type roleBoundaryInput struct {
+	RoleName            string `query:",required"`
+	PermissionsBoundary string `query:",required"`
+}
+
+func (s *Service) putRolePermissionsBoundary(ctx context.Context, in *roleBoundaryInput) (*struct{}, error) {
+	acct := account(ctx)
+	return nil, s.update(ctx, func(tx store.Tx) error {
+		r, err := getRole(tx, acct, in.RoleName)
+		if err != nil {
+			return err
+		}
+		if err := s.checkBoundary(tx, acct, in.PermissionsBoundary); err != nil {
+			return err
+		}
+		r.Boundary = in.PermissionsBoundary
+		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
+	})
+}
+
+func (s *Service) deleteRolePermissionsBoundary(ctx context.Context, in *roleNameInput) (*struct{}, error) {
+	acct := account(ctx)
+	return nil, s.update(ctx, func(tx store.Tx) error {
+		r, err := getRole(tx, acct, in.RoleName)
+		if err != nil {
+			return err
+		}
+		r.Boundary = ""
+		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
+	})
+}
+
+// Instance profiles (EC2 instances take a role through one).
+
+// InstanceProfile is IAM's InstanceProfile shape.
+type InstanceProfile struct {
+	Path                string     `xml:"Path"`
+	InstanceProfileName string     `xml:"InstanceProfileName"`
+	InstanceProfileID   string     `xml:"InstanceProfileId"`
+	Arn                 string     `xml:"Arn"`
+	CreateDate          query.Time `xml:"CreateDate"`
+	Roles               []Role     `xml:"Roles>member"`
+	Tags                []Tag      `xml:"Tags>member,omitempty"`
+}
+
+func getProfile(tx store.Tx, acct, name string) (*profileRecord, error) {
+	p, err := getRecord[profileRecord](tx, tProfiles, entityKey(acct, name))
+	return p, notFound(err, noSuchEntity("Instance Profile %s cannot be found.", name))
+}
+
+func profileShape(tx store.Tx, acct string, p *profileRecord) (InstanceProfile, error) {
+	out := InstanceProfile{Path: p.Path, InstanceProfileName: p.Name, InstanceProfileID: p.ID, Arn: arn(acct, "instance-profile", p.Path, p.Name),
+		CreateDate: query.Time(p.Created), Roles: []Role{}, Tags: p.Tags}
+	for _, rn := range p.Roles {
+		r, err := getRole(tx, acct, rn)
+		if err != nil {
+			continue
+		}
+		out.Roles = append(out.Roles, r.shape(acct, false))
+	}
+	return out, nil
+}
+
+type createProfileInput struct {
+	InstanceProfileName string `query:",required"`
+	Path                *string
+	Tags                []Tag
+}
+
+type profileOutput struct {
+	InstanceProfile InstanceProfile `xml:"InstanceProfile"`
+}
+
+func (s *Service) createInstanceProfile(ctx context.Context, in *createProfileInput) (*profileOutput, error) {
+	if err := checkName("instanceProfileName", in.InstanceProfileName, 128); err != nil {
+		return nil, err
+	}
+	path, err := checkPath(in.Path)
+	if err != nil {
+		return nil, err
+	}
+	acct := account(ctx)
+	p := &profileRecord{Name: in.InstanceProfileName, ID: newID("AIPA", 21), Path: path, Created: s.now().UTC(), Tags: in.Tags}
+	var out InstanceProfile
+	err = s.update(ctx, func(tx store.Tx) error {
+		if _, err := getProfile(tx, acct, p.Name); err == nil {
+			return alreadyExists("Instance Profile %s already exists.", p.Name)
+		}
+		out, _ = profileShape(tx, acct, p)
+		return putRecord(tx, tProfiles, entityKey(acct, p.Name), p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &profileOutput{out}, nil
+}
+
+type profileNameInput struct {
+	InstanceProfileName string `query:",required"`
+}
+
+func (s *Service) getInstanceProfile(ctx context.Context, in *profileNameInput) (*profileOutput, error) {
+	acct := account(ctx)
+	var out InstanceProfile
+	err := s.view(ctx, func(tx store.Tx) error {
+		p, err := getProfile(tx, acct, in.InstanceProfileName)
+		if err != nil {
+			return err
+		}
+		out, err = profileShape(tx, acct, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &profileOutput{out}, nil
+}
+
+type listProfilesOutput struct {
+	InstanceProfiles []InstanceProfile `xml:"InstanceProfiles>member"`
+	IsTruncated      bool              `xml:"IsTruncated"`
+	Marker           string            `xml:"Marker,omitempty"`
+}
+
+func (s *Service) listInstanceProfiles(ctx context.Context, in *listInput) (*listProfilesOutput, error) {
+	return s.listProfiles(ctx, in, "")
+}
+
+type listProfilesForRoleInput struct {
+	RoleName string `query:",required"`
+	Marker   *string
+	MaxItems *int32
+}
+
+func (s *Service) listInstanceProfilesForRole(ctx context.Context, in *listProfilesForRoleInput) (*listProfilesOutput, error) {
+	err := s.view(ctx, func(tx store.Tx) error {
+		_, err := getRole(tx, account(ctx), in.RoleName)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.listProfiles(ctx, &listInput{Marker: in.Marker, MaxItems: in.MaxItems}, in.RoleName)
+}
+
+func (s *Service) listProfiles(ctx context.Context, in *listInput, role string) (*listProfilesOutput, error) {
+	acct := account(ctx)
+	var all []InstanceProfile
+	err := s.view(ctx, func(tx store.Tx) error {
+		return scanAccount(tx, tProfiles, acct, func(p *profileRecord) error {
+			if in.PathPrefix != nil && !strings.HasPrefix(p.Path, *in.PathPrefix) {
+				return nil
+			}
+			if role != "" && !containsFold(p.Roles, role) {
+				return nil
+			}
+			sh, err := profileShape(tx, acct, p)
+			all = append(all, sh)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	items, trunc, next, err := page(all, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &listProfilesOutput{orEmpty(items), trunc, next}, nil
+}
+
+func (s *Service) deleteInstanceProfile(ctx context.Context, in *profileNameInput) (*struct{}, error) {
+	acct := account(ctx)
+	return nil, s.update(ctx, func(tx store.Tx) error {
+		p, err := getProfile(tx, acct, in.InstanceProfileName)
+		if err != nil {
+			return err
+		}
+		if len(p.Roles) > 0 {
+			return deleteConflict("Cannot delete entity, must remove roles from instance profile first.")
+		}
+		return tx.Delete(tProfiles, entityKey(acct, p.Name))
+	})
+}
+
+type profileRoleInput struct {
+	InstanceProfileName string `query:",required"`
+	RoleName            string `query:",required"`
+}
+
+func (s *Service) addRoleToInstanceProfile(ctx context.Context, in *profileRoleInput) (*struct{}, error) {
+	acct := account(ctx)
+	return nil, s.update(ctx, func(tx store.Tx) error {
+		p, err := getProfile(tx, acct, in.InstanceProfileName)
+		if err != nil {
+			return err
+		}
+		r, err := getRole(tx, acct, in.RoleName)
+		if err != nil {
+			return err
+		}
+		if len(p.Roles) >= 1 {
+			return limitExceeded("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1")
+		}
+		p.Roles = append(p.Roles, r.Name)
+		return putRecord(tx, tProfiles, entityKey(acct, p.Name), p)
+	})
+}
+
+func (s *Service) removeRoleFromInstanceProfile(ctx context.Context, in *profileRoleInput) (*struct{}, error) {
+	acct := account(ctx)
+	return nil, s.update(ctx, func(tx store.Tx) error {
+		p, err := getProfile(tx, acct, in.InstanceProfileName)
+		if err != nil {
+			return err
+		}
+		l, ok := removeString(p.Roles, in.RoleName)
+		if !ok {
+			return noSuchEntity("The role with name %s cannot be found.", in.RoleName)
+		}
+		p.Roles = l
+		return putRecord(tx, tProfiles, entityKey(acct, p.Name), p)
+	})
+}

@@ -1,0 +1,303 @@
+package s3
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gureum/gureum/internal/authz"
+	"github.com/gureum/gureum/internal/awsproto"
+	"github.com/gureum/gureum/internal/policy"
+	"github.com/gureum/gureum/internal/request"
+	"github.com/gureum/gureum/internal/s3/acl"
+	"github.com/gureum/gureum/internal/store"
+)
+
+// SetIdentities gives the service IAM's view of principals (their
+// identity policies, boundaries and session policies).
+func (s *Service) SetIdentities(ids authz.Identities) { s.ids = ids }
+
+// authorize is the one place an S3 request is allowed or denied. It turns
+// the request into (principal, action, resource, condition keys) and asks
+// policy.Evaluate with every policy that applies: the principal's
+// identity policies (from IAM), the bucket policy, and the bucket's or
+// object's ACL, as Block Public Access and Object Ownership shape them.
+//
+// A missing bucket is NoSuchBucket before any permission is judged, as
+// S3 answers it.
+func (s *Service) authorize(ctx context.Context, r *http.Request, rt *route, t target) error {
+	rc := request.From(ctx)
+	p := rc.Principal
+	switch rt.name {
+	case "ListBuckets":
+		if p.IsAnonymous() {
+			return errAccessDenied()
+		}
+		return s.check(ctx, r, nil, "s3:ListAllMyBuckets", "*", nil)
+	case "CreateBucket":
+		if p.IsAnonymous() {
+			return errAccessDenied()
+		}
+		return s.check(ctx, r, nil, "s3:CreateBucket", "arn:aws:s3:::"+t.bucket, nil)
+	}
+	b, err := s.loadBucket(ctx, t.bucket)
+	if err != nil {
+		return err
+	}
+	a := actions[rt.name]
+	action := a.action
+	var q url.Values
+	if r != nil {
+		q = r.URL.Query()
+	}
+	if a.versioned != "" && q.Get("versionId") != "" {
+		action = a.versioned
+	}
+	if rt.name == "DeleteObjects" {
+		// Each key is judged by itself; the handler asks allowed().
+		return nil
+	}
+	resource := "arn:aws:s3:::" + b.Name
+	var key *string
+	if rt.level == levelObject {
+		resource += "/" + t.key
+		key = &t.key
+	}
+	return s.check(ctx, r, b, action, resource, key)
+}
+
+// allowed judges one more action on a bucket or key within a request
+// (each key of DeleteObjects, the source of a copy).
+func (s *Service) allowed(ctx context.Context, r *http.Request, b *bucketRecord, action string, key *string) error {
+	resource := "arn:aws:s3:::" + b.Name
+	if key != nil {
+		resource += "/" + *key
+	}
+	return s.check(ctx, r, b, action, resource, key)
+}
+
+// isOwnerRoot reports whether p is the root user of account acct acting
+// with its own long-term keys.
+func isOwnerRoot(p request.Principal, acct string) bool {
+	return p.Type == request.Root && p.Account == acct
+}
+
+// bucketPolicyAction is an action the bucket owner's root may always do,
+// even when its bucket policy denies it, so it can never lock itself out.
+func bucketPolicyAction(action string) bool {
+	switch action {
+	case "s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy":
+		return true
+	}
+	return false
+}
+
+// check evaluates one action. b is nil for actions on no bucket.
+func (s *Service) check(ctx context.Context, r *http.Request, b *bucketRecord, action, resource string, key *string) error {
+	rc := request.From(ctx)
+	p := rc.Principal
+	// The bucket owner's root is judged by nothing but an explicit deny
+	// in its bucket policy (and not even that for the bucket policy
+	// itself). Without a bucket, a root acts in its own account.
+	if p.Type == request.Root && (b == nil || b.Account == p.Account) {
+		if b == nil || b.policy == nil || bucketPolicyAction(action) {
+			return nil
+		}
+	}
+	var in policy.Input
+	if s.ids != nil {
+		id, err := s.ids.Identity(ctx, p)
+		if err != nil {
+			return err
+		}
+		in = *id
+	} else if p.Type == request.Root {
+		in.IdentityAllowsAll = true
+	}
+	var pab publicAccessBlock
+	if b != nil {
+		in.ResourceAccount = b.Account
+		pab = s.effectivePAB(ctx, b)
+		if b.policy != nil {
+			pol := b.policy
+			if pab.RestrictPublicBuckets && b.policyPublic && p.Account != b.Account {
+				// Only principals of the owner's account (and AWS
+				// services) may use a public policy's grants.
+				pol = b.policyDenies
+			}
+			in.Resource = &policy.Source{Kind: policy.Resource, Name: "bucket policy of " + b.Name, Policy: pol}
+		}
+	}
+	var obj *versionRecord
+	if b != nil && key != nil && (needsObjectACL(b, action) || mentionsExistingTag(&in)) {
+		obj = s.peekObject(ctx, b, *key, r)
+	}
+	if b != nil && b.Ownership != "BucketOwnerEnforced" {
+		in.ExtraAllow = aclAllows(b, obj, p, action, pab.IgnorePublicAcls)
+	}
+	keys := s3Context(rc, r, b, obj)
+	req := &policy.Request{Principal: authz.Principal(p, CanonicalID(p.Account)), Action: action, Resource: resource, Context: keys}
+	res := policy.Evaluate(&in, req)
+	authz.Log(ctx, s.log, req, res)
+	if res.Decision == policy.Allow {
+		return nil
+	}
+	if isOwnerRoot(p, accountOf(b)) && res.Decision != policy.ExplicitDeny {
+		return nil
+	}
+	if p.IsAnonymous() {
+		return errAccessDenied()
+	}
+	return authz.Denied(p, action, resource, res, true)
+}
+
+func accountOf(b *bucketRecord) string {
+	if b == nil {
+		return ""
+	}
+	return b.Account
+}
+
+func needsObjectACL(b *bucketRecord, action string) bool {
+	if b.Ownership == "BucketOwnerEnforced" {
+		return false
+	}
+	ap, ok := aclPermission[action]
+	return ok && ap.object
+}
+
+// mentionsExistingTag reports whether any policy has a condition on
+// s3:ExistingObjectTag, the one key that needs the object read first.
+func mentionsExistingTag(in *policy.Input) bool {
+	check := func(src *policy.Source) bool {
+		if src == nil || src.Policy == nil {
+			return false
+		}
+		for i := range src.Policy.Statements {
+			for _, c := range src.Policy.Statements[i].Condition {
+				if len(c.Key) > 20 && strings.EqualFold(c.Key[:20], "s3:ExistingObjectTag") {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for i := range in.Identity {
+		if check(&in.Identity[i]) {
+			return true
+		}
+	}
+	return check(in.Resource) || check(in.Boundary)
+}
+
+// peekObject reads the version a request addresses, or nil.
+func (s *Service) peekObject(ctx context.Context, b *bucketRecord, key string, r *http.Request) *versionRecord {
+	vid := ""
+	if r != nil {
+		vid = r.URL.Query().Get("versionId")
+	}
+	var v *versionRecord
+	_ = s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		v, err = lookupObject(tx, b.Name, key, vid)
+		return err
+	})
+	if v != nil && v.DeleteMarker {
+		return nil
+	}
+	return v
+}
+
+// aclAllows reports whether the bucket's or object's ACL grants the
+// action to the principal. Within the owner's account an ACL grant to the
+// account speaks for its root only: IAM users need identity policies.
+func aclAllows(b *bucketRecord, obj *versionRecord, p request.Principal, action string, ignorePublic bool) bool {
+	ap, ok := aclPermission[action]
+	if !ok {
+		return false
+	}
+	var a acl.ACL
+	switch {
+	case !ap.object:
+		a = b.acl()
+	case obj != nil:
+		a = obj.acl(b)
+	default:
+		return false
+	}
+	if ignorePublic {
+		a = a.WithoutPublic()
+	}
+	id := ""
+	if !p.IsAnonymous() && (p.Type == request.Root || p.Account != b.Account) {
+		id = CanonicalID(p.Account)
+	}
+	return a.Allows(id, !p.IsAnonymous(), acl.Permission(ap.perm))
+}
+
+// s3Context is the condition keys of an S3 request
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html#amazons3-policy-keys).
+func s3Context(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionRecord) policy.Context {
+	c := authz.GlobalContext(rc, r)
+	if rc.SignatureVersion != "" {
+		c.Set("s3:signatureversion", rc.SignatureVersion)
+		c.Set("s3:authType", rc.AuthType)
+	}
+	if b != nil {
+		c.Set("s3:ResourceAccount", b.Account)
+		for _, t := range b.Tags {
+			c.Set("aws:ResourceTag/"+t.Key, t.Value)
+		}
+	}
+	if obj != nil {
+		for _, t := range obj.Tags {
+			c.Set("s3:ExistingObjectTag/"+t.Key, t.Value)
+		}
+	}
+	if r == nil {
+		return c
+	}
+	q := r.URL.Query()
+	if rc.Operation == "ListObjects" || rc.Operation == "ListObjectsV2" || rc.Operation == "ListObjectVersions" || rc.Operation == "HeadBucket" {
+		c.Set("s3:prefix", q.Get("prefix"))
+		if q.Has("delimiter") {
+			c.Set("s3:delimiter", q.Get("delimiter"))
+		}
+		if q.Has("max-keys") {
+			c.Set("s3:max-keys", q.Get("max-keys"))
+		}
+		if q.Get("list-type") == "2" {
+			c.Set("s3:ListObjectsV2", "true")
+		}
+	}
+	if v := q.Get("versionId"); v != "" {
+		c.Set("s3:VersionId", v)
+	}
+	for _, h := range []string{"x-amz-acl", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp",
+		"x-amz-grant-full-control", "x-amz-copy-source", "x-amz-metadata-directive", "x-amz-server-side-encryption",
+		"x-amz-storage-class", "x-amz-content-sha256", "x-amz-object-ownership", "x-amz-website-redirect-location"} {
+		if v := r.Header.Get(h); v != "" {
+			c.Set("s3:"+h, v)
+		}
+	}
+	if tagging := r.Header.Get("x-amz-tagging"); tagging != "" {
+		if vals, err := url.ParseQuery(tagging); err == nil {
+			var keys []string
+			for k, v := range vals {
+				keys = append(keys, k)
+				c.Set("s3:RequestObjectTag/"+k, v...)
+			}
+			c.Set("s3:RequestObjectTagKeys", keys...)
+		}
+	}
+	return c
+}
+
+// errBlockedPublicPolicy is S3's answer to a public bucket policy under
+// BlockPublicPolicy.
+func errBlockedPublicPolicy(p request.Principal, bucket string) error {
+	who := p.ARN
+	return awsproto.Newf(http.StatusForbidden, "AccessDenied",
+		"User: %s is not authorized to perform: s3:PutBucketPolicy on resource: \"arn:aws:s3:::%s\" because public policies are blocked by the BlockPublicPolicy block public access setting.", who, bucket)
+}

@@ -235,16 +235,19 @@ func Evaluate(in *Input, req *Request) Result {
 	return r.allow()
 }
 
+// deny records an explicit deny by a policy of kind k.
 func (r *Result) deny(k Kind) Result {
 	r.Decision, r.DenyKind = ExplicitDeny, k
 	return *r
 }
 
+// allow records an allow.
 func (r *Result) allow() Result {
 	r.Decision = Allow
 	return *r
 }
 
+// missing records an implicit deny for want of an allow in kind k.
 func (r *Result) missing(k Kind) Result {
 	r.Decision, r.Missing = ImplicitDeny, k
 	return *r

@@ -101,30 +101,37 @@ func inp(identity []string, resource string, opts ...func(testing.TB, *Input)) f
 	}
 }
 
+// withBoundary sets the permissions boundary.
 func withBoundary(doc string) func(testing.TB, *Input) {
 	return func(t testing.TB, in *Input) { in.Boundary = src(t, Boundary, doc) }
 }
 
+// withSession adds a session policy.
 func withSession(doc string) func(testing.TB, *Input) {
 	return func(t testing.TB, in *Input) { in.Session = append(in.Session, *src(t, Session, doc)) }
 }
 
+// withOwner sets the account owning the resource.
 func withOwner(acct string) func(testing.TB, *Input) {
 	return func(_ testing.TB, in *Input) { in.ResourceAccount = acct }
 }
 
+// asTrust marks the resource policy as a role trust policy.
 func asTrust() func(testing.TB, *Input) {
 	return func(_ testing.TB, in *Input) { in.Resource.Kind = Trust }
 }
 
+// allowsAll marks the principal as an account root.
 func allowsAll() func(testing.TB, *Input) {
 	return func(_ testing.TB, in *Input) { in.IdentityAllowsAll = true }
 }
 
+// extraAllow records an ACL grant.
 func extraAllow() func(testing.TB, *Input) {
 	return func(_ testing.TB, in *Input) { in.ExtraAllow = true }
 }
 
+// req builds a request with a context from key, value pairs.
 func req(p Principal, action, resource string, kv ...string) Request {
 	return Request{Principal: p, Action: action, Resource: resource, Context: ctx(kv...)}
 }
@@ -259,6 +266,13 @@ var evalCases = []evalCase{
 		req(bob, "s3:GetObject", objectA, "aws:PrincipalOrgID", "o-xxxxxxxxxxx"), Allow, ""},
 	{"PrincipalAccount-filled-in-bucket", inp(nil, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::amzn-s3-demo-bucket/*","Condition":{"StringNotEquals":{"aws:PrincipalAccount":"111122223333"}}}}`, withOwner(acctA)),
 		req(bob, "s3:GetObject", objectA), ExplicitDeny, ""},
+
+	// Federated user sessions and ACL grants (reference_policies_evaluation-logic_policy-eval-denyallow.html).
+	{"federated-user-arn-direct", inp(nil, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:sts::111122223333:federated-user/carol"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::amzn-s3-demo-bucket/*"}}`, withSession(docDenyS3Put)),
+		req(Principal{Account: acctA, ARN: "arn:aws:sts::111122223333:federated-user/carol", Type: TypeFederatedUser}, "s3:GetObject", objectA), Allow, ""},
+	{"acl-grant-limited-by-boundary", inp(nil, "", extraAllow(), withBoundary(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}`)),
+		req(alice, "s3:GetObject", objectA), ImplicitDeny, "because no permissions boundary allows the s3:GetObject action"},
+	{"acl-grant-same-account", inp(nil, "", extraAllow()), req(alice, "s3:GetObject", objectA), Allow, ""},
 
 	// Wildcards in Resource and Action (reference_policies_elements_resource.html).
 	{"wild/resource-star-crosses-slash", inp([]string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::amzn-s3-demo-bucket/*.jpg"}}`}, ""),

@@ -9,8 +9,8 @@ type publicCase struct {
 	want bool
 }
 
-// Rules and examples from S3's "The meaning of public",
-// https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status.
+// pub builds a one-statement bucket policy granting s3:GetObject to
+// principal under an optional condition block.
 func pub(principal, cond string) string {
 	c := ""
 	if cond != "" {
@@ -19,6 +19,8 @@ func pub(principal, cond string) string {
 	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":` + principal + `,"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"` + c + `}]}`
 }
 
+// Rules and examples from S3's "The meaning of public",
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status.
 var publicCases = []publicCase{
 	{"star-principal", pub(`"*"`, ""), true},
 	{"aws-star-principal", pub(`{"AWS":"*"}`, ""), true},

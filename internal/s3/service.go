@@ -196,6 +196,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc := request.From(ctx)
 	w.Header().Set("x-amz-request-id", rc.ID)
 	w.Header().Set("x-amz-id-2", rc.HostID)
+	if isControl(r) {
+		if err := s.serveControl(ctx, w, r); err != nil {
+			s.WriteError(w, r, err)
+		}
+		return
+	}
 	t, err := s.parseTarget(r)
 	if err == nil {
 		var rt *route

@@ -17,7 +17,8 @@ type Input struct {
 	// Identity holds all identity-based policies of the principal.
 	Identity []Source
 	// IdentityAllowsAll is set when the principal is an account root: its
-	// identity permissions are everything in its own account.
+	// identity permissions are everything (in another account's resources
+	// the resource side must still allow, as for any principal).
 	IdentityAllowsAll bool
 	// Resource is the resource-based policy (or role trust policy), nil if none.
 	Resource *Source
@@ -163,7 +164,9 @@ func Evaluate(in *Input, req *Request) Result {
 		for i := range in.Identity {
 			id.merge(e.policy(&in.Identity[i], false))
 		}
-		if in.IdentityAllowsAll && !cross {
+		// A root's identity side allows everything; across accounts the
+		// resource side must still allow.
+		if in.IdentityAllowsAll {
 			id.allow = grantDirect
 		}
 	}

@@ -202,7 +202,10 @@ var evalCases = []evalCase{
 	{"principal/cross-no-resource-policy", inp([]string{docS3All}, "", withOwner(acctA)), req(bob, "s3:GetObject", objectA), ImplicitDeny, "because no resource-based policy allows the s3:GetObject action"},
 	{"principal/cross-user-arn", inp([]string{docS3All}, docGrantBob, withOwner(acctA)), req(bob, "s3:GetObject", objectA), Allow, ""},
 	{"principal/cross-acl-grant", inp([]string{docS3All}, "", withOwner(acctA), extraAllow()), req(bob, "s3:GetObject", objectA), Allow, ""},
-	{"principal/cross-root-own-account-only", inp(nil, docGrantAccountB, withOwner(acctA), allowsAll()), req(rootB, "s3:GetObject", objectA), ImplicitDeny, ""},
+	// A root's identity side allows everything; across accounts the resource side must allow too
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
+	{"principal/cross-root-with-resource-grant", inp(nil, docGrantAccountB, withOwner(acctA), allowsAll()), req(rootB, "s3:GetObject", objectA), Allow, ""},
+	{"principal/cross-root-without-resource-grant", inp(nil, "", withOwner(acctA), allowsAll()), req(rootB, "s3:GetObject", objectA), ImplicitDeny, "because no resource-based policy allows the s3:GetObject action"},
 	{"principal/same-account-root-arn-needs-identity", inp(nil, docGrantRootA), req(alice, "s3:GetObject", objectA), ImplicitDeny, "because no identity-based policy allows the s3:GetObject action"},
 	{"principal/same-account-root-arn-with-identity", inp([]string{docS3Get}, docGrantRootA), req(alice, "s3:GetObject", objectA), Allow, ""},
 	{"principal/same-account-root-itself", inp(nil, docGrantRootA), req(rootA, "s3:GetObject", objectA), Allow, ""},

@@ -155,8 +155,14 @@ func TestPresignedURLs(t *testing.T) {
 // made by a backend would.
 func postForm(t *testing.T, e *testEnv, bucket string, fields map[string]string, conditions []any, file []byte) *http.Request {
 	t.Helper()
+	return postFormAs(t, e, "test", "test", bucket, fields, conditions, file)
+}
+
+// postFormAs is postForm signed with the given keys.
+func postFormAs(t *testing.T, e *testEnv, ak, sk, bucket string, fields map[string]string, conditions []any, file []byte) *http.Request {
+	t.Helper()
 	now := time.Now().UTC()
-	cred := "test/" + now.Format("20060102") + "/us-east-1/s3/aws4_request"
+	cred := ak + "/" + now.Format("20060102") + "/us-east-1/s3/aws4_request"
 	fields["x-amz-algorithm"] = "AWS4-HMAC-SHA256"
 	fields["x-amz-credential"] = cred
 	fields["x-amz-date"] = now.Format("20060102T150405Z")
@@ -165,7 +171,7 @@ func postForm(t *testing.T, e *testEnv, bucket string, fields map[string]string,
 	pol, _ := json.Marshal(map[string]any{"expiration": now.Add(time.Hour).Format(time.RFC3339), "conditions": conds})
 	fields["policy"] = base64.StdEncoding.EncodeToString(pol)
 	mac := func(k []byte, s string) []byte { h := hmac.New(sha256.New, k); h.Write([]byte(s)); return h.Sum(nil) }
-	key := mac(mac(mac(mac([]byte("AWS4test"), now.Format("20060102")), "us-east-1"), "s3"), "aws4_request")
+	key := mac(mac(mac(mac([]byte("AWS4"+sk), now.Format("20060102")), "us-east-1"), "s3"), "aws4_request")
 	fields["x-amz-signature"] = hex.EncodeToString(mac(key, fields["policy"]))
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)

@@ -1,0 +1,332 @@
+package server_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/gureum/gureum/internal/s3/acl"
+	"github.com/gureum/gureum/internal/server"
+)
+
+// openBucket makes a bucket whose Block Public Access is off and whose
+// ACLs are enabled (ObjectWriter), as a learner would set one up to share.
+func (e *testEnv) openBucket(name string) {
+	e.t.Helper()
+	if _, err := e.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String(name), ObjectOwnership: s3types.ObjectOwnershipObjectWriter}); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.S3.DeletePublicAccessBlock(ctx(), &s3.DeletePublicAccessBlockInput{Bucket: aws.String(name)}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func setPAB(t *testing.T, c *s3.Client, bucket string, acls, ignore, policy, restrict bool) {
+	t.Helper()
+	_, err := c.PutPublicAccessBlock(ctx(), &s3.PutPublicAccessBlockInput{Bucket: aws.String(bucket), PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+		BlockPublicAcls: aws.Bool(acls), IgnorePublicAcls: aws.Bool(ignore), BlockPublicPolicy: aws.Bool(policy), RestrictPublicBuckets: aws.Bool(restrict)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestACLsAndIgnorePublicAcls: a public-read object ACL opens the object;
+// IgnorePublicAcls closes it again without changing the ACL;
+// BlockPublicAcls refuses new public ACLs.
+func TestACLsAndIgnorePublicAcls(t *testing.T) {
+	e := newEnv(t)
+	e.openBucket("acls")
+	e.put("acls", "private.txt", "p")
+	if _, err := e.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("acls"), Key: aws.String("pub.txt"), Body: stringsReader("hello"),
+		ACL: s3types.ObjectCannedACLPublicRead}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := e.anonGet("/acls/pub.txt"); code != 200 || body != "hello" {
+		t.Fatalf("public-read object: %d %s", code, body)
+	}
+	if code, _ := e.anonGet("/acls/private.txt"); code != 403 {
+		t.Fatalf("private object: %d", code)
+	}
+	acl, err := e.S3.GetObjectAcl(ctx(), &s3.GetObjectAclInput{Bucket: aws.String("acls"), Key: aws.String("pub.txt")})
+	if err != nil || len(acl.Grants) != 2 || *acl.Grants[1].Grantee.URI != "http://acs.amazonaws.com/groups/global/AllUsers" || acl.Grants[1].Permission != s3types.PermissionRead {
+		t.Fatalf("GetObjectAcl: %+v %v", acl, err)
+	}
+	setPAB(t, e.S3, "acls", false, true, false, false)
+	if code, _ := e.anonGet("/acls/pub.txt"); code != 403 {
+		t.Fatalf("IgnorePublicAcls did not hide the public ACL: %d", code)
+	}
+	setPAB(t, e.S3, "acls", true, false, false, false)
+	_, err = e.S3.PutObjectAcl(ctx(), &s3.PutObjectAclInput{Bucket: aws.String("acls"), Key: aws.String("private.txt"), ACL: s3types.ObjectCannedACLPublicRead})
+	wantCode(t, err, "AccessDenied")
+	_, err = e.S3.PutBucketAcl(ctx(), &s3.PutBucketAclInput{Bucket: aws.String("acls"), ACL: s3types.BucketCannedACLPublicRead})
+	wantCode(t, err, "AccessDenied")
+	// Without the block, a public-read bucket ACL lets anyone list.
+	if _, err := e.S3.DeletePublicAccessBlock(ctx(), &s3.DeletePublicAccessBlockInput{Bucket: aws.String("acls")}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := e.anonGet("/acls"); code != 403 {
+		t.Fatalf("anonymous list before the bucket ACL: %d", code)
+	}
+	if _, err := e.S3.PutBucketAcl(ctx(), &s3.PutBucketAclInput{Bucket: aws.String("acls"), ACL: s3types.BucketCannedACLPublicRead}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := e.anonGet("/acls"); code != 200 || !strings.Contains(body, "<Key>pub.txt</Key>") {
+		t.Fatalf("anonymous list with public-read: %d %s", code, body)
+	}
+	// The account-level setting applies to every bucket of the account.
+	putAccountPAB(t, e, "000000000000", `<PublicAccessBlockConfiguration xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><BlockPublicAcls>false</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>false</BlockPublicPolicy><RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>`)
+	if code, _ := e.anonGet("/acls"); code != 403 {
+		t.Fatalf("account IgnorePublicAcls: %d", code)
+	}
+	resp := controlRequest(t, e, "GET", "000000000000", "")
+	if resp.code != 200 || !strings.Contains(resp.body, "<IgnorePublicAcls>true</IgnorePublicAcls>") {
+		t.Fatalf("GetPublicAccessBlock (account): %d %s", resp.code, resp.body)
+	}
+	if r := controlRequest(t, e, "DELETE", "000000000000", ""); r.code != 204 {
+		t.Fatalf("delete account PAB: %d %s", r.code, r.body)
+	}
+	if code, _ := e.anonGet("/acls"); code != 200 {
+		t.Fatalf("after deleting the account PAB: %d", code)
+	}
+	if r := controlRequest(t, e, "GET", "000000000000", ""); r.code != 404 || !strings.Contains(r.body, "NoSuchPublicAccessBlockConfiguration") {
+		t.Fatalf("no account PAB: %d %s", r.code, r.body)
+	}
+	// Another account's configuration is not this caller's to read.
+	if r := controlRequest(t, e, "GET", "111111111111", ""); r.code != 403 {
+		t.Fatalf("other account's PAB: %d", r.code)
+	}
+}
+
+type rawResp struct {
+	code int
+	body string
+}
+
+func controlRequest(t *testing.T, e *testEnv, method, account, body string) rawResp {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.URL+"/v20180820/configuration/publicAccessBlock", bytes.NewReader([]byte(body)))
+	req.Header.Set("x-amz-account-id", account)
+	sum := sha256.Sum256([]byte(body))
+	h := hex.EncodeToString(sum[:])
+	req.Header.Set("X-Amz-Content-Sha256", h)
+	if err := v4.NewSigner().SignHTTP(ctx(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, h, "s3", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return rawResp{resp.StatusCode, string(b)}
+}
+
+func putAccountPAB(t *testing.T, e *testEnv, account, doc string) {
+	t.Helper()
+	if r := controlRequest(t, e, "PUT", account, doc); r.code != 200 {
+		t.Fatalf("PutPublicAccessBlock (account): %d %s", r.code, r.body)
+	}
+}
+
+// TestRestrictPublicBuckets: with a public bucket policy,
+// RestrictPublicBuckets limits its grants to the owner's account.
+func TestRestrictPublicBuckets(t *testing.T) {
+	e := newEnv(t)
+	e.openBucket("site")
+	e.put("site", "index.html", "<h1>hi</h1>")
+	pol := strings.ReplaceAll(publicReadPolicy, "%s", "site")
+	if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("site"), Policy: aws.String(pol)}); err != nil {
+		t.Fatal(err)
+	}
+	kim, _ := e.newUser("kim") // no identity policy: only the bucket policy can allow
+	get := func(c *s3.Client) error {
+		out, err := c.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("site"), Key: aws.String("index.html")})
+		if err == nil {
+			out.Body.Close()
+		}
+		return err
+	}
+	if code, _ := e.anonGet("/site/index.html"); code != 200 {
+		t.Fatalf("anonymous before: %d", code)
+	}
+	if err := get(e.Alt); err != nil {
+		t.Fatalf("other account before: %v", err)
+	}
+	if err := get(kim); err != nil {
+		t.Fatalf("same-account user before: %v", err)
+	}
+	setPAB(t, e.S3, "site", false, false, false, true)
+	if code, _ := e.anonGet("/site/index.html"); code != 403 {
+		t.Fatalf("anonymous with RestrictPublicBuckets: %d", code)
+	}
+	wantCode(t, get(e.Alt), "AccessDenied")
+	if err := get(kim); err != nil {
+		t.Fatalf("the owner's account keeps the policy's grants: %v", err)
+	}
+}
+
+// TestCrossAccountBucketPolicy: another account's root needs the bucket
+// policy; another account's user needs both its own identity policy and
+// the bucket policy.
+func TestCrossAccountBucketPolicy(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("partner")
+	e.put("partner", "data.csv", "x,y")
+	get := func(c *s3.Client) error {
+		out, err := c.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("partner"), Key: aws.String("data.csv")})
+		if err == nil {
+			out.Body.Close()
+		}
+		return err
+	}
+	wantCode(t, get(e.Alt), "AccessDenied")
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::partner","arn:aws:s3:::partner/*"]}]}`
+	if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("partner"), Policy: aws.String(pol)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := get(e.Alt); err != nil {
+		t.Fatalf("other account's root with the policy: %v", err)
+	}
+	// A user of the other account, with and without its own allow.
+	altIAM := e.iam(testAccounts[1].AccessKey, testAccounts[1].SecretKey, "")
+	if _, err := altIAM.CreateUser(ctx(), &iamCreateUser{UserName: aws.String("lee")}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := altIAM.CreateAccessKey(ctx(), &iamCreateKey{UserName: aws.String("lee")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lee := e.s3As(*k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, "")
+	wantCode(t, get(lee), "AccessDenied")
+	if _, err := altIAM.AttachUserPolicy(ctx(), &iamAttachUser{UserName: aws.String("lee"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := get(lee); err != nil {
+		t.Fatalf("other account's user with both allows: %v", err)
+	}
+	// Still nothing the policy does not grant.
+	_, err = lee.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("partner"), Key: aws.String("x"), Body: stringsReader("x")})
+	wantCode(t, err, "AccessDenied")
+}
+
+// TestPresignedAndPostActAsSigner: a presigned URL and a browser POST are
+// judged as the user who signed them.
+func TestPresignedAndPostActAsSigner(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("drop")
+	e.put("drop", "a.txt", "A")
+	mo, key := e.newUser("mo")
+	ps := s3.NewPresignClient(mo)
+	u, err := ps.PresignGetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("drop"), Key: aws.String("a.txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, se, _ := doRaw(t, mustReq("GET", u.URL))
+	if resp.StatusCode != 403 || se.Code != "AccessDenied" || !strings.Contains(se.Message, "user/mo") {
+		t.Fatalf("presigned by a user without permission: %d %+v", resp.StatusCode, se)
+	}
+	keyCond := []any{[]any{"starts-with", "$key", ""}}
+	req := postFormAs(t, e, *key.AccessKeyId, *key.SecretAccessKey, "drop", map[string]string{"key": "form.txt"}, keyCond, []byte("F"))
+	resp, se, _ = doRaw(t, req)
+	if resp.StatusCode != 403 || se.Code != "AccessDenied" || !strings.Contains(se.Message, "user/mo") {
+		t.Fatalf("POST by a user without permission: %d %+v", resp.StatusCode, se)
+	}
+	if _, err := e.rootIAM().AttachUserPolicy(ctx(), &iamAttachUser{UserName: aws.String("mo"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AmazonS3FullAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	resp, _, body := doRaw(t, mustReq("GET", u.URL))
+	if resp.StatusCode != 200 || string(body) != "A" {
+		t.Fatalf("presigned after the allow: %d %s", resp.StatusCode, body)
+	}
+	req = postFormAs(t, e, *key.AccessKeyId, *key.SecretAccessKey, "drop", map[string]string{"key": "form.txt"}, keyCond, []byte("F"))
+	resp, se, _ = doRaw(t, req)
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("POST after the allow: %d %+v", resp.StatusCode, se)
+	}
+}
+
+// TestOwnershipControlsAndACLErrors: ACLs disabled by BucketOwnerEnforced.
+func TestOwnershipControlsAndACLErrors(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("enforced")
+	_, err := e.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("enforced"), Key: aws.String("k"), Body: stringsReader("v"), ACL: s3types.ObjectCannedACLPublicRead})
+	ae := wantCode(t, err, "AccessControlListNotSupported")
+	if ae.ErrorMessage() != "The bucket does not allow ACLs" {
+		t.Fatal(ae.ErrorMessage())
+	}
+	if _, err := e.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("enforced"), Key: aws.String("k"), Body: stringsReader("v"),
+		ACL: s3types.ObjectCannedACLBucketOwnerFullControl}); err != nil {
+		t.Fatalf("bucket-owner-full-control under BucketOwnerEnforced: %v", err)
+	}
+	_, err = e.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("acl-on-create"), ACL: s3types.BucketCannedACLPublicRead})
+	wantCode(t, err, "InvalidBucketAclWithObjectOwnership")
+	// Switching to ObjectWriter enables ACLs; back to enforced is refused
+	// while the bucket ACL grants others.
+	if _, err := e.S3.PutBucketOwnershipControls(ctx(), &s3.PutBucketOwnershipControlsInput{Bucket: aws.String("enforced"),
+		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipObjectWriter}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.S3.PutBucketAcl(ctx(), &s3.PutBucketAclInput{Bucket: aws.String("enforced"), GrantRead: aws.String(`uri="http://acs.amazonaws.com/groups/global/AuthenticatedUsers"`)}); err != nil {
+		// AuthenticatedUsers is public: Block Public Access (on by default) refuses it.
+		wantCode(t, err, "AccessDenied")
+	}
+	if _, err := e.S3.PutBucketAcl(ctx(), &s3.PutBucketAclInput{Bucket: aws.String("enforced"), GrantRead: aws.String(`id="` + canonicalOf("111111111111") + `"`)}); err != nil {
+		t.Fatal(err)
+	}
+	// The other account may now list through the ACL.
+	if _, err := e.Alt.ListObjectsV2(ctx(), &s3.ListObjectsV2Input{Bucket: aws.String("enforced")}); err != nil {
+		t.Fatalf("ACL grant to another account: %v", err)
+	}
+	_, err = e.S3.PutBucketOwnershipControls(ctx(), &s3.PutBucketOwnershipControlsInput{Bucket: aws.String("enforced"),
+		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipBucketOwnerEnforced}}}})
+	wantCode(t, err, "InvalidBucketAclWithObjectOwnership")
+	if _, err := e.S3.DeleteBucketOwnershipControls(ctx(), &s3.DeleteBucketOwnershipControlsInput{Bucket: aws.String("enforced")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.S3.GetBucketOwnershipControls(ctx(), &s3.GetBucketOwnershipControlsInput{Bucket: aws.String("enforced")})
+	wantCode(t, err, "OwnershipControlsNotFoundError")
+	_, err = e.S3.GetBucketPolicy(ctx(), &s3.GetBucketPolicyInput{Bucket: aws.String("enforced")})
+	wantCode(t, err, "NoSuchBucketPolicy")
+	_, err = e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("enforced"), Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::enforced/*"}]}`)})
+	ae = wantCode(t, err, "MalformedPolicy")
+	if ae.ErrorMessage() != "Missing required field Principal" {
+		t.Fatal(ae.ErrorMessage())
+	}
+	_, err = e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("enforced"), Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::elsewhere/*"}]}`)})
+	ae = wantCode(t, err, "MalformedPolicy")
+	if ae.ErrorMessage() != "Policy has invalid resource" {
+		t.Fatal(ae.ErrorMessage())
+	}
+}
+
+// TestLegacyBucketDefaults: the opt-in pre-2023 defaults.
+func TestLegacyBucketDefaults(t *testing.T) {
+	e := newEnvWith(t, server.Config{LegacyBucketDefaults: true})
+	if _, err := e.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("old"), ACL: s3types.BucketCannedACLPublicRead}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.S3.GetPublicAccessBlock(ctx(), &s3.GetPublicAccessBlockInput{Bucket: aws.String("old")})
+	wantCode(t, err, "NoSuchPublicAccessBlockConfiguration")
+	if code, _ := e.anonGet("/old"); code != 200 {
+		t.Fatalf("public-read legacy bucket: %d", code)
+	}
+}
+
+type (
+	iamCreateUser = iam.CreateUserInput
+	iamCreateKey  = iam.CreateAccessKeyInput
+	iamAttachUser = iam.AttachUserPolicyInput
+)
+
+func canonicalOf(account string) string { return acl.CanonicalID(account) }

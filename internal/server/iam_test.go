@@ -419,6 +419,17 @@ func TestIAMPermissions(t *testing.T) {
 	}
 	_, err = fi.CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String("mallory")})
 	wantCode(t, err, "AccessDenied")
+	// STS: who-am-I needs no permission; GetAccessKeyInfo does.
+	fs := e.sts(*key.AccessKeyId, *key.SecretAccessKey, "")
+	if _, err := fs.GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = fs.GetAccessKeyInfo(ctx(), &sts.GetAccessKeyInfoInput{AccessKeyId: aws.String("AKIAALTALTALTALTALT1")})
+	wantCode(t, err, "AccessDenied")
+	info, err := e.sts("test", "test", "").GetAccessKeyInfo(ctx(), &sts.GetAccessKeyInfoInput{AccessKeyId: aws.String("AKIAALTALTALTALTALT1")})
+	if err != nil || *info.Account != "111111111111" {
+		t.Fatalf("GetAccessKeyInfo: %v %v", info, err)
+	}
 	// GetUser without a name is the caller.
 	u, err := fi.GetUser(ctx(), &iam.GetUserInput{})
 	if err != nil || *u.User.UserName != "frank" {

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gureum/gureum/internal/awsproto"
@@ -42,34 +41,66 @@ func Principal(p request.Principal, canonicalID string) policy.Principal {
 	}
 }
 
-// GlobalContext returns the global condition keys every request carries
-// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
-// The principal keys (aws:PrincipalArn …) are filled by policy.Evaluate.
-func GlobalContext(rc *request.Context, r *http.Request) policy.Context {
+// Needs returns a test of whether any policy of in reads a condition-key
+// family (lower-cased, as policy.Policy.UsesKey names them); nil when the
+// input does not say, meaning every key is gathered. Extra policies (a
+// bucket policy) may be added.
+func Needs(in *policy.Input, extra ...*policy.Policy) func(family string) bool {
+	if in.UsedKeys == nil {
+		return nil
+	}
+	return func(f string) bool {
+		if in.UsedKeys[f] {
+			return true
+		}
+		for _, p := range extra {
+			if p != nil && p.UsesKey(f) {
+				return true
+			}
+		}
+		if in.Resource != nil && in.Resource.Policy != nil && in.Resource.Policy.UsesKey(f) {
+			return true
+		}
+		return false
+	}
+}
+
+// GlobalContext returns the global condition keys a request carries
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)
+// that need reports some policy reads (need nil: all of them). The
+// principal keys (aws:PrincipalArn …) are filled by policy.Evaluate.
+func GlobalContext(rc *request.Context, r *http.Request, need func(string) bool) policy.Context {
 	c := policy.Context{}
+	want := func(f string) bool { return need == nil || need(f) }
 	now := rc.Start
 	if now.IsZero() {
 		now = time.Now()
 	}
-	c.Set("aws:CurrentTime", now.UTC().Format(time.RFC3339))
-	c.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
-	c.Set("aws:SecureTransport", strconv.FormatBool(rc.Secure))
-	if rc.SourceIP.IsValid() {
-		c.Set("aws:SourceIp", rc.SourceIP.String())
+	if want("aws:currenttime") {
+		c["aws:currenttime"] = []string{now.UTC().Format(time.RFC3339)}
 	}
-	if rc.UserAgent != "" {
-		c.Set("aws:UserAgent", rc.UserAgent)
+	if want("aws:epochtime") {
+		c["aws:epochtime"] = []string{strconv.FormatInt(now.Unix(), 10)}
 	}
-	if rc.Region != "" {
-		c.Set("aws:RequestedRegion", rc.Region)
+	if want("aws:securetransport") {
+		c["aws:securetransport"] = []string{strconv.FormatBool(rc.Secure)}
 	}
-	if r != nil {
+	if rc.SourceIP.IsValid() && want("aws:sourceip") {
+		c["aws:sourceip"] = []string{rc.SourceIP.String()}
+	}
+	if rc.UserAgent != "" && want("aws:useragent") {
+		c["aws:useragent"] = []string{rc.UserAgent}
+	}
+	if rc.Region != "" && want("aws:requestedregion") {
+		c["aws:requestedregion"] = []string{rc.Region}
+	}
+	if r != nil && want("aws:referer") {
 		if ref := r.Header.Get("Referer"); ref != "" {
-			c.Set("aws:Referer", ref)
+			c["aws:referer"] = []string{ref}
 		}
 	}
-	if rc.Principal.Type == request.AssumedRole || rc.Principal.Type == request.FederatedUser || strings.HasPrefix(rc.Principal.AccessKeyID, "ASIA") {
-		c.Set("aws:TokenIssueTime", rc.Principal.TokenIssued.UTC().Format(time.RFC3339))
+	if !rc.Principal.TokenIssued.IsZero() && want("aws:tokenissuetime") {
+		c["aws:tokenissuetime"] = []string{rc.Principal.TokenIssued.UTC().Format(time.RFC3339)}
 	}
 	return c
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gureum/gureum/internal/accounts"
@@ -24,6 +25,8 @@ import (
 type cachedKey struct {
 	key     *keyRecord
 	session *sessionRecord
+	// user is the principal a user's key resolves to, once resolved.
+	user atomic.Pointer[request.Principal]
 }
 
 // lookupKey finds an access key or session, cached until the next IAM
@@ -103,7 +106,14 @@ func (s *Service) Principal(ctx context.Context, id, token string) (request.Prin
 		if k.User == "" {
 			return accounts.Root(k.Account, id), nil
 		}
-		return s.userPrincipal(ctx, k.Account, k.User, id)
+		if p := ck.user.Load(); p != nil {
+			return *p, nil
+		}
+		p, err := s.userPrincipal(ctx, k.Account, k.User, id)
+		if err == nil {
+			ck.user.Store(&p)
+		}
+		return p, err
 	}
 	se := ck.session
 	if token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(se.Token)) != 1 {
@@ -158,10 +168,10 @@ type cachedIdentity struct {
 // write.
 func (s *Service) Identity(ctx context.Context, p request.Principal) (*policy.Input, error) {
 	if p.IsAnonymous() {
-		return &policy.Input{}, nil
+		return &policy.Input{UsedKeys: map[string]bool{}}, nil
 	}
 	if p.Type == request.Root && !strings.HasPrefix(p.AccessKeyID, "ASIA") {
-		return &policy.Input{IdentityAllowsAll: true}, nil
+		return &policy.Input{IdentityAllowsAll: true, UsedKeys: map[string]bool{}}, nil
 	}
 	ck := p.ARN + "\x00" + p.AccessKeyID
 	if v, ok := s.identities.Load(ck); ok {
@@ -212,6 +222,14 @@ func (s *Service) Identity(ctx context.Context, p request.Principal) (*policy.In
 	if err != nil {
 		return nil, err
 	}
+	in.UsedKeys = map[string]bool{}
+	for i := range in.Identity {
+		policy.KeyFamilies(in.UsedKeys, &in.Identity[i])
+	}
+	for i := range in.Session {
+		policy.KeyFamilies(in.UsedKeys, &in.Session[i])
+	}
+	policy.KeyFamilies(in.UsedKeys, in.Boundary)
 	if s.gen.Load() == gen {
 		s.identities.Store(ck, &cachedIdentity{in})
 	}
@@ -287,7 +305,7 @@ func (s *Service) Authorize(ctx context.Context, r *http.Request, action, resour
 	if err != nil {
 		return err
 	}
-	keys := authz.GlobalContext(rc, r)
+	keys := authz.GlobalContext(rc, r, authz.Needs(in))
 	for k, v := range extra {
 		keys[k] = v
 	}

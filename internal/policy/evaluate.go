@@ -29,6 +29,10 @@ type Input struct {
 	Boundary *Source
 	// Session holds the session policies, nil if none were passed.
 	Session []Source
+	// UsedKeys, when not nil, holds the lower-cased condition-key
+	// families (see Policy.UsesKey) that the identity, boundary and
+	// session policies read, so callers gather only those values.
+	UsedKeys map[string]bool
 	// ExtraAllow is set when something outside policies allows (an S3 ACL
 	// grant); it counts like a resource-policy allow.
 	ExtraAllow bool
@@ -119,6 +123,7 @@ type outcome struct {
 // evaluator carries one request through the policies.
 type evaluator struct {
 	req      *Request
+	action   string // the request's action, lower-cased once
 	look     *lookup
 	boundary bool
 	res      *Result
@@ -150,7 +155,7 @@ func Evaluate(in *Input, req *Request) Result {
 	var r Result
 	var l lookup
 	l.init(req)
-	e := evaluator{req: req, look: &l, boundary: in.Boundary != nil, res: &r}
+	e := evaluator{req: req, action: lowerASCII(req.Action), look: &l, boundary: in.Boundary != nil, res: &r}
 	p := &req.Principal
 	anon := p.Anonymous
 	resAcct := in.ResourceAccount
@@ -310,7 +315,7 @@ func (e *evaluator) statement(s *Statement, resource bool) grant {
 			return grantNone
 		}
 	}
-	if !s.matchAction(e.req.Action) || !s.matchResource(e.req.Resource, e.look) {
+	if !s.matchAction(e.action) || !s.matchResource(e.req.Resource, e.look) {
 		return grantNone
 	}
 	for i := range s.Condition {
@@ -323,10 +328,11 @@ func (e *evaluator) statement(s *Statement, resource bool) grant {
 
 // matchAction applies Action or NotAction; actions are case-insensitive
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html).
+// action must be lower-case (the patterns are).
 func (s *Statement) matchAction(action string) bool {
 	hit := false
 	for i := range s.actions {
-		if m, _ := s.actions[i].match(action, true, nil); m {
+		if m, _ := s.actions[i].match(action, false, nil); m {
 			hit = true
 			break
 		}
@@ -356,4 +362,18 @@ func (s *Statement) matchResource(resource string, look *lookup) bool {
 		return !hit
 	}
 	return hit
+}
+
+// lowerASCII lower-cases s, without allocating when it already is.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				b[j] = lower(b[j])
+			}
+			return string(b)
+		}
+	}
+	return s
 }

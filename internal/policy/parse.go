@@ -101,8 +101,39 @@ func compile(top map[string]any) (*Policy, error) {
 			return nil, err
 		}
 		p.Statements = append(p.Statements, s)
+		p.noteKeys(&p.Statements[len(p.Statements)-1])
 	}
 	return p, nil
+}
+
+// noteKeys records the key families a statement reads: its condition
+// keys and the variables in its resources and condition values.
+func (p *Policy) noteKeys(s *Statement) {
+	add := func(key string) {
+		fam, _, _ := strings.Cut(key, "/")
+		if p.keyFamilies == nil {
+			p.keyFamilies = map[string]bool{}
+		}
+		p.keyFamilies[fam] = true
+	}
+	vars := func(ps []pattern) {
+		for i := range ps {
+			for _, t := range ps[i].toks {
+				if t.kind == tokVar {
+					add(t.s)
+				}
+			}
+		}
+	}
+	vars(s.resources)
+	for i := range s.Condition {
+		c := &s.Condition[i]
+		add(c.key)
+		vars(c.pats)
+		for _, a := range c.arns {
+			vars(a)
+		}
+	}
 }
 
 // compileStatement builds one statement.

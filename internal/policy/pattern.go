@@ -32,6 +32,9 @@ type pattern struct {
 	// matching is a string comparison.
 	plain bool
 	vars  bool
+	// prefix is set for "literal*" and "*" (most actions and many
+	// resources are written so): matching is a prefix comparison.
+	prefix bool
 }
 
 // compilePattern tokenises s. Wildcards are recognised when glob is set;
@@ -93,6 +96,8 @@ func compilePattern(s string, glob, vars, fold bool) pattern {
 			p.plain = false
 		}
 	}
+	n := len(p.toks)
+	p.prefix = !p.vars && n > 0 && p.toks[n-1].kind == tokStar && (n == 1 || n == 2 && p.toks[0].kind == tokLit)
 	return p
 }
 
@@ -141,6 +146,9 @@ func hasPrefixFold(s, prefix string, fold bool) bool {
 // variable whose key is missing from the request context; AWS then treats the
 // value as not matching.
 func (p *pattern) match(s string, fold bool, look *lookup) (matched, ok bool) {
+	if p.prefix {
+		return len(p.toks) == 1 || hasPrefixFold(s, p.toks[0].s, fold), true
+	}
 	if p.plain {
 		if len(p.toks) == 0 {
 			return s == "", true

@@ -1,5 +1,7 @@
 package policy
 
+import "strings"
+
 // Policy versions; see
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html.
 const (
@@ -19,6 +21,29 @@ type Policy struct {
 
 	// array records that Statement was written as an array.
 	array bool
+	// keyFamilies holds the lower-cased condition keys up to any "/"
+	// ("s3:existingobjecttag" for s3:ExistingObjectTag/owner).
+	keyFamilies map[string]bool
+}
+
+// UsesKey reports whether any condition of p names the key family, e.g.
+// "s3:ExistingObjectTag" (a tag key after "/" is ignored), so a caller
+// can skip gathering values no statement reads.
+func (p *Policy) UsesKey(family string) bool {
+	return p.keyFamilies[strings.ToLower(family)]
+}
+
+// KeyFamilies adds to set the lower-cased key families (as UsesKey
+// names them) that the policies' conditions and policy variables read.
+func KeyFamilies(set map[string]bool, sources ...*Source) {
+	for _, s := range sources {
+		if s == nil || s.Policy == nil {
+			continue
+		}
+		for k := range s.Policy.keyFamilies {
+			set[k] = true
+		}
+	}
 }
 
 // Statement is one statement of a policy.

@@ -136,7 +136,11 @@ func (s *Service) check(ctx context.Context, r *http.Request, b *bucketRecord, a
 	if b != nil && b.Ownership != "BucketOwnerEnforced" {
 		in.ExtraAllow = aclAllows(b, obj, p, action, pab.IgnorePublicAcls)
 	}
-	keys := s3Context(rc, r, b, obj)
+	var bp *policy.Policy
+	if b != nil {
+		bp = b.policy
+	}
+	keys := s3Context(rc, r, b, obj, authz.Needs(&in, bp))
 	req := &policy.Request{Principal: authz.Principal(p, CanonicalID(p.Account)), Action: action, Resource: resource, Context: keys}
 	res := policy.Evaluate(&in, req)
 	authz.Log(ctx, s.log, req, res)
@@ -171,17 +175,7 @@ func needsObjectACL(b *bucketRecord, action string) bool {
 // s3:ExistingObjectTag, the one key that needs the object read first.
 func mentionsExistingTag(in *policy.Input) bool {
 	check := func(src *policy.Source) bool {
-		if src == nil || src.Policy == nil {
-			return false
-		}
-		for i := range src.Policy.Statements {
-			for _, c := range src.Policy.Statements[i].Condition {
-				if len(c.Key) > 20 && strings.EqualFold(c.Key[:20], "s3:ExistingObjectTag") {
-					return true
-				}
-			}
-		}
-		return false
+		return src != nil && src.Policy != nil && src.Policy.UsesKey("s3:ExistingObjectTag")
 	}
 	for i := range in.Identity {
 		if check(&in.Identity[i]) {
@@ -237,20 +231,30 @@ func aclAllows(b *bucketRecord, obj *versionRecord, p request.Principal, action 
 }
 
 // s3Context is the condition keys of an S3 request
-// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html#amazons3-policy-keys).
-func s3Context(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionRecord) policy.Context {
-	c := authz.GlobalContext(rc, r)
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html#amazons3-policy-keys)
+// that some policy reads (need nil: all).
+func s3Context(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionRecord, need func(string) bool) policy.Context {
+	c := authz.GlobalContext(rc, r, need)
+	want := func(f string) bool { return need == nil || need(f) }
 	if rc.SignatureVersion != "" {
-		c.Set("s3:signatureversion", rc.SignatureVersion)
-		c.Set("s3:authType", rc.AuthType)
-	}
-	if b != nil {
-		c.Set("s3:ResourceAccount", b.Account)
-		for _, t := range b.Tags {
-			c.Set("aws:ResourceTag/"+t.Key, t.Value)
+		if want("s3:signatureversion") {
+			c["s3:signatureversion"] = []string{rc.SignatureVersion}
+		}
+		if want("s3:authtype") {
+			c["s3:authtype"] = []string{rc.AuthType}
 		}
 	}
-	if obj != nil {
+	if b != nil {
+		if want("s3:resourceaccount") {
+			c["s3:resourceaccount"] = []string{b.Account}
+		}
+		if want("aws:resourcetag") {
+			for _, t := range b.Tags {
+				c.Set("aws:ResourceTag/"+t.Key, t.Value)
+			}
+		}
+	}
+	if obj != nil && want("s3:existingobjecttag") {
 		for _, t := range obj.Tags {
 			c.Set("s3:ExistingObjectTag/"+t.Key, t.Value)
 		}
@@ -259,29 +263,31 @@ func s3Context(rc *request.Context, r *http.Request, b *bucketRecord, obj *versi
 		return c
 	}
 	q := r.URL.Query()
-	if rc.Operation == "ListObjects" || rc.Operation == "ListObjectsV2" || rc.Operation == "ListObjectVersions" || rc.Operation == "HeadBucket" {
-		c.Set("s3:prefix", q.Get("prefix"))
-		if q.Has("delimiter") {
-			c.Set("s3:delimiter", q.Get("delimiter"))
+	switch rc.Operation {
+	case "ListObjects", "ListObjectsV2", "ListObjectVersions", "HeadBucket":
+		if want("s3:prefix") {
+			c["s3:prefix"] = []string{q.Get("prefix")}
 		}
-		if q.Has("max-keys") {
-			c.Set("s3:max-keys", q.Get("max-keys"))
+		if q.Has("delimiter") && want("s3:delimiter") {
+			c["s3:delimiter"] = []string{q.Get("delimiter")}
 		}
-		if q.Get("list-type") == "2" {
-			c.Set("s3:ListObjectsV2", "true")
-		}
-	}
-	if v := q.Get("versionId"); v != "" {
-		c.Set("s3:VersionId", v)
-	}
-	for _, h := range []string{"x-amz-acl", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp",
-		"x-amz-grant-full-control", "x-amz-copy-source", "x-amz-metadata-directive", "x-amz-server-side-encryption",
-		"x-amz-storage-class", "x-amz-content-sha256", "x-amz-object-ownership", "x-amz-website-redirect-location"} {
-		if v := r.Header.Get(h); v != "" {
-			c.Set("s3:"+h, v)
+		if q.Has("max-keys") && want("s3:max-keys") {
+			c["s3:max-keys"] = []string{q.Get("max-keys")}
 		}
 	}
-	if tagging := r.Header.Get("x-amz-tagging"); tagging != "" {
+	if v := q.Get("versionId"); v != "" && want("s3:versionid") {
+		c["s3:versionid"] = []string{v}
+	}
+	for name, vs := range r.Header {
+		if len(name) < 6 || !strings.EqualFold(name[:6], "X-Amz-") || len(vs) == 0 {
+			continue
+		}
+		key := "s3:" + strings.ToLower(name)
+		if s3HeaderKeys[key] && want(key) {
+			c[key] = []string{vs[0]}
+		}
+	}
+	if tagging := r.Header.Get("x-amz-tagging"); tagging != "" && (want("s3:requestobjecttag") || want("s3:requestobjecttagkeys")) {
 		if vals, err := url.ParseQuery(tagging); err == nil {
 			var keys []string
 			for k, v := range vals {
@@ -292,6 +298,15 @@ func s3Context(rc *request.Context, r *http.Request, b *bucketRecord, obj *versi
 		}
 	}
 	return c
+}
+
+// s3HeaderKeys are the request headers S3 offers as condition keys.
+var s3HeaderKeys = map[string]bool{
+	"s3:x-amz-acl": true, "s3:x-amz-grant-read": true, "s3:x-amz-grant-write": true, "s3:x-amz-grant-read-acp": true,
+	"s3:x-amz-grant-write-acp": true, "s3:x-amz-grant-full-control": true, "s3:x-amz-copy-source": true,
+	"s3:x-amz-metadata-directive": true, "s3:x-amz-server-side-encryption": true, "s3:x-amz-server-side-encryption-aws-kms-key-id": true,
+	"s3:x-amz-storage-class": true, "s3:x-amz-content-sha256": true, "s3:x-amz-object-ownership": true,
+	"s3:x-amz-website-redirect-location": true,
 }
 
 // errBlockedPublicPolicy is S3's answer to a public bucket policy under

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,5 +129,79 @@ func BenchmarkPutObject64M(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		serve(b, h, req, body, 200)
+	}
+}
+
+// iamCall makes a signed IAM query request as the root and returns the body.
+func iamCall(b *testing.B, h http.Handler, params url.Values) string {
+	b.Helper()
+	body := []byte(params.Encode())
+	req := httptest.NewRequest("POST", "http://127.0.0.1:4566/", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	sum := sha256.Sum256(body)
+	hh := hex.EncodeToString(sum[:])
+	if err := v4.NewSigner().SignHTTP(ctx(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, hh, "iam", "us-east-1", time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != 200 {
+		b.Fatalf("%s: %d %s", params.Get("Action"), w.Code, w.Body.String())
+	}
+	return w.Body.String()
+}
+
+// benchUser creates a user with 10 customer managed policies of 10
+// statements each (wildcards and conditions, as real policies have); the
+// last statement of the last policy allows the benchmark's reads.
+func benchUser(b *testing.B, h http.Handler) (ak, sk string) {
+	iamCall(b, h, url.Values{"Action": {"CreateUser"}, "UserName": {"bench"}, "Version": {"2010-05-08"}})
+	for p := 0; p < 10; p++ {
+		var stmts []string
+		for s := 0; s < 10; s++ {
+			act, res := fmt.Sprintf("s3:Put*%d", s), fmt.Sprintf("arn:aws:s3:::other-%d-%d/*", p, s)
+			if p == 9 && s == 9 {
+				act, res = "s3:Get*", "arn:aws:s3:::bench/*"
+			}
+			stmts = append(stmts, fmt.Sprintf(`{"Sid":"S%d","Effect":"Allow","Action":["%s","s3:List*"],"Resource":["%s"],"Condition":{"IpAddress":{"aws:SourceIp":["192.0.2.0/24","127.0.0.0/8"]},"Bool":{"aws:SecureTransport":"false"}}}`, s, act, res))
+		}
+		doc := `{"Version":"2012-10-17","Statement":[` + strings.Join(stmts, ",") + `]}`
+		out := iamCall(b, h, url.Values{"Action": {"CreatePolicy"}, "PolicyName": {fmt.Sprintf("p%d", p)}, "PolicyDocument": {doc}, "Version": {"2010-05-08"}})
+		arn := between(out, "<Arn>", "</Arn>")
+		iamCall(b, h, url.Values{"Action": {"AttachUserPolicy"}, "UserName": {"bench"}, "PolicyArn": {arn}, "Version": {"2010-05-08"}})
+	}
+	out := iamCall(b, h, url.Values{"Action": {"CreateAccessKey"}, "UserName": {"bench"}, "Version": {"2010-05-08"}})
+	return between(out, "<AccessKeyId>", "</AccessKeyId>"), between(out, "<SecretAccessKey>", "</SecretAccessKey>")
+}
+
+func between(s, a, z string) string {
+	_, rest, _ := strings.Cut(s, a)
+	v, _, _ := strings.Cut(rest, z)
+	return v
+}
+
+// BenchmarkGetObject4KAsUser is BenchmarkGetObject4K as an IAM user whose
+// 10 policies of 10 statements are evaluated on every request; compare the
+// two for the cost of authorization.
+func BenchmarkGetObject4KAsUser(b *testing.B) {
+	h := benchServer(b)
+	serve(b, h, signedReq(b, "PUT", "/bench", nil), nil, 200)
+	body := bytes.Repeat([]byte("x"), 4096)
+	serve(b, h, signedReq(b, "PUT", "/bench/key", body), body, 200)
+	ak, sk := benchUser(b, h)
+	req := httptest.NewRequest("GET", "http://127.0.0.1:4566/bench/key", nil)
+	req.RemoteAddr = "127.0.0.1:40000"
+	empty := sha256.Sum256(nil)
+	eh := hex.EncodeToString(empty[:])
+	req.Header.Set("x-amz-content-sha256", eh)
+	if err := v4.NewSigner().SignHTTP(ctx(), aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, req, eh, "s3", "us-east-1", time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	serve(b, h, req, nil, 200)
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		serve(b, h, req, nil, 200)
 	}
 }

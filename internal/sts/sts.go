@@ -224,7 +224,7 @@ func (s *Service) assumeRole(ctx context.Context, r *http.Request, in *assumeRol
 	pin := *idIn
 	pin.Resource = &policy.Source{Kind: policy.Trust, Name: "trust policy of " + role.ARN, Policy: role.Trust}
 	pin.ResourceAccount = role.Account
-	keys := authz.GlobalContext(rc, r)
+	keys := authz.GlobalContext(rc, r, nil)
 	if in.ExternalID != nil {
 		keys.Set("sts:ExternalId", *in.ExternalID)
 	}

@@ -19,7 +19,9 @@ type input struct {
 	Flag     *bool
 	Tags     []tag
 	Names    []string
-	Nested   *struct{ Arn string `query:"arn"` }
+	Nested   *struct {
+		Arn string `query:"arn"`
+	}
 }
 
 func TestDecode(t *testing.T) {

@@ -4,10 +4,11 @@
 // TestMain builds the gureum binary once, starts it with --ephemeral on a
 // free loopback port and stops it with SIGTERM at the end, failing the run
 // if it does not exit cleanly. Each test runs a script from this directory
-// (awscli.sh, in two halves; boto3_clients.py; s3cmd.sh; rclone.sh) with
-// the endpoint in GUREUM_* environment variables and a bucket of its own;
-// the scripts check every answer and exit non-zero on any failed check.
-// They also run by hand against any gureum; see lib.sh.
+// (awscli.sh, in two halves; boto3_clients.py; s3cmd.sh; rclone.sh; and the
+// learner story, learner_awscli.sh and learner_boto3.py, which also drive
+// IAM and STS) with the endpoint in GUREUM_* environment variables and a
+// bucket of its own; the scripts check every answer and exit non-zero on
+// any failed check. They also run by hand against any gureum; see lib.sh.
 //
 // A missing client skips its test locally and fails it when CI=true.
 // Set GUREUM_CLIENTS_RACE=1 to build the server with the race detector.
@@ -330,15 +331,31 @@ func runClient(t *testing.T, argv []string, env ...string) {
 	}
 }
 
-func TestAWSCLI(t *testing.T) {
-	t.Parallel()
-	// Debian's awscli package is v2 at /usr/bin/aws; a v1 `aws` (pip) may
-	// come first on PATH.
+// lookAWSCLI returns the AWS CLI v2. Debian's awscli package is v2 at
+// /usr/bin/aws; a v1 `aws` (pip) may come first on PATH.
+func lookAWSCLI(t *testing.T) string {
+	t.Helper()
 	aws := lookClient(t, "/usr/bin/aws", "aws")
 	out, err := exec.Command(aws, "--version").CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "aws-cli/2.") {
 		missing(t, "%s is not the AWS CLI v2: %q %v", aws, out, err)
 	}
+	return aws
+}
+
+// lookBoto3 returns a python3 that can import boto3 and requests.
+func lookBoto3(t *testing.T) string {
+	t.Helper()
+	py := lookClient(t, "python3")
+	if out, err := exec.Command(py, "-c", "import boto3, requests").CombinedOutput(); err != nil {
+		missing(t, "%s cannot import boto3 and requests: %s", py, out)
+	}
+	return py
+}
+
+func TestAWSCLI(t *testing.T) {
+	t.Parallel()
+	aws := lookAWSCLI(t)
 	// Every CLI call starts a Python process; the two halves run side by side.
 	for _, part := range []string{"s3", "s3api"} {
 		t.Run(part, func(t *testing.T) {
@@ -350,11 +367,24 @@ func TestAWSCLI(t *testing.T) {
 
 func TestBoto3(t *testing.T) {
 	t.Parallel()
-	py := lookClient(t, "python3")
-	if out, err := exec.Command(py, "-c", "import boto3, requests").CombinedOutput(); err != nil {
-		missing(t, "%s cannot import boto3 and requests: %s", py, out)
-	}
-	runClient(t, []string{py, "boto3_clients.py"})
+	runClient(t, []string{lookBoto3(t), "boto3_clients.py"})
+}
+
+// TestLearnerAWSCLI walks the learner story with the AWS CLI and curl: a
+// private new bucket, a public bucket policy refused under Block Public
+// Access and then allowed, an IAM user denied until AmazonS3ReadOnlyAccess
+// is attached and then only allowed to read, and its caller identity.
+func TestLearnerAWSCLI(t *testing.T) {
+	t.Parallel()
+	runClient(t, []string{"bash", "learner_awscli.sh"}, "GUREUM_AWS="+lookAWSCLI(t))
+}
+
+// TestLearnerBoto3 walks the same learner story with boto3 and requests.
+// Both learner tests create IAM users in the one account of the shared
+// server; each script names its user with a suffix of its own.
+func TestLearnerBoto3(t *testing.T) {
+	t.Parallel()
+	runClient(t, []string{lookBoto3(t), "learner_boto3.py"})
 }
 
 func TestS3cmd(t *testing.T) {

@@ -154,7 +154,7 @@ func (s *Service) operations() map[string]op {
 		"CreateRole":                    {handle(s.createRole), newEntityARN("role", "RoleName")},
 		"GetRole":                       {handle(s.getRoleOp), role},
 		"ListRoles":                     {handle(s.listRoles), listARN("role")},
-		"UpdateRole":                    {handle(s.updateRole), role},
+		"UpdateRole":                    {handle(s.updateRoleOp), role},
 		"UpdateRoleDescription":         {handle(s.updateRoleDescription), role},
 		"UpdateAssumeRolePolicy":        {handle(s.updateAssumeRolePolicy), role},
 		"DeleteRole":                    {handle(s.deleteRole), role},
@@ -177,6 +177,11 @@ func (s *Service) operations() map[string]op {
 		"ListAccountAliases":             {handle(s.listAccountAliases), anyResource},
 		"GetAccountAuthorizationDetails": {handle(s.getAccountAuthorizationDetails), anyResource},
 		"GetAccountSummary":              {handle(s.getAccountSummary), anyResource},
+		// OpenID Connect providers.
+		"CreateOpenIDConnectProvider": {handle(s.createOIDCProvider), anyResource},
+		"GetOpenIDConnectProvider":    {handle(s.getOIDCProvider), paramARN("OpenIDConnectProviderArn")},
+		"DeleteOpenIDConnectProvider": {handle(s.deleteOIDCProvider), paramARN("OpenIDConnectProviderArn")},
+		"ListOpenIDConnectProviders":  {handle(s.listOIDCProviders), anyResource},
 		// The policy simulator.
 		"SimulatePrincipalPolicy": {handle(s.simulatePrincipalPolicy), paramARN("PolicySourceArn")},
 		"SimulateCustomPolicy":    {handle(s.simulateCustomPolicy), anyResource},

@@ -768,13 +768,14 @@ func (s *Service) putInline(kind string) func(context.Context, *holderInput) (*s
 		if err := checkName("policyName", pname, 128); err != nil {
 			return nil, err
 		}
+		quota := map[string]int{"User": maxUserInlineSize, "Group": maxGroupInlineSize, "Role": maxRoleInlineSize}[kind]
+		if err := checkDocument(doc, policy.Identity, quota, kind+"PolicySize"); err != nil {
+			return nil, err
+		}
 		acct := account(ctx)
 		return nil, s.update(ctx, func(tx store.Tx) error {
 			h, err := loadHolder(tx, acct, kind, name)
 			if err != nil {
-				return err
-			}
-			if err := checkDocument(doc, policy.Identity, h.inline, kind+"PolicySize"); err != nil {
 				return err
 			}
 			if h.pp.Inline == nil {

@@ -200,6 +200,15 @@ func (s *Service) updateRole(ctx context.Context, in *updateRoleInput) (*struct{
 	})
 }
 
+// updateRoleOp is UpdateRole: its response has an (empty) result
+// element, which botocore requires.
+func (s *Service) updateRoleOp(ctx context.Context, in *updateRoleInput) (*struct{}, error) {
+	if _, err := s.updateRole(ctx, in); err != nil {
+		return nil, err
+	}
+	return &struct{}{}, nil
+}
+
 func (s *Service) updateRoleDescription(ctx context.Context, in *updateRoleInput) (*roleOutput, error) {
 	if _, err := s.updateRole(ctx, &updateRoleInput{RoleName: in.RoleName, Description: in.Description}); err != nil {
 		return nil, err

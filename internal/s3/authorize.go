@@ -64,7 +64,31 @@ func (s *Service) authorize(ctx context.Context, r *http.Request, rt *route, t t
 		resource += "/" + t.key
 		key = &t.key
 	}
-	return s.check(ctx, r, b, action, resource, key)
+	err = s.check(ctx, r, b, action, resource, key)
+	if err != nil && (rt.name == "GetObject" || rt.name == "HeadObject") && q.Get("versionId") == "" && !p.IsAnonymous() {
+		// A missing object is NoSuchKey to those who may list the
+		// bucket (with s3:prefix the key), AccessDenied to others, so
+		// that a denial does not tell whether the key exists
+		// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax).
+		if s.peekObject(ctx, b, t.key, r) == nil && s.listAllows(ctx, r, b, t.key) {
+			return errNoSuchKey(t.key)
+		}
+	}
+	return err
+}
+
+// listAllows reports whether the caller may list the bucket with the
+// given prefix.
+func (s *Service) listAllows(ctx context.Context, r *http.Request, b *bucketRecord, prefix string) bool {
+	rc := request.From(ctx)
+	op := rc.Operation
+	rc.Operation = "ListObjects"
+	defer func() { rc.Operation = op }()
+	lr := &http.Request{Method: http.MethodGet, Header: http.Header{}, URL: &url.URL{RawQuery: url.Values{"prefix": {prefix}}.Encode()}}
+	if r != nil {
+		lr.Header = r.Header
+	}
+	return s.check(ctx, lr, b, "s3:ListBucket", "arn:aws:s3:::"+b.Name, nil) == nil
 }
 
 // allowed judges one more action on a bucket or key within a request
@@ -101,7 +125,10 @@ func (s *Service) check(ctx context.Context, r *http.Request, b *bucketRecord, a
 	// in its bucket policy (and not even that for the bucket policy
 	// itself). Without a bucket, a root acts in its own account.
 	if p.Type == request.Root && (b == nil || b.Account == p.Account) {
-		if b == nil || b.policy == nil || bucketPolicyAction(action) {
+		// … unless the object belongs to another account (ACLs enabled,
+		// ObjectWriter): then the object's ACL speaks for its owner.
+		objectACL := b != nil && key != nil && needsObjectACL(b, action)
+		if !objectACL && (b == nil || b.policy == nil || bucketPolicyAction(action)) {
 			return nil
 		}
 	}
@@ -133,6 +160,12 @@ func (s *Service) check(ctx context.Context, r *http.Request, b *bucketRecord, a
 	if b != nil && key != nil && (needsObjectACL(b, action) || mentionsExistingTag(&in)) {
 		obj = s.peekObject(ctx, b, *key, r)
 	}
+	foreignObject := obj != nil && obj.Owner != "" && obj.Owner != b.Account && needsObjectACL(b, action)
+	if foreignObject {
+		// Another account owns the object: it is that account's
+		// resource, granted through the object's ACL.
+		in.ResourceAccount = obj.Owner
+	}
 	if b != nil && b.Ownership != "BucketOwnerEnforced" {
 		in.ExtraAllow = aclAllows(b, obj, p, action, pab.IgnorePublicAcls)
 	}
@@ -147,7 +180,7 @@ func (s *Service) check(ctx context.Context, r *http.Request, b *bucketRecord, a
 	if res.Decision == policy.Allow {
 		return nil
 	}
-	if isOwnerRoot(p, accountOf(b)) && res.Decision != policy.ExplicitDeny {
+	if isOwnerRoot(p, accountOf(b)) && res.Decision != policy.ExplicitDeny && !foreignObject {
 		return nil
 	}
 	if p.IsAnonymous() {
@@ -207,6 +240,10 @@ func (s *Service) peekObject(ctx context.Context, b *bucketRecord, key string, r
 // action to the principal. Within the owner's account an ACL grant to the
 // account speaks for its root only: IAM users need identity policies.
 func aclAllows(b *bucketRecord, obj *versionRecord, p request.Principal, action string, ignorePublic bool) bool {
+	owner := b.Account
+	if obj != nil && obj.Owner != "" {
+		owner = obj.Owner
+	}
 	ap, ok := aclPermission[action]
 	if !ok {
 		return false
@@ -224,7 +261,7 @@ func aclAllows(b *bucketRecord, obj *versionRecord, p request.Principal, action 
 		a = a.WithoutPublic()
 	}
 	id := ""
-	if !p.IsAnonymous() && (p.Type == request.Root || p.Account != b.Account) {
+	if !p.IsAnonymous() && (p.Type == request.Root || p.Account != owner) {
 		id = CanonicalID(p.Account)
 	}
 	return a.Allows(id, !p.IsAnonymous(), acl.Permission(ap.perm))
@@ -306,7 +343,7 @@ var s3HeaderKeys = map[string]bool{
 	"s3:x-amz-grant-write-acp": true, "s3:x-amz-grant-full-control": true, "s3:x-amz-copy-source": true,
 	"s3:x-amz-metadata-directive": true, "s3:x-amz-server-side-encryption": true, "s3:x-amz-server-side-encryption-aws-kms-key-id": true,
 	"s3:x-amz-storage-class": true, "s3:x-amz-content-sha256": true, "s3:x-amz-object-ownership": true,
-	"s3:x-amz-website-redirect-location": true,
+	"s3:x-amz-website-redirect-location": true, "s3:x-amz-server-side-encryption-customer-algorithm": true,
 }
 
 // errBlockedPublicPolicy is S3's answer to a public bucket policy under

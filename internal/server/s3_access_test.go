@@ -330,3 +330,50 @@ type (
 )
 
 func canonicalOf(account string) string { return acl.CanonicalID(account) }
+
+// TestMissingKeyAnswersByListPermission: a missing key is NoSuchKey to a
+// caller who may list it (s3:prefix matching the key), AccessDenied to
+// one who may not, so denials do not reveal which keys exist.
+func TestMissingKeyAnswersByListPermission(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("probe")
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::probe","Condition":{"StringLike":{"s3:prefix":"public/*"}}}]}`
+	if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("probe"), Policy: aws.String(pol)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.Alt.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("probe"), Key: aws.String("public/none")})
+	wantStatus(t, err, 404)
+	_, err = e.Alt.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("probe"), Key: aws.String("private/none")})
+	wantStatus(t, err, 403)
+	_, err = e.Alt.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("probe"), Key: aws.String("public/none")})
+	wantCode(t, err, "NoSuchKey")
+}
+
+// TestObjectWriterOwnsItsObject: with ACLs enabled (ObjectWriter) an
+// object another account uploads is that account's: the bucket owner
+// needs the object's ACL to read it.
+func TestObjectWriterOwnsItsObject(t *testing.T) {
+	e := newEnv(t)
+	e.openBucket("shared-drop")
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::shared-drop/*"}]}`
+	if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("shared-drop"), Policy: aws.String(pol)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Alt.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("shared-drop"), Key: aws.String("theirs"), Body: stringsReader("x")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.S3.GetObjectAcl(ctx(), &s3.GetObjectAclInput{Bucket: aws.String("shared-drop"), Key: aws.String("theirs")})
+	wantCode(t, err, "AccessDenied")
+	acl, err := e.Alt.GetObjectAcl(ctx(), &s3.GetObjectAclInput{Bucket: aws.String("shared-drop"), Key: aws.String("theirs")})
+	if err != nil || *acl.Owner.ID != canonicalOf("111111111111") {
+		t.Fatalf("writer's ACL: %+v %v", acl, err)
+	}
+	// With bucket-owner-full-control the bucket owner may read it.
+	if _, err := e.Alt.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("shared-drop"), Key: aws.String("shared"), Body: stringsReader("y"),
+		ACL: s3types.ObjectCannedACLBucketOwnerFullControl}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.get("shared-drop", "shared"); got != "y" {
+		t.Fatal(got)
+	}
+}

@@ -76,6 +76,15 @@ func NewRegistry(list []Account) (*Registry, error) {
 // Accounts returns the accounts, default first.
 func (r *Registry) Accounts() []Account { return r.accounts }
 
+// Lookup returns the account whose root owns an access key.
+func (r *Registry) Lookup(accessKeyID string) (Account, bool) {
+	a, ok := r.byKey[accessKeyID]
+	if !ok {
+		return Account{}, false
+	}
+	return *a, true
+}
+
 // SecretKey implements edge.Credentials.
 func (r *Registry) SecretKey(_ context.Context, accessKeyID string) (string, error) {
 	if a, ok := r.byKey[accessKeyID]; ok {

@@ -252,11 +252,11 @@ type keyUse struct {
 // brought up to date at most once a minute per key, off the request path.
 func (s *Service) touchKey(rc *request.Context, id string) {
 	now := s.now().UTC()
-	use := keyUse{now, rc.Service, rc.Region}
-	prev, loaded := s.lastUsed.Swap(id, use)
-	if loaded && now.Sub(prev.(keyUse).at) < time.Minute {
-		return
+	if prev, ok := s.lastUsed.Load(id); ok && now.Sub(prev.(keyUse).at) < time.Minute {
+		return // last-used is kept to the minute, as AWS keeps it roughly
 	}
+	use := keyUse{now, rc.Service, rc.Region}
+	s.lastUsed.Store(id, use)
 	go func() {
 		_ = s.store.Update(context.Background(), func(tx store.Tx) error {
 			k, err := getRecord[keyRecord](tx, tKeys, []byte(id))

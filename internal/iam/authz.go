@@ -62,8 +62,8 @@ func (s *Service) lookupKey(ctx context.Context, id string) (*cachedKey, error) 
 // SecretKey implements edge.Credentials. An inactive key is unknown, as
 // AWS answers (InvalidAccessKeyId).
 func (s *Service) SecretKey(ctx context.Context, id string) (string, error) {
-	if sk, err := s.accounts.SecretKey(ctx, id); err == nil {
-		return sk, nil
+	if a, ok := s.accounts.Lookup(id); ok {
+		return a.SecretKey, nil
 	}
 	ck, err := s.lookupKey(ctx, id)
 	if err != nil {
@@ -90,8 +90,8 @@ func errInvalidToken() error {
 
 // Principal implements edge.Credentials.
 func (s *Service) Principal(ctx context.Context, id, token string) (request.Principal, error) {
-	if p, err := s.accounts.Principal(ctx, id, token); err == nil {
-		return p, nil
+	if a, ok := s.accounts.Lookup(id); ok {
+		return accounts.Root(a.ID, id), nil
 	}
 	ck, err := s.lookupKey(ctx, id)
 	if err != nil {
@@ -173,7 +173,11 @@ func (s *Service) Identity(ctx context.Context, p request.Principal) (*policy.In
 	if p.Type == request.Root && !strings.HasPrefix(p.AccessKeyID, "ASIA") {
 		return &policy.Input{IdentityAllowsAll: true, UsedKeys: map[string]bool{}}, nil
 	}
-	ck := p.ARN + "\x00" + p.AccessKeyID
+	// A user's keys share its identity; a session's policies are its own.
+	ck := p.ARN
+	if p.Type == request.AssumedRole || strings.HasPrefix(p.AccessKeyID, "ASIA") {
+		ck = p.AccessKeyID
+	}
 	if v, ok := s.identities.Load(ck); ok {
 		return v.(*cachedIdentity).in, nil
 	}

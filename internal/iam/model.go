@@ -2,6 +2,7 @@ package iam
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/http"
@@ -377,3 +378,16 @@ func parseMarker(s string) (int, bool) {
 }
 
 func formatMarker(n int) string { return fmt.Sprintf("gureum-%d", n) }
+
+// memberList is a list rendered as the query protocol renders lists,
+// <Name><member>…</member></Name>, and left out entirely when empty (the
+// "Name>member,omitempty" tag of encoding/xml still writes an empty
+// <Name></Name>).
+type memberList[T any] []T
+
+// MarshalXML implements xml.Marshaler.
+func (l memberList[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return e.EncodeElement(struct {
+		Member []T `xml:"member"`
+	}{l}, start)
+}

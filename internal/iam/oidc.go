@@ -30,8 +30,8 @@ type createOIDCInput struct {
 }
 
 type createOIDCOutput struct {
-	OpenIDConnectProviderArn string `xml:"OpenIDConnectProviderArn"`
-	Tags                     []Tag  `xml:"Tags>member,omitempty"`
+	OpenIDConnectProviderArn string          `xml:"OpenIDConnectProviderArn"`
+	Tags                     memberList[Tag] `xml:"Tags,omitempty"`
 }
 
 func oidcHost(url string) string {
@@ -63,11 +63,11 @@ type oidcArnInput struct {
 }
 
 type getOIDCOutput struct {
-	URL            string     `xml:"Url"`
-	ClientIDList   []string   `xml:"ClientIDList>member"`
-	ThumbprintList []string   `xml:"ThumbprintList>member"`
-	CreateDate     query.Time `xml:"CreateDate"`
-	Tags           []Tag      `xml:"Tags>member,omitempty"`
+	URL            string          `xml:"Url"`
+	ClientIDList   []string        `xml:"ClientIDList>member"`
+	ThumbprintList []string        `xml:"ThumbprintList>member"`
+	CreateDate     query.Time      `xml:"CreateDate"`
+	Tags           memberList[Tag] `xml:"Tags,omitempty"`
 }
 
 func oidcKey(acct, a string) ([]byte, bool) {

@@ -22,19 +22,19 @@ import (
 
 // Policy is IAM's Policy shape.
 type Policy struct {
-	PolicyName                    string      `xml:"PolicyName"`
-	PolicyID                      string      `xml:"PolicyId"`
-	Arn                           string      `xml:"Arn"`
-	Path                          string      `xml:"Path"`
-	DefaultVersionID              string      `xml:"DefaultVersionId"`
-	AttachmentCount               int         `xml:"AttachmentCount"`
-	PermissionsBoundaryUsageCount int         `xml:"PermissionsBoundaryUsageCount"`
-	IsAttachable                  bool        `xml:"IsAttachable"`
-	Description                   string      `xml:"Description,omitempty"`
-	CreateDate                    query.Time  `xml:"CreateDate"`
-	UpdateDate                    query.Time  `xml:"UpdateDate"`
-	Tags                          []Tag       `xml:"Tags>member,omitempty"`
-	PolicyVersionList             []PolicyVer `xml:"PolicyVersionList>member,omitempty"`
+	PolicyName                    string                `xml:"PolicyName"`
+	PolicyID                      string                `xml:"PolicyId"`
+	Arn                           string                `xml:"Arn"`
+	Path                          string                `xml:"Path"`
+	DefaultVersionID              string                `xml:"DefaultVersionId"`
+	AttachmentCount               int                   `xml:"AttachmentCount"`
+	PermissionsBoundaryUsageCount int                   `xml:"PermissionsBoundaryUsageCount"`
+	IsAttachable                  bool                  `xml:"IsAttachable"`
+	Description                   string                `xml:"Description,omitempty"`
+	CreateDate                    query.Time            `xml:"CreateDate"`
+	UpdateDate                    query.Time            `xml:"UpdateDate"`
+	Tags                          memberList[Tag]       `xml:"Tags,omitempty"`
+	PolicyVersionList             memberList[PolicyVer] `xml:"PolicyVersionList,omitempty"`
 }
 
 // PolicyVer is IAM's PolicyVersion shape.

@@ -20,7 +20,7 @@ type Role struct {
 	Description              string                       `xml:"Description,omitempty"`
 	MaxSessionDuration       int32                        `xml:"MaxSessionDuration,omitempty"`
 	PermissionsBoundary      *AttachedPermissionsBoundary `xml:"PermissionsBoundary,omitempty"`
-	Tags                     []Tag                        `xml:"Tags>member,omitempty"`
+	Tags                     memberList[Tag]              `xml:"Tags,omitempty"`
 	RoleLastUsed             *roleLastUsed                `xml:"RoleLastUsed,omitempty"`
 }
 
@@ -359,13 +359,13 @@ func (s *Service) deleteRolePermissionsBoundary(ctx context.Context, in *roleNam
 
 // InstanceProfile is IAM's InstanceProfile shape.
 type InstanceProfile struct {
-	Path                string     `xml:"Path"`
-	InstanceProfileName string     `xml:"InstanceProfileName"`
-	InstanceProfileID   string     `xml:"InstanceProfileId"`
-	Arn                 string     `xml:"Arn"`
-	CreateDate          query.Time `xml:"CreateDate"`
-	Roles               []Role     `xml:"Roles>member"`
-	Tags                []Tag      `xml:"Tags>member,omitempty"`
+	Path                string          `xml:"Path"`
+	InstanceProfileName string          `xml:"InstanceProfileName"`
+	InstanceProfileID   string          `xml:"InstanceProfileId"`
+	Arn                 string          `xml:"Arn"`
+	CreateDate          query.Time      `xml:"CreateDate"`
+	Roles               []Role          `xml:"Roles>member"`
+	Tags                memberList[Tag] `xml:"Tags,omitempty"`
 }
 
 func getProfile(tx store.Tx, acct, name string) (*profileRecord, error) {

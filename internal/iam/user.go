@@ -20,7 +20,7 @@ type User struct {
 	CreateDate          query.Time                   `xml:"CreateDate"`
 	PasswordLastUsed    *query.Time                  `xml:"PasswordLastUsed,omitempty"`
 	PermissionsBoundary *AttachedPermissionsBoundary `xml:"PermissionsBoundary,omitempty"`
-	Tags                []Tag                        `xml:"Tags>member,omitempty"`
+	Tags                memberList[Tag]              `xml:"Tags,omitempty"`
 }
 
 // AttachedPermissionsBoundary is IAM's shape of a boundary.

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/gureum/gureum/internal/awsproto"
+	"github.com/gureum/gureum/internal/awsproto/ec2query"
 	"github.com/gureum/gureum/internal/request"
 	"github.com/gureum/gureum/internal/sigv4"
 )
@@ -241,6 +242,8 @@ func (e *Edge) writeError(w http.ResponseWriter, r *http.Request, service string
 		awsproto.WriteS3Error(w, r, ae, rc.ID, rc.HostID)
 	case "json":
 		awsproto.WriteJSONError(w, ae, rc.ID)
+	case "ec2query":
+		ec2query.WriteError(w, ae, rc.ID)
 	default:
 		awsproto.WriteQueryError(w, ae, rc.ID)
 	}
@@ -391,6 +394,10 @@ func queryAuthError(e *awsproto.Error) *awsproto.Error {
 	switch e.Code {
 	case "InvalidAccessKeyId", "InvalidToken":
 		return &awsproto.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
+	case "AccessDenied":
+		if e.Message == "Request has expired" {
+			return &awsproto.Error{Code: "ExpiredToken", Message: "The security token included in the request is expired", Status: http.StatusForbidden}
+		}
 	case "ExpiredToken":
 		return &awsproto.Error{Code: "ExpiredToken", Message: "The security token included in the request is expired", Status: http.StatusForbidden}
 	case "SignatureDoesNotMatch":

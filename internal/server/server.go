@@ -14,6 +14,7 @@ import (
 
 	"github.com/gureum/gureum/internal/accounts"
 	"github.com/gureum/gureum/internal/blob"
+	"github.com/gureum/gureum/internal/ec2"
 	"github.com/gureum/gureum/internal/edge"
 	"github.com/gureum/gureum/internal/iam"
 	"github.com/gureum/gureum/internal/s3"
@@ -80,12 +81,14 @@ func Open(cfg Config) (*Server, error) {
 	})
 	iamsvc := iam.New(iam.Config{Store: db, Accounts: reg, Logger: cfg.Logger, Now: cfg.Now})
 	stssvc := sts.New(iamsvc, cfg.Logger, cfg.Now)
+	ec2svc := ec2.New(ec2.Config{Store: db, Auth: iamsvc, Logger: cfg.Logger, Now: cfg.Now})
 	e := edge.New(edge.Config{
 		Region: cfg.Region, Credentials: iamsvc, AcceptAnyKey: cfg.AcceptAnyKey, Logger: cfg.Logger, Version: cfg.Version, Now: cfg.Now,
 		Services: []edge.Service{
 			{Name: "s3", Handler: s3svc, Protocol: "restxml"},
 			{Name: "iam", Handler: iamsvc, Protocol: "query"},
 			{Name: "sts", Handler: stssvc, Protocol: "query"},
+			{Name: "ec2", Handler: ec2svc, Protocol: "ec2query"},
 		},
 	})
 	s3svc.SetAuth(e.Verifier(), e.ResolvePrincipal)

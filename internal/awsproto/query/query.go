@@ -100,9 +100,21 @@ func plan(t reflect.Type) []field {
 // Decode fills the struct in points to from v. A missing required member
 // or a malformed value is AWS's ValidationError.
 func Decode(v url.Values, in any) error {
+	return decode(v, in, ".member.")
+}
+
+// DecodeEC2 is Decode for the ec2query protocol, whose lists are
+// flattened as Name.N (and whose parameter names are the members'
+// locationName, capitalised, as the field names or tags give them).
+func DecodeEC2(v url.Values, in any) error {
+	return decode(v, in, ".")
+}
+
+func decode(v url.Values, in any, listInfix string) error {
 	rv := reflect.ValueOf(in).Elem()
 	var errs []string
-	decodeStruct(v, "", rv, &errs)
+	d := decoder{v: v, infix: listInfix, errs: &errs}
+	d.decodeStruct("", rv)
 	switch len(errs) {
 	case 0:
 		return nil
@@ -122,24 +134,31 @@ func lowerFirst(s string) string {
 	return string(unicode.ToLower(r)) + s[n:]
 }
 
-func decodeStruct(v url.Values, prefix string, rv reflect.Value, errs *[]string) {
+type decoder struct {
+	v     url.Values
+	infix string // between a list's name and its index: ".member." or "."
+	errs  *[]string
+}
+
+func (d decoder) decodeStruct(prefix string, rv reflect.Value) {
 	for _, f := range plan(rv.Type()) {
 		fv := rv.Field(f.index)
 		key := prefix + f.name
-		if !decodeValue(v, key, fv, errs) && f.required {
-			*errs = append(*errs, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", lowerFirst(f.name)))
+		if !d.decodeValue(key, fv) && f.required {
+			*d.errs = append(*d.errs, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", lowerFirst(f.name)))
 		}
 	}
 }
 
 // decodeValue sets fv from the parameters under key and reports whether
 // any were present.
-func decodeValue(v url.Values, key string, fv reflect.Value, errs *[]string) bool {
+func (d decoder) decodeValue(key string, fv reflect.Value) bool {
+	v, errs := d.v, d.errs
 	switch fv.Kind() {
 	case reflect.Pointer:
 		if fv.Type().Elem().Kind() == reflect.Struct {
 			nv := reflect.New(fv.Type().Elem())
-			if decodeStructPresent(v, key+".", nv.Elem(), errs) {
+			if d.decodeStructPresent(key+".", nv.Elem()) {
 				fv.Set(nv)
 				return true
 			}
@@ -160,13 +179,13 @@ func decodeValue(v url.Values, key string, fv reflect.Value, errs *[]string) boo
 			present = true
 		}
 		for i := 1; ; i++ {
-			ek := key + ".member." + strconv.Itoa(i)
+			ek := key + d.infix + strconv.Itoa(i)
 			ev := reflect.New(fv.Type().Elem()).Elem()
 			var ok bool
 			if ev.Kind() == reflect.Struct {
-				ok = decodeStructPresent(v, ek+".", ev, errs)
+				ok = d.decodeStructPresent(ek+".", ev)
 			} else {
-				ok = decodeValue(v, ek, ev, errs)
+				ok = d.decodeValue(ek, ev)
 			}
 			if !ok {
 				break
@@ -176,7 +195,7 @@ func decodeValue(v url.Values, key string, fv reflect.Value, errs *[]string) boo
 		}
 		return present
 	case reflect.Struct:
-		return decodeStructPresent(v, key+".", fv, errs)
+		return d.decodeStructPresent(key+".", fv)
 	}
 	s, ok := first(v, key)
 	if !ok {
@@ -188,9 +207,9 @@ func decodeValue(v url.Values, key string, fv reflect.Value, errs *[]string) boo
 
 // decodeStructPresent decodes a nested structure if any parameter starts
 // with its prefix.
-func decodeStructPresent(v url.Values, prefix string, rv reflect.Value, errs *[]string) bool {
+func (d decoder) decodeStructPresent(prefix string, rv reflect.Value) bool {
 	found := false
-	for k := range v {
+	for k := range d.v {
 		if strings.HasPrefix(k, prefix) {
 			found = true
 			break
@@ -199,7 +218,7 @@ func decodeStructPresent(v url.Values, prefix string, rv reflect.Value, errs *[]
 	if !found {
 		return false
 	}
-	decodeStruct(v, prefix, rv, errs)
+	d.decodeStruct(prefix, rv)
 	return true
 }
 

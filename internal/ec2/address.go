@@ -1,0 +1,4 @@
+package ec2
+
+// addressOps returns this file's operations (not written yet).
+func (s *Service) addressOps() opTable { return nil }

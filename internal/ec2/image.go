@@ -1,0 +1,4 @@
+package ec2
+
+// imageOps returns this file's operations (not written yet).
+func (s *Service) imageOps() opTable { return nil }

@@ -1,0 +1,4 @@
+package ec2
+
+// networkInterfaceOps returns this file's operations (not written yet).
+func (s *Service) networkInterfaceOps() opTable { return nil }

@@ -1,0 +1,45 @@
+package ec2
+
+import (
+	"context"
+	"net/url"
+)
+
+// operations is every EC2 operation gureum serves. Each resource's file
+// adds its own through register.
+func (s *Service) operations() map[string]func(ctx context.Context, v url.Values) (any, error) {
+	ops := map[string]func(ctx context.Context, v url.Values) (any, error){
+		"DescribeRegions":           handle(s.describeRegions),
+		"DescribeAvailabilityZones": handle(s.describeAvailabilityZones),
+		"DescribeAccountAttributes": handle(s.describeAccountAttributes),
+		"CreateVpc":                 handle(s.createVpc),
+		"CreateDefaultVpc":          handle(s.createDefaultVpcOp),
+		"DescribeVpcs":              handle(s.describeVpcs),
+		"DeleteVpc":                 handle(s.deleteVpc),
+		"ModifyVpcAttribute":        handle(s.modifyVpcAttribute),
+		"DescribeVpcAttribute":      handle(s.describeVpcAttribute),
+		"AssociateVpcCidrBlock":     handle(s.associateVpcCidrBlock),
+		"DisassociateVpcCidrBlock":  handle(s.disassociateVpcCidrBlock),
+		"CreateSubnet":              handle(s.createSubnet),
+		"CreateDefaultSubnet":       handle(s.createDefaultSubnet),
+		"DescribeSubnets":           handle(s.describeSubnets),
+		"DeleteSubnet":              handle(s.deleteSubnet),
+		"ModifySubnetAttribute":     handle(s.modifySubnetAttribute),
+		"CreateTags":                handle(s.createTags),
+		"DeleteTags":                handle(s.deleteTags),
+		"DescribeTags":              handle(s.describeTags),
+	}
+	for _, more := range []opTable{
+		s.securityGroupOps(), s.networkACLOps(), s.routeTableOps(), s.internetGatewayOps(),
+		s.addressOps(), s.natGatewayOps(), s.keyPairOps(), s.imageOps(), s.instanceOps(),
+		s.networkInterfaceOps(), s.instanceTypeOps(),
+	} {
+		for name, fn := range more {
+			ops[name] = fn
+		}
+	}
+	return ops
+}
+
+// opTable is a resource file's operations.
+type opTable = map[string]func(ctx context.Context, v url.Values) (any, error)

@@ -1,0 +1,150 @@
+// Package ec2 is gureum's EC2 and VPC control plane: the API records what
+// the user asked for, with AWS's rules, ids, state machines and errors.
+// Making it real (containers, Linux networks) is the compute and netplane
+// drivers' job, driven by reconcilers; this package only records intent.
+//
+// Every resource belongs to an account and a region. The first call in an
+// account and region creates its default VPC, as AWS has one ready.
+package ec2
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/gureum/gureum/internal/awsproto"
+	"github.com/gureum/gureum/internal/awsproto/ec2query"
+	"github.com/gureum/gureum/internal/awsproto/query"
+	"github.com/gureum/gureum/internal/policy"
+	"github.com/gureum/gureum/internal/request"
+	"github.com/gureum/gureum/internal/store"
+)
+
+// Authorizer judges an action with the caller's identity policies
+// (iam.Service implements it).
+type Authorizer interface {
+	Authorize(ctx context.Context, r *http.Request, action, resource string, extra policy.Context) error
+}
+
+// Config wires the service.
+type Config struct {
+	Store  store.Store
+	Auth   Authorizer
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Service serves EC2.
+type Service struct {
+	store store.Store
+	auth  Authorizer
+	log   *slog.Logger
+	now   func() time.Time
+	ops   map[string]func(ctx context.Context, v url.Values) (any, error)
+
+	defaults sync.Map // account/region → struct{}: default VPC ensured
+	mu       sync.Mutex
+}
+
+// New returns the EC2 service.
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Service{store: cfg.Store, auth: cfg.Auth, log: cfg.Logger, now: cfg.Now}
+	s.ops = s.operations()
+	return s
+}
+
+// handle adapts a typed handler.
+func handle[I, O any](fn func(context.Context, *I) (*O, error)) func(context.Context, url.Values) (any, error) {
+	return func(ctx context.Context, v url.Values) (any, error) {
+		in := new(I)
+		if err := query.DecodeEC2(v, in); err != nil {
+			return nil, err
+		}
+		out, err := fn(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rc := request.From(ctx)
+	v, err := query.ReadForm(r)
+	if err != nil {
+		s.writeError(w, rc, err)
+		return
+	}
+	action := v.Get("Action")
+	rc.Operation = action
+	op, ok := s.ops[action]
+	if !ok {
+		if action == "" {
+			s.writeError(w, rc, errf("MissingAction", "The request must contain the parameter Action"))
+			return
+		}
+		s.writeError(w, rc, errf("InvalidAction", "The action %s is not valid for this web service.", action))
+		return
+	}
+	if err := s.auth.Authorize(ctx, r, "ec2:"+action, "*", nil); err != nil {
+		var ae *awsproto.Error
+		if errors.As(err, &ae) && ae.Code == "AccessDenied" {
+			err = errf("UnauthorizedOperation", "You are not authorized to perform this operation. User: %s is not authorized to perform: ec2:%s", rc.Principal.ARN, action)
+			err.(*awsproto.Error).Status = http.StatusForbidden
+		}
+		s.writeError(w, rc, err)
+		return
+	}
+	if b := v.Get("DryRun"); b == "true" {
+		e := awsproto.New(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+		s.writeError(w, rc, e)
+		return
+	}
+	sc := scope{rc.Account(), rc.Region}
+	if err := s.ensureDefaultVPC(ctx, sc); err != nil {
+		s.writeError(w, rc, err)
+		return
+	}
+	out, err := op(ctx, v)
+	if err != nil {
+		s.writeError(w, rc, err)
+		return
+	}
+	if err := ec2query.Write(w, action, rc.ID, out); err != nil {
+		s.log.Error("writing response", "request_id", rc.ID, "err", err)
+	}
+}
+
+func (s *Service) writeError(w http.ResponseWriter, rc *request.Context, err error) {
+	var ae *awsproto.Error
+	if !errors.As(err, &ae) {
+		s.log.Error("internal error", "request_id", rc.ID, "operation", rc.Operation, "err", err)
+		ae = awsproto.InternalError()
+	}
+	ec2query.WriteError(w, ae, rc.ID)
+}
+
+// scopeOf is the account and region of a request.
+func scopeOf(ctx context.Context) scope {
+	rc := request.From(ctx)
+	return scope{rc.Account(), rc.Region}
+}
+
+// returnTrue is the <return>true</return> many EC2 actions answer.
+type returnTrue struct {
+	Return bool `xml:"return"`
+}
+
+var ok = &returnTrue{Return: true}

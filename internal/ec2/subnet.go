@@ -1,0 +1,394 @@
+package ec2
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+
+	"github.com/gureum/gureum/internal/store"
+)
+
+// Subnet is EC2's Subnet.
+type Subnet struct {
+	SubnetID                    string `xml:"subnetId" json:"id"`
+	SubnetArn                   string `xml:"subnetArn" json:"arn"`
+	VpcID                       string `xml:"vpcId" json:"vpc"`
+	OwnerID                     string `xml:"ownerId" json:"owner"`
+	State                       string `xml:"state" json:"state"`
+	CidrBlock                   string `xml:"cidrBlock" json:"cidr"`
+	AvailableIPAddressCount     int    `xml:"availableIpAddressCount" json:"-"`
+	AvailabilityZone            string `xml:"availabilityZone" json:"az"`
+	AvailabilityZoneID          string `xml:"availabilityZoneId" json:"azid"`
+	DefaultForAz                bool   `xml:"defaultForAz" json:"defaultForAz"`
+	MapPublicIPOnLaunch         bool   `xml:"mapPublicIpOnLaunch" json:"mapPublic"`
+	AssignIpv6AddressOnCreation bool   `xml:"assignIpv6AddressOnCreation" json:"-"`
+	Tags                        []Tag  `xml:"tagSet>item" json:"tags,omitempty"`
+	// Used holds the private addresses taken in the subnet (by network
+	// interfaces and NAT gateways), so free addresses can be counted and
+	// handed out.
+	Used []string `xml:"-" json:"used,omitempty"`
+}
+
+func newSubnet(sc scope, vpcID, cidr, zone, zoneID string) *Subnet {
+	id := newID("subnet")
+	return &Subnet{SubnetID: id, SubnetArn: "arn:aws:ec2:" + sc.region + ":" + sc.acct + ":subnet/" + id, VpcID: vpcID, OwnerID: sc.acct,
+		State: "available", CidrBlock: cidr, AvailabilityZone: zone, AvailabilityZoneID: zoneID}
+}
+
+// reserved is how many addresses AWS keeps in every subnet: the network
+// address, .1 (router), .2 (DNS), .3 (future) and the broadcast address.
+const reserved = 5
+
+// size is the number of addresses in the subnet's CIDR.
+func (s *Subnet) size() int {
+	p, err := netip.ParsePrefix(s.CidrBlock)
+	if err != nil {
+		return 0
+	}
+	return 1 << (32 - p.Bits())
+}
+
+func (s *Subnet) fill() {
+	s.AvailableIPAddressCount = s.size() - reserved - len(s.Used)
+}
+
+// allocateIP takes a free address: want if given (it must be in the
+// subnet, not reserved and not taken), else the lowest free one.
+func (s *Subnet) allocateIP(want string) (string, error) {
+	p, _ := netip.ParsePrefix(s.CidrBlock)
+	taken := map[string]bool{}
+	for _, u := range s.Used {
+		taken[u] = true
+	}
+	first := p.Addr()
+	last := first
+	for i := 0; i < s.size()-1; i++ {
+		last = last.Next()
+	}
+	if want != "" {
+		a, err := netip.ParseAddr(want)
+		if err != nil || !p.Contains(a) {
+			return "", errInvalidParameterValue("Address %s does not fall within the subnet's address range", want)
+		}
+		if a.Compare(first.Next().Next().Next()) <= 0 || a == last {
+			return "", errInvalidParameterValue("Address %s is in subnet's reserved address range", want)
+		}
+		if taken[want] {
+			return "", errf("InvalidIPAddress.InUse", "Address %s is in use.", want)
+		}
+		s.Used = append(s.Used, want)
+		return want, nil
+	}
+	a := first.Next().Next().Next().Next()
+	for ; a.Compare(last) < 0; a = a.Next() {
+		if !taken[a.String()] {
+			s.Used = append(s.Used, a.String())
+			return a.String(), nil
+		}
+	}
+	return "", errf("InsufficientFreeAddressesInSubnet", "There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", s.SubnetID)
+}
+
+// releaseIP returns an address to the subnet.
+func (s *Subnet) releaseIP(ip string) {
+	for i, u := range s.Used {
+		if u == ip {
+			s.Used = append(s.Used[:i], s.Used[i+1:]...)
+			return
+		}
+	}
+}
+
+func getSubnet(tx store.Tx, sc scope, id string) (*Subnet, error) {
+	s, err := getRes[Subnet](tx, sc, id)
+	if isNotFound(err) || (err == nil && !strings.HasPrefix(id, "subnet-")) {
+		return nil, errNotFound("InvalidSubnetID.NotFound", "subnet", id)
+	}
+	if err == nil {
+		s.fill()
+	}
+	return s, err
+}
+
+type createSubnetInput struct {
+	VpcId              string
+	CidrBlock          string
+	AvailabilityZone   string
+	AvailabilityZoneId string
+	TagSpecification   []TagSpecification
+	DryRun             bool
+}
+
+type subnetOutput struct {
+	Subnet *Subnet `xml:"subnet"`
+}
+
+func (s *Service) createSubnet(ctx context.Context, in *createSubnetInput) (*subnetOutput, error) {
+	if in.VpcId == "" {
+		return nil, errMissingParameter("vpcId")
+	}
+	if in.CidrBlock == "" {
+		return nil, errMissingParameter("cidrBlock")
+	}
+	p, err := parseCIDR("cidrBlock", in.CidrBlock)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := tagsFor(in.TagSpecification, "subnet")
+	if err != nil {
+		return nil, err
+	}
+	sc := scopeOf(ctx)
+	zs := zones(sc.region)
+	zone, zid := zs[0], zoneID(sc.region, 0)
+	if in.AvailabilityZone != "" || in.AvailabilityZoneId != "" {
+		found := false
+		for i, z := range zs {
+			if z == in.AvailabilityZone || zoneID(sc.region, i) == in.AvailabilityZoneId {
+				zone, zid, found = z, zoneID(sc.region, i), true
+			}
+		}
+		if !found {
+			return nil, errInvalidParameterValue("Value (%s) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: %s.",
+				in.AvailabilityZone+in.AvailabilityZoneId, strings.Join(zs, ", "))
+		}
+	}
+	var sub *Subnet
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		vpc, err := getVpc(tx, sc, in.VpcId)
+		if err != nil {
+			return err
+		}
+		inside := false
+		for _, vp := range vpc.prefixes() {
+			if vp.Bits() <= p.Bits() && vp.Contains(p.Addr()) {
+				inside = true
+			}
+		}
+		if !inside || p.Bits() < 16 || p.Bits() > 28 {
+			return errf("InvalidSubnet.Range", "The CIDR '%s' is invalid.", in.CidrBlock)
+		}
+		err = scanRes(tx, sc, "subnet-", func(o *Subnet) error {
+			if o.VpcID != vpc.VpcID {
+				return nil
+			}
+			if op, err := netip.ParsePrefix(o.CidrBlock); err == nil && op.Overlaps(p) {
+				return errf("InvalidSubnet.Conflict", "The CIDR '%s' conflicts with another subnet", in.CidrBlock)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		sub = newSubnet(sc, vpc.VpcID, p.String(), zone, zid)
+		sub.Tags = tags
+		return putRes(tx, sc, sub.SubnetID, sub)
+	})
+	if err != nil {
+		return nil, err
+	}
+	sub.fill()
+	return &subnetOutput{sub}, nil
+}
+
+type createDefaultSubnetInput struct {
+	AvailabilityZone string
+	DryRun           bool
+}
+
+func (s *Service) createDefaultSubnet(ctx context.Context, in *createDefaultSubnetInput) (*subnetOutput, error) {
+	sc := scopeOf(ctx)
+	var sub *Subnet
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var vpc *Vpc
+		if err := scanRes(tx, sc, "vpc-", func(v *Vpc) error {
+			if v.IsDefault {
+				vpc = v
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if vpc == nil {
+			return errf("DefaultVpcDoesNotExist", "No default VPC for this user.")
+		}
+		zi := -1
+		for i, z := range zones(sc.region) {
+			if z == in.AvailabilityZone {
+				zi = i
+			}
+		}
+		if zi < 0 {
+			return errInvalidParameterValue("Value (%s) for parameter availabilityZone is invalid.", in.AvailabilityZone)
+		}
+		exists := false
+		if err := scanRes(tx, sc, "subnet-", func(o *Subnet) error {
+			exists = exists || (o.DefaultForAz && o.AvailabilityZone == in.AvailabilityZone && o.VpcID == vpc.VpcID)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if exists {
+			return errf("DefaultSubnetAlreadyExistsInAvailabilityZone", "a default subnet already exists in availability zone %s", in.AvailabilityZone)
+		}
+		cidr := netip.PrefixFrom(netip.AddrFrom4([4]byte{172, 31, byte(16 * zi), 0}), 20).String()
+		sub = newSubnet(sc, vpc.VpcID, cidr, in.AvailabilityZone, zoneID(sc.region, zi))
+		sub.DefaultForAz, sub.MapPublicIPOnLaunch = true, true
+		return putRes(tx, sc, sub.SubnetID, sub)
+	})
+	if err != nil {
+		return nil, err
+	}
+	sub.fill()
+	return &subnetOutput{sub}, nil
+}
+
+type describeSubnetsInput struct {
+	SubnetId   []string
+	Filter     []Filter
+	MaxResults *int32
+	NextToken  *string
+	DryRun     bool
+}
+
+type describeSubnetsOutput struct {
+	Subnets   []*Subnet `xml:"subnetSet>item"`
+	NextToken string    `xml:"nextToken,omitempty"`
+}
+
+func (s *Subnet) filter(name string) ([]string, bool) {
+	switch name {
+	case "subnet-id":
+		return []string{s.SubnetID}, true
+	case "vpc-id":
+		return []string{s.VpcID}, true
+	case "cidr-block", "cidr", "cidrBlock":
+		return []string{s.CidrBlock}, true
+	case "availability-zone", "availabilityZone":
+		return []string{s.AvailabilityZone}, true
+	case "availability-zone-id", "availabilityZoneId":
+		return []string{s.AvailabilityZoneID}, true
+	case "default-for-az", "defaultForAz":
+		return []string{boolStr(s.DefaultForAz)}, true
+	case "map-public-ip-on-launch":
+		return []string{boolStr(s.MapPublicIPOnLaunch)}, true
+	case "state":
+		return []string{s.State}, true
+	case "owner-id":
+		return []string{s.OwnerID}, true
+	case "subnet-arn":
+		return []string{s.SubnetArn}, true
+	case "available-ip-address-count":
+		return []string{itoa(s.AvailableIPAddressCount)}, true
+	}
+	return nil, false
+}
+
+func (s *Service) describeSubnets(ctx context.Context, in *describeSubnetsInput) (*describeSubnetsOutput, error) {
+	sc := scopeOf(ctx)
+	var all []*Subnet
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		for _, id := range in.SubnetId {
+			if _, err := getSubnet(tx, sc, id); err != nil {
+				return err
+			}
+		}
+		return scanRes(tx, sc, "subnet-", func(sub *Subnet) error {
+			if len(in.SubnetId) > 0 && !contains(in.SubnetId, sub.SubnetID) {
+				return nil
+			}
+			sub.fill()
+			ok, err := matchFilters(in.Filter, sub.Tags, sub.filter)
+			if ok {
+				all = append(all, sub)
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	items, next, err := page(all, in.MaxResults, in.NextToken, 5, 1000)
+	if err != nil {
+		return nil, err
+	}
+	return &describeSubnetsOutput{Subnets: items, NextToken: next}, nil
+}
+
+type subnetIDInput struct {
+	SubnetId string
+	DryRun   bool
+}
+
+func (s *Service) deleteSubnet(ctx context.Context, in *subnetIDInput) (*returnTrue, error) {
+	sc := scopeOf(ctx)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		sub, err := getSubnet(tx, sc, in.SubnetId)
+		if err != nil {
+			return err
+		}
+		if len(sub.Used) > 0 {
+			return errDependency("The subnet '%s' has dependencies and cannot be deleted.", sub.SubnetID)
+		}
+		// Its route table and network ACL associations go with it.
+		if err := scanRes(tx, sc, "rtb-", func(r *RouteTable) error {
+			kept := r.Associations[:0]
+			for _, a := range r.Associations {
+				if a.SubnetID != sub.SubnetID {
+					kept = append(kept, a)
+				}
+			}
+			if len(kept) != len(r.Associations) {
+				r.Associations = kept
+				return putRes(tx, sc, r.RouteTableID, r)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := scanRes(tx, sc, "acl-", func(a *NetworkACL) error {
+			kept := a.Associations[:0]
+			for _, as := range a.Associations {
+				if as.SubnetID != sub.SubnetID {
+					kept = append(kept, as)
+				}
+			}
+			if len(kept) != len(a.Associations) {
+				a.Associations = kept
+				return putRes(tx, sc, a.NetworkACLID, a)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return delRes(tx, sc, sub.SubnetID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+type modifySubnetAttributeInput struct {
+	SubnetId            string
+	MapPublicIpOnLaunch *attributeBooleanValue
+	DryRun              bool
+}
+
+func (s *Service) modifySubnetAttribute(ctx context.Context, in *modifySubnetAttributeInput) (*returnTrue, error) {
+	sc := scopeOf(ctx)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		sub, err := getSubnet(tx, sc, in.SubnetId)
+		if err != nil {
+			return err
+		}
+		if a := in.MapPublicIpOnLaunch; a != nil && a.Value != nil {
+			sub.MapPublicIPOnLaunch = *a.Value
+		}
+		return putRes(tx, sc, sub.SubnetID, sub)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ok, nil
+}

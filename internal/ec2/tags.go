@@ -1,0 +1,241 @@
+package ec2
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/gureum/gureum/internal/store"
+)
+
+// Tags on every resource type: CreateTags, DeleteTags, DescribeTags. A
+// resource's tags are the "tags" member of its stored record.
+
+// resourceTypes maps id prefixes to EC2's resource type names.
+var resourceTypes = []struct{ prefix, typ string }{
+	{"vpc-cidr-assoc-", ""}, {"vpc-", "vpc"}, {"subnet-", "subnet"}, {"rtb-", "route-table"}, {"igw-", "internet-gateway"},
+	{"sg-", "security-group"}, {"acl-", "network-acl"}, {"dopt-", "dhcp-options"}, {"eni-", "network-interface"},
+	{"eipalloc-", "elastic-ip"}, {"nat-", "natgateway"}, {"key-", "key-pair"}, {"ami-", "image"}, {"i-", "instance"},
+}
+
+func resourceType(id string) string {
+	for _, r := range resourceTypes {
+		if strings.HasPrefix(id, r.prefix) {
+			return r.typ
+		}
+	}
+	return ""
+}
+
+func notFoundFor(id string) error {
+	switch resourceType(id) {
+	case "vpc":
+		return errNotFound("InvalidVpcID.NotFound", "vpc", id)
+	case "subnet":
+		return errNotFound("InvalidSubnetID.NotFound", "subnet", id)
+	case "route-table":
+		return errNotFound("InvalidRouteTableID.NotFound", "routeTable", id)
+	case "internet-gateway":
+		return errNotFound("InvalidInternetGatewayID.NotFound", "internetGateway", id)
+	case "security-group":
+		return errf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+	case "instance":
+		return errf("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
+	case "image":
+		return errf("InvalidAMIID.NotFound", "The image id '[%s]' does not exist", id)
+	}
+	return errf("InvalidID", "The ID '%s' is not valid", id)
+}
+
+type createTagsInput struct {
+	ResourceId []string
+	Tag        []Tag
+	DryRun     bool
+}
+
+func (s *Service) createTags(ctx context.Context, in *createTagsInput) (*returnTrue, error) {
+	if len(in.ResourceId) == 0 {
+		return nil, errMissingParameter("resourceIdSet")
+	}
+	if len(in.Tag) == 0 {
+		return nil, errMissingParameter("tagSet")
+	}
+	return s.editTags(ctx, in.ResourceId, func(tags []Tag) ([]Tag, error) {
+		for _, t := range in.Tag {
+			if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
+				return nil, errInvalidParameterValue("Value ( %s ) for parameter key is invalid. Tag keys starting with 'aws:' are reserved for internal use", t.Key)
+			}
+			replaced := false
+			for i := range tags {
+				if tags[i].Key == t.Key {
+					tags[i].Value, replaced = t.Value, true
+				}
+			}
+			if !replaced {
+				tags = append(tags, t)
+			}
+		}
+		if len(tags) > 50 {
+			return nil, errf("TagLimitExceeded", "The maximum number of tags per resource (50) has been exceeded.")
+		}
+		return tags, nil
+	})
+}
+
+type deleteTagsInput struct {
+	ResourceId []string
+	Tag        []struct {
+		Key   string
+		Value *string
+	}
+	DryRun bool
+}
+
+func (s *Service) deleteTags(ctx context.Context, in *deleteTagsInput) (*returnTrue, error) {
+	if len(in.ResourceId) == 0 {
+		return nil, errMissingParameter("resourceIdSet")
+	}
+	return s.editTags(ctx, in.ResourceId, func(tags []Tag) ([]Tag, error) {
+		if len(in.Tag) == 0 {
+			return nil, nil // no tags named: remove all
+		}
+		var out []Tag
+		for _, t := range tags {
+			drop := false
+			for _, d := range in.Tag {
+				if d.Key == t.Key && (d.Value == nil || *d.Value == t.Value) {
+					drop = true
+				}
+			}
+			if !drop {
+				out = append(out, t)
+			}
+		}
+		return out, nil
+	})
+}
+
+// editTags rewrites the tags of each resource in one transaction.
+func (s *Service) editTags(ctx context.Context, ids []string, fn func([]Tag) ([]Tag, error)) (*returnTrue, error) {
+	sc := scopeOf(ctx)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		for _, id := range ids {
+			if resourceType(id) == "" {
+				return errf("InvalidID", "The ID '%s' is not valid", id)
+			}
+			raw, err := tx.Get(tRes, resKey(sc.acct, sc.region, id))
+			if isNotFound(err) {
+				return notFoundFor(id)
+			}
+			if err != nil {
+				return err
+			}
+			var rec map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &rec); err != nil {
+				return err
+			}
+			var tags []Tag
+			if t, ok := rec["tags"]; ok {
+				if err := json.Unmarshal(t, &tags); err != nil {
+					return err
+				}
+			}
+			tags, err = fn(tags)
+			if err != nil {
+				return err
+			}
+			if len(tags) == 0 {
+				delete(rec, "tags")
+			} else {
+				b, _ := json.Marshal(tags)
+				rec["tags"] = b
+			}
+			b, err := json.Marshal(rec)
+			if err != nil {
+				return err
+			}
+			if err := tx.Put(tRes, resKey(sc.acct, sc.region, id), b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+// TagDescription is one tag of one resource.
+type TagDescription struct {
+	ResourceID   string `xml:"resourceId"`
+	ResourceType string `xml:"resourceType"`
+	Key          string `xml:"key"`
+	Value        string `xml:"value"`
+}
+
+type describeTagsInput struct {
+	Filter     []Filter
+	MaxResults *int32
+	NextToken  *string
+	DryRun     bool
+}
+
+type describeTagsOutput struct {
+	Tags      []TagDescription `xml:"tagSet>item"`
+	NextToken string           `xml:"nextToken,omitempty"`
+}
+
+func (s *Service) describeTags(ctx context.Context, in *describeTagsInput) (*describeTagsOutput, error) {
+	sc := scopeOf(ctx)
+	var all []TagDescription
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		prefix := resKey(sc.acct, sc.region, "")
+		return tx.Scan(tRes, prefix, nil, func(k, v []byte) (bool, error) {
+			id := string(k[len(prefix):])
+			typ := resourceType(id)
+			if typ == "" {
+				return true, nil
+			}
+			var rec struct {
+				Tags []Tag `json:"tags"`
+			}
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return false, err
+			}
+			for _, t := range rec.Tags {
+				td := TagDescription{ResourceID: id, ResourceType: typ, Key: t.Key, Value: t.Value}
+				ok, err := matchFilters(in.Filter, nil, func(name string) ([]string, bool) {
+					switch name {
+					case "resource-id":
+						return []string{id}, true
+					case "resource-type":
+						return []string{typ}, true
+					case "key":
+						return []string{t.Key}, true
+					case "value":
+						return []string{t.Value}, true
+					}
+					return nil, false
+				})
+				if err != nil {
+					return false, err
+				}
+				if ok {
+					all = append(all, td)
+				}
+			}
+			return true, nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].ResourceID < all[j].ResourceID })
+	items, next, err := page(all, in.MaxResults, in.NextToken, 5, 1000)
+	if err != nil {
+		return nil, err
+	}
+	return &describeTagsOutput{Tags: items, NextToken: next}, nil
+}

@@ -1,0 +1,131 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+func (e *testEnv) ec2(ak, sk string) *ec2.Client {
+	return ec2.NewFromConfig(e.awsConfig(ak, sk, ""), func(o *ec2.Options) { o.RetryMaxAttempts = 1 })
+}
+
+func TestEC2DefaultVPCAndRegions(t *testing.T) {
+	e := newEnv(t)
+	c := e.ec2("test", "test")
+	azs, err := c.DescribeAvailabilityZones(ctx(), &ec2.DescribeAvailabilityZonesInput{})
+	if err != nil || len(azs.AvailabilityZones) != 6 || *azs.AvailabilityZones[0].ZoneName != "us-east-1a" {
+		t.Fatalf("zones: %+v %v", azs, err)
+	}
+	vpcs, err := c.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"true"}}}})
+	if err != nil || len(vpcs.Vpcs) != 1 || *vpcs.Vpcs[0].CidrBlock != "172.31.0.0/16" || !strings.HasPrefix(*vpcs.Vpcs[0].VpcId, "vpc-") || len(*vpcs.Vpcs[0].VpcId) != 21 {
+		t.Fatalf("default VPC: %+v %v", vpcs, err)
+	}
+	def := *vpcs.Vpcs[0].VpcId
+	subs, err := c.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{def}}}})
+	if err != nil || len(subs.Subnets) != 6 {
+		t.Fatalf("default subnets: %+v %v", subs, err)
+	}
+	for _, s := range subs.Subnets {
+		if !*s.DefaultForAz || !*s.MapPublicIpOnLaunch || *s.AvailableIpAddressCount != 4091 {
+			t.Fatalf("default subnet: %+v", s)
+		}
+	}
+	_, err = c.CreateDefaultVpc(ctx(), &ec2.CreateDefaultVpcInput{})
+	wantCode(t, err, "DefaultVpcAlreadyExists")
+	regions, err := c.DescribeRegions(ctx(), &ec2.DescribeRegionsInput{})
+	if err != nil || len(regions.Regions) < 10 {
+		t.Fatalf("regions: %v %v", regions, err)
+	}
+	// Another region has its own default VPC.
+	eu := ec2.NewFromConfig(e.awsConfig("test", "test", ""), func(o *ec2.Options) { o.Region = "eu-west-1"; o.RetryMaxAttempts = 1 })
+	euv, err := eu.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
+	if err != nil || len(euv.Vpcs) != 1 || *euv.Vpcs[0].VpcId == def {
+		t.Fatalf("eu-west-1: %+v %v", euv, err)
+	}
+	_, err = c.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{DryRun: aws.Bool(true)})
+	wantCode(t, err, "DryRunOperation")
+}
+
+func TestEC2VpcAndSubnets(t *testing.T) {
+	e := newEnv(t)
+	c := e.ec2("test", "test")
+	_, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/8")})
+	ae := wantCode(t, err, "InvalidVpc.Range")
+	if ae.ErrorMessage() != "The CIDR '10.0.0.0/8' is invalid." {
+		t.Fatal(ae.ErrorMessage())
+	}
+	v, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16"), TagSpecifications: []ec2types.TagSpecification{
+		{ResourceType: ec2types.ResourceTypeVpc, Tags: []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String("lab")}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vpc := *v.Vpc.VpcId
+	if len(v.Vpc.Tags) != 1 || *v.Vpc.Tags[0].Value != "lab" || *v.Vpc.IsDefault {
+		t.Fatalf("vpc: %+v", v.Vpc)
+	}
+	pub, err := c.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: aws.String(vpc), CidrBlock: aws.String("10.0.1.0/24"), AvailabilityZone: aws.String("us-east-1a")})
+	if err != nil || *pub.Subnet.AvailableIpAddressCount != 251 {
+		t.Fatalf("subnet: %+v %v", pub, err)
+	}
+	_, err = c.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: aws.String(vpc), CidrBlock: aws.String("10.0.1.128/25")})
+	ae = wantCode(t, err, "InvalidSubnet.Conflict")
+	if ae.ErrorMessage() != "The CIDR '10.0.1.128/25' conflicts with another subnet" {
+		t.Fatal(ae.ErrorMessage())
+	}
+	_, err = c.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: aws.String(vpc), CidrBlock: aws.String("10.1.0.0/24")})
+	wantCode(t, err, "InvalidSubnet.Range")
+	_, err = c.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: aws.String("vpc-0123456789abcdef0"), CidrBlock: aws.String("10.1.0.0/24")})
+	ae = wantCode(t, err, "InvalidVpcID.NotFound")
+	if ae.ErrorMessage() != "The vpc ID 'vpc-0123456789abcdef0' does not exist" {
+		t.Fatal(ae.ErrorMessage())
+	}
+	priv, err := c.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: aws.String(vpc), CidrBlock: aws.String("10.0.2.0/24"), AvailabilityZone: aws.String("us-east-1b")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ModifySubnetAttribute(ctx(), &ec2.ModifySubnetAttributeInput{SubnetId: pub.Subnet.SubnetId, MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := c.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{SubnetIds: []string{*pub.Subnet.SubnetId}})
+	if err != nil || !*ds.Subnets[0].MapPublicIpOnLaunch {
+		t.Fatalf("after modify: %+v %v", ds, err)
+	}
+	if _, err := c.ModifyVpcAttribute(ctx(), &ec2.ModifyVpcAttributeInput{VpcId: aws.String(vpc), EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	at, err := c.DescribeVpcAttribute(ctx(), &ec2.DescribeVpcAttributeInput{VpcId: aws.String(vpc), Attribute: ec2types.VpcAttributeNameEnableDnsHostnames})
+	if err != nil || !*at.EnableDnsHostnames.Value {
+		t.Fatalf("vpc attribute: %+v %v", at, err)
+	}
+	// Tags and tag filters.
+	if _, err := c.CreateTags(ctx(), &ec2.CreateTagsInput{Resources: []string{*priv.Subnet.SubnetId}, Tags: []ec2types.Tag{{Key: aws.String("tier"), Value: aws.String("private")}}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("tag:tier"), Values: []string{"priv*"}}}})
+	if err != nil || len(f.Subnets) != 1 || *f.Subnets[0].SubnetId != *priv.Subnet.SubnetId {
+		t.Fatalf("tag filter: %+v %v", f, err)
+	}
+	tags, err := c.DescribeTags(ctx(), &ec2.DescribeTagsInput{Filters: []ec2types.Filter{{Name: aws.String("resource-type"), Values: []string{"subnet"}}}})
+	if err != nil || len(tags.Tags) != 1 {
+		t.Fatalf("DescribeTags: %+v %v", tags, err)
+	}
+	_, err = c.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("bogus"), Values: []string{"x"}}}})
+	wantCode(t, err, "InvalidParameterValue")
+	// A VPC with subnets cannot go.
+	_, err = c.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(vpc)})
+	wantCode(t, err, "DependencyViolation")
+	for _, s := range []string{*pub.Subnet.SubnetId, *priv.Subnet.SubnetId} {
+		if _, err := c.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(s)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(vpc)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{VpcIds: []string{vpc}})
+	wantCode(t, err, "InvalidVpcID.NotFound")
+}

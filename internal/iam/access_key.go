@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"strings"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
@@ -37,17 +38,26 @@ type createAccessKeyOutput struct {
 }
 
 // keyOwner resolves the user an access key operation is about: UserName,
-// else the calling user; "" means the account root (its own keys).
-func keyOwner(ctx context.Context, name *string) string {
-	n, _ := callerUser(ctx, name)
-	return n
+// else the calling user; "" means the account root (its own keys). Other
+// callers (role sessions) must name the user.
+func keyOwner(ctx context.Context, name *string) (string, error) {
+	if n, ok := callerUser(ctx, name); ok {
+		return n, nil
+	}
+	if p := request.From(ctx).Principal; p.Type == request.Root && !strings.HasPrefix(p.AccessKeyID, "ASIA") {
+		return "", nil
+	}
+	return "", validation("Must specify userName when calling with non-User credentials")
 }
 
 func (s *Service) createAccessKey(ctx context.Context, in *accessKeyUserInput) (*createAccessKeyOutput, error) {
 	acct := account(ctx)
-	owner := keyOwner(ctx, in.UserName)
+	owner, err := keyOwner(ctx, in.UserName)
+	if err != nil {
+		return nil, err
+	}
 	k := &keyRecord{ID: newID("AKIA", 20), Secret: newSecret(), Account: acct, User: owner, Status: "Active", Created: s.now().UTC()}
-	err := s.update(ctx, func(tx store.Tx) error {
+	err = s.update(ctx, func(tx store.Tx) error {
 		if owner == "" {
 			return putRecord(tx, tKeys, []byte(k.ID), k)
 		}
@@ -85,9 +95,12 @@ type listAccessKeysOutput struct {
 
 func (s *Service) listAccessKeys(ctx context.Context, in *listAccessKeysInput) (*listAccessKeysOutput, error) {
 	acct := account(ctx)
-	owner := keyOwner(ctx, in.UserName)
+	owner, err := keyOwner(ctx, in.UserName)
+	if err != nil {
+		return nil, err
+	}
 	var all []AccessKey
-	err := s.view(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		var ids []string
 		if owner != "" {
 			u, err := getUser(tx, acct, owner)
@@ -160,7 +173,10 @@ func (s *Service) updateAccessKey(ctx context.Context, in *updateAccessKeyInput)
 		return nil, validation("1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]", in.Status)
 	}
 	acct := account(ctx)
-	owner := keyOwner(ctx, in.UserName)
+	owner, err := keyOwner(ctx, in.UserName)
+	if err != nil {
+		return nil, err
+	}
 	return nil, s.update(ctx, func(tx store.Tx) error {
 		if owner != "" {
 			if _, err := getUser(tx, acct, owner); err != nil {
@@ -183,7 +199,10 @@ type deleteAccessKeyInput struct {
 
 func (s *Service) deleteAccessKey(ctx context.Context, in *deleteAccessKeyInput) (*struct{}, error) {
 	acct := account(ctx)
-	owner := keyOwner(ctx, in.UserName)
+	owner, err := keyOwner(ctx, in.UserName)
+	if err != nil {
+		return nil, err
+	}
 	return nil, s.update(ctx, func(tx store.Tx) error {
 		var u *userRecord
 		if owner != "" {

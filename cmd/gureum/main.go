@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -65,6 +66,7 @@ type options struct {
 	rootSecretKey string
 	acceptAnyKey  bool
 	legacyBuckets bool
+	publicPool    string
 	accounts      []string
 	logLevel      string
 	logFormat     string
@@ -112,6 +114,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.StringVar(&o.region, "region", env("GUREUM_REGION", "us-east-1"), "default region (GUREUM_REGION)")
 	fs.StringVar(&o.rootAccessKey, "root-access-key", env("GUREUM_ROOT_ACCESS_KEY", "test"), "access key of account "+accounts.DefaultID+"'s root user (GUREUM_ROOT_ACCESS_KEY)")
 	fs.StringVar(&o.rootSecretKey, "root-secret-key", env("GUREUM_ROOT_SECRET_KEY", "test"), "secret key of that root user (GUREUM_ROOT_SECRET_KEY)")
+	fs.StringVar(&o.publicPool, "public-ip-pool", env("GUREUM_PUBLIC_IP_POOL", "198.51.100.0/24,203.0.113.0/24"), "comma-separated IPv4 CIDRs EC2 public and Elastic IPs come from (GUREUM_PUBLIC_IP_POOL)")
 	fs.BoolVar(&o.legacyBuckets, "legacy-bucket-defaults", envBool("GUREUM_LEGACY_BUCKET_DEFAULTS"), "create buckets as S3 did before April 2023: ACLs enabled, no Block Public Access (GUREUM_LEGACY_BUCKET_DEFAULTS)")
 	fs.BoolVar(&o.acceptAnyKey, "accept-any-key", envBool("GUREUM_ACCEPT_ANY_KEY"), "any well-formed access key acts as the default account's root; signatures are parsed but not checked (GUREUM_ACCEPT_ANY_KEY)")
 	if v := os.Getenv("GUREUM_ACCOUNTS"); v != "" {
@@ -162,6 +165,17 @@ func serve(args []string, stdout io.Writer) error {
 		}
 		list = append(list, a)
 	}
+	var pool []netip.Prefix
+	for _, c := range strings.Split(o.publicPool, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(c)
+		if err != nil || !p.Addr().Is4() {
+			return fmt.Errorf("--public-ip-pool: %q is not an IPv4 CIDR", c)
+		}
+		pool = append(pool, p.Masked())
+	}
 	dir := o.dataDir
 	if o.ephemeral {
 		dir, err = os.MkdirTemp("", "gureum-*")
@@ -170,7 +184,7 @@ func serve(args []string, stdout io.Writer) error {
 		}
 		defer os.RemoveAll(dir)
 	}
-	srv, err := server.Open(server.Config{DataDir: dir, Region: o.region, Accounts: list, AcceptAnyKey: o.acceptAnyKey, LegacyBucketDefaults: o.legacyBuckets, Logger: log, Version: version})
+	srv, err := server.Open(server.Config{DataDir: dir, Region: o.region, Accounts: list, AcceptAnyKey: o.acceptAnyKey, LegacyBucketDefaults: o.legacyBuckets, PublicIPPool: pool, Logger: log, Version: version})
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,630 @@
 package ec2
 
-// imageOps returns this file's operations (not written yet).
-func (s *Service) imageOps() opTable { return nil }
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gureum/gureum/internal/compute"
+	"github.com/gureum/gureum/internal/store"
+)
+
+// AMIs. Public images come from the compute driver's catalogue and are
+// not stored: each entry has a stable ami- id per region. Images made by
+// CreateImage are stored records, pending until the reconciler has the
+// driver snapshot the instance.
+
+// Image is EC2's Image.
+type Image struct {
+	PlatformDetails    string               `xml:"platformDetails" json:"platform"`
+	UsageOperation     string               `xml:"usageOperation" json:"usage"`
+	BlockDeviceMapping []BlockDeviceMapping `xml:"blockDeviceMapping>item" json:"bdm"`
+	Description        string               `xml:"description,omitempty" json:"desc,omitempty"`
+	EnaSupport         bool                 `xml:"enaSupport" json:"ena"`
+	Hypervisor         string               `xml:"hypervisor" json:"hyper"`
+	ImageOwnerAlias    string               `xml:"imageOwnerAlias,omitempty" json:"alias,omitempty"`
+	Name               string               `xml:"name" json:"name"`
+	RootDeviceName     string               `xml:"rootDeviceName" json:"root"`
+	RootDeviceType     string               `xml:"rootDeviceType" json:"rootType"`
+	SriovNetSupport    string               `xml:"sriovNetSupport,omitempty" json:"sriov,omitempty"`
+	StateReason        *StateReason         `xml:"stateReason,omitempty" json:"reason,omitempty"`
+	Tags               []Tag                `xml:"tagSet>item" json:"tags,omitempty"`
+	VirtualizationType string               `xml:"virtualizationType" json:"virt"`
+	BootMode           string               `xml:"bootMode,omitempty" json:"boot,omitempty"`
+	ImdsSupport        string               `xml:"imdsSupport,omitempty" json:"imds,omitempty"`
+	SourceInstanceID   string               `xml:"sourceInstanceId,omitempty" json:"src,omitempty"`
+	DeprecationTime    string               `xml:"deprecationTime,omitempty" json:"-"`
+	ImageID            string               `xml:"imageId" json:"id"`
+	ImageLocation      string               `xml:"imageLocation" json:"loc"`
+	State              string               `xml:"imageState" json:"state"`
+	OwnerID            string               `xml:"imageOwnerId" json:"owner"`
+	CreationDate       string               `xml:"creationDate" json:"created"`
+	Public             bool                 `xml:"isPublic" json:"public"`
+	Architecture       string               `xml:"architecture" json:"arch"`
+	ImageType          string               `xml:"imageType" json:"type"`
+	Platform           string               `xml:"platform,omitempty" json:"-"`
+
+	// Ref is the driver's reference to the image's bytes.
+	Ref string `xml:"-" json:"ref,omitempty"`
+	// LaunchPermissions are the accounts (or the group "all") allowed to
+	// launch a private image.
+	LaunchPermissions []LaunchPermission `xml:"-" json:"perms,omitempty"`
+	// Since is when the image was created, for the reconciler.
+	Since time.Time `xml:"-" json:"since,omitempty"`
+}
+
+// BlockDeviceMapping is an image's block device.
+type BlockDeviceMapping struct {
+	DeviceName string          `xml:"deviceName" json:"dev"`
+	Ebs        *EbsBlockDevice `xml:"ebs,omitempty" json:"ebs,omitempty"`
+}
+
+// EbsBlockDevice is an image's EBS volume.
+type EbsBlockDevice struct {
+	DeleteOnTermination bool   `xml:"deleteOnTermination" json:"dot"`
+	SnapshotID          string `xml:"snapshotId" json:"snap"`
+	VolumeSize          int32  `xml:"volumeSize" json:"size"`
+	VolumeType          string `xml:"volumeType" json:"type"`
+	Encrypted           bool   `xml:"encrypted" json:"enc"`
+}
+
+// StateReason explains a state.
+type StateReason struct {
+	Code    string `xml:"code" json:"code"`
+	Message string `xml:"message" json:"msg"`
+}
+
+// LaunchPermission is one launch permission of an image.
+type LaunchPermission struct {
+	UserID string `xml:"userId,omitempty" json:"user,omitempty"`
+	Group  string `xml:"group,omitempty" json:"group,omitempty"`
+}
+
+func hashID(prefix string, parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "/")))
+	return prefix + "-" + hex.EncodeToString(sum[:])[:17]
+}
+
+// catalogueImage is a driver image as EC2 shows it in a region.
+func catalogueImage(region string, ci compute.Image) *Image {
+	id := hashID("ami", region, ci.Name)
+	return &Image{
+		PlatformDetails: ci.PlatformDetails, UsageOperation: "RunInstances",
+		BlockDeviceMapping: []BlockDeviceMapping{{DeviceName: ci.RootDeviceName, Ebs: &EbsBlockDevice{DeleteOnTermination: true,
+			SnapshotID: hashID("snap", region, ci.Name), VolumeSize: ci.VolumeSizeGiB, VolumeType: "gp3"}}},
+		Description: ci.Description, EnaSupport: true, Hypervisor: "xen", ImageOwnerAlias: ci.OwnerAlias, Name: ci.Name,
+		RootDeviceName: ci.RootDeviceName, RootDeviceType: "ebs", SriovNetSupport: "simple", VirtualizationType: "hvm",
+		BootMode: "uefi-preferred", ImdsSupport: "v2.0", ImageID: id, ImageLocation: ci.OwnerAlias + "/" + ci.Name, State: "available",
+		OwnerID: ci.OwnerID, CreationDate: ci.CreationDate.UTC().Format("2006-01-02T15:04:05.000Z"), Public: true,
+		Architecture: ci.Architecture, ImageType: "machine", Ref: ci.Ref,
+	}
+}
+
+func (s *Service) catalogue(ctx context.Context, region string) ([]*Image, error) {
+	imgs, err := s.driver().Images(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Image, 0, len(imgs))
+	for _, ci := range imgs {
+		if ci.PlatformDetails == "" {
+			ci.PlatformDetails = "Linux/UNIX"
+		}
+		if ci.RootDeviceName == "" {
+			ci.RootDeviceName = "/dev/xvda"
+		}
+		if ci.VolumeSizeGiB == 0 {
+			ci.VolumeSizeGiB = 8
+		}
+		out = append(out, catalogueImage(region, ci))
+	}
+	return out, nil
+}
+
+func errAMINotFound(id string) error {
+	return errf("InvalidAMIID.NotFound", "The image id '[%s]' does not exist", id)
+}
+
+func validAMIID(id string) error {
+	if !strings.HasPrefix(id, "ami-") || len(id) < 12 {
+		return errf("InvalidAMIID.Malformed", "Invalid id: \"%s\" (expecting \"ami-...\")", id)
+	}
+	return nil
+}
+
+// findImage returns an image the caller may launch: a catalogue entry or
+// one of the account's own.
+func (s *Service) findImage(ctx context.Context, tx store.Tx, sc scope, id string) (*Image, error) {
+	if err := validAMIID(id); err != nil {
+		return nil, err
+	}
+	cat, err := s.catalogue(ctx, sc.region)
+	if err != nil {
+		return nil, err
+	}
+	for _, im := range cat {
+		if im.ImageID == id {
+			return im, nil
+		}
+	}
+	im, err := getRes[Image](tx, sc, id)
+	if isNotFound(err) {
+		return nil, errAMINotFound(id)
+	}
+	return im, err
+}
+
+func (s *Service) imageOps() opTable {
+	return opTable{
+		"DescribeImages":         handle(s.describeImages),
+		"CreateImage":            handle(s.createImage),
+		"DeregisterImage":        handle(s.deregisterImage),
+		"DescribeImageAttribute": handle(s.describeImageAttribute),
+		"ModifyImageAttribute":   handle(s.modifyImageAttribute),
+		"ResetImageAttribute":    handle(s.resetImageAttribute),
+	}
+}
+
+type describeImagesInput struct {
+	ImageId           []string
+	Owner             []string
+	ExecutableBy      []string
+	Filter            []Filter
+	IncludeDeprecated bool
+	MaxResults        *int32
+	NextToken         *string
+	DryRun            bool
+}
+
+type describeImagesOutput struct {
+	Images    []*Image `xml:"imagesSet>item"`
+	NextToken string   `xml:"nextToken,omitempty"`
+}
+
+func (im *Image) filter(name string) ([]string, bool) {
+	switch name {
+	case "image-id":
+		return []string{im.ImageID}, true
+	case "name":
+		return []string{im.Name}, true
+	case "description":
+		return []string{im.Description}, true
+	case "owner-id":
+		return []string{im.OwnerID}, true
+	case "owner-alias":
+		return []string{im.ImageOwnerAlias}, true
+	case "architecture":
+		return []string{im.Architecture}, true
+	case "state":
+		return []string{im.State}, true
+	case "is-public":
+		return []string{boolStr(im.Public)}, true
+	case "image-type":
+		return []string{im.ImageType}, true
+	case "root-device-type":
+		return []string{im.RootDeviceType}, true
+	case "root-device-name":
+		return []string{im.RootDeviceName}, true
+	case "virtualization-type":
+		return []string{im.VirtualizationType}, true
+	case "hypervisor":
+		return []string{im.Hypervisor}, true
+	case "platform-details":
+		return []string{im.PlatformDetails}, true
+	case "usage-operation":
+		return []string{im.UsageOperation}, true
+	case "ena-support":
+		return []string{boolStr(im.EnaSupport)}, true
+	case "manifest-location":
+		return []string{im.ImageLocation}, true
+	case "creation-date":
+		return []string{im.CreationDate}, true
+	case "source-instance-id":
+		return []string{im.SourceInstanceID}, true
+	case "block-device-mapping.device-name":
+		return []string{im.RootDeviceName}, true
+	case "block-device-mapping.volume-type":
+		return []string{"gp3"}, true
+	case "block-device-mapping.snapshot-id":
+		var out []string
+		for _, b := range im.BlockDeviceMapping {
+			if b.Ebs != nil {
+				out = append(out, b.Ebs.SnapshotID)
+			}
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+func (s *Service) describeImages(ctx context.Context, in *describeImagesInput) (*describeImagesOutput, error) {
+	sc := scopeOf(ctx)
+	s.ensureReconciler(ctx)
+	for _, id := range in.ImageId {
+		if err := validAMIID(id); err != nil {
+			return nil, err
+		}
+	}
+	cat, err := s.catalogue(ctx, sc.region)
+	if err != nil {
+		return nil, err
+	}
+	var own []*Image
+	if err := s.store.View(ctx, func(tx store.Tx) error {
+		own, err = listRes[Image](tx, sc, "ami-")
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	all := append(cat, own...)
+	if len(in.ImageId) > 0 {
+		have := map[string]bool{}
+		for _, im := range all {
+			have[im.ImageID] = true
+		}
+		var missing []string
+		for _, id := range in.ImageId {
+			if !have[id] {
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, errf("InvalidAMIID.NotFound", "The image id '[%s]' does not exist", strings.Join(missing, ", "))
+		}
+	}
+	var out []*Image
+	for _, im := range all {
+		if len(in.ImageId) > 0 && !contains(in.ImageId, im.ImageID) {
+			continue
+		}
+		if len(in.Owner) > 0 {
+			okOwner := false
+			for _, o := range in.Owner {
+				switch o {
+				case "self":
+					okOwner = okOwner || im.OwnerID == sc.acct
+				case "amazon", "aws-marketplace", "aws-backup-vault":
+					okOwner = okOwner || im.ImageOwnerAlias == o
+				default:
+					okOwner = okOwner || im.OwnerID == o
+				}
+			}
+			if !okOwner {
+				continue
+			}
+		}
+		ok, err := matchFilters(in.Filter, im.Tags, im.filter)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, im)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].ImageID < out[b].ImageID })
+	items, next, err := page(out, in.MaxResults, in.NextToken, 5, 1000)
+	if err != nil {
+		return nil, err
+	}
+	return &describeImagesOutput{Images: items, NextToken: next}, nil
+}
+
+type createImageInput struct {
+	InstanceId       string
+	Name             string
+	Description      string
+	NoReboot         bool
+	TagSpecification []TagSpecification
+	DryRun           bool
+}
+
+type createImageOutput struct {
+	ImageID string `xml:"imageId"`
+}
+
+func (s *Service) createImage(ctx context.Context, in *createImageInput) (*createImageOutput, error) {
+	if in.InstanceId == "" {
+		return nil, errMissingParameter("InstanceId")
+	}
+	if in.Name == "" {
+		return nil, errMissingParameter("Name")
+	}
+	if len(in.Name) < 3 || len(in.Name) > 128 {
+		return nil, errf("InvalidAMIName.Malformed", "AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'")
+	}
+	for _, c := range in.Name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("()[]./-'@_ ", c)) {
+			return nil, errf("InvalidAMIName.Malformed", "AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'")
+		}
+	}
+	imgTags, err := tagsFor(in.TagSpecification, "image", "snapshot")
+	if err != nil {
+		return nil, err
+	}
+	sc := scopeOf(ctx)
+	s.ensureReconciler(ctx)
+	now := s.now().UTC()
+	var im *Image
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		inst, err := getInstance(tx, sc, in.InstanceId)
+		if err != nil {
+			return err
+		}
+		if inst.State.Name != "running" && inst.State.Name != "stopped" {
+			return errf("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be imaged.", inst.InstanceID)
+		}
+		dup := ""
+		if err := scanRes(tx, sc, "ami-", func(o *Image) error {
+			if o.Name == in.Name {
+				dup = o.ImageID
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if dup != "" {
+			return errf("InvalidAMIName.Duplicate", "AMI name %s is already in use by AMI %s", in.Name, dup)
+		}
+		src, _ := s.findImage(ctx, tx, sc, inst.ImageID)
+		id := newID("ami")
+		im = &Image{PlatformDetails: "Linux/UNIX", UsageOperation: "RunInstances", Description: in.Description, EnaSupport: true,
+			Hypervisor: "xen", Name: in.Name, RootDeviceName: inst.RootDeviceName, RootDeviceType: "ebs", SriovNetSupport: "simple",
+			Tags: imgTags, VirtualizationType: "hvm", SourceInstanceID: inst.InstanceID, ImageID: id, ImageLocation: sc.acct + "/" + in.Name,
+			State: "pending", OwnerID: sc.acct, CreationDate: now.Format("2006-01-02T15:04:05.000Z"), Architecture: inst.Architecture,
+			ImageType: "machine", Since: now, BootMode: "uefi-preferred", ImdsSupport: "v2.0"}
+		size := int32(8)
+		if src != nil {
+			im.Ref = src.Ref
+			if len(src.BlockDeviceMapping) > 0 && src.BlockDeviceMapping[0].Ebs != nil {
+				size = src.BlockDeviceMapping[0].Ebs.VolumeSize
+			}
+		}
+		im.BlockDeviceMapping = []BlockDeviceMapping{{DeviceName: im.RootDeviceName, Ebs: &EbsBlockDevice{DeleteOnTermination: true,
+			SnapshotID: newID("snap"), VolumeSize: size, VolumeType: "gp3"}}}
+		if err := putRes(tx, sc, id, im); err != nil {
+			return err
+		}
+		return addWork(tx, sc, id, now.Add(ImagePendingDelay))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &createImageOutput{ImageID: im.ImageID}, nil
+}
+
+type imageIDInput struct {
+	ImageId string
+	DryRun  bool
+}
+
+func (s *Service) ownImage(tx store.Tx, sc scope, ctx context.Context, id string) (*Image, error) {
+	im, err := s.findImage(ctx, tx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if im.OwnerID != sc.acct {
+		return nil, errf("AuthFailure", "Not authorized for image:%s", id)
+	}
+	return im, nil
+}
+
+func (s *Service) deregisterImage(ctx context.Context, in *imageIDInput) (*returnTrue, error) {
+	if in.ImageId == "" {
+		return nil, errMissingParameter("ImageId")
+	}
+	sc := scopeOf(ctx)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		im, err := s.ownImage(tx, sc, ctx, in.ImageId)
+		if err != nil {
+			return err
+		}
+		_ = delWork(tx, sc, im.ImageID)
+		return delRes(tx, sc, im.ImageID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+type describeImageAttributeInput struct {
+	ImageId   string
+	Attribute string
+	DryRun    bool
+}
+
+type attributeValue struct {
+	Value *string `xml:"value,omitempty"`
+}
+
+type describeImageAttributeOutput struct {
+	ImageID            string               `xml:"imageId"`
+	LaunchPermissions  []LaunchPermission   `xml:"launchPermission>item,omitempty"`
+	Description        *attributeValue      `xml:"description,omitempty"`
+	BlockDeviceMapping []BlockDeviceMapping `xml:"blockDeviceMapping>item,omitempty"`
+	BootMode           *attributeValue      `xml:"bootMode,omitempty"`
+	ImdsSupport        *attributeValue      `xml:"imdsSupport,omitempty"`
+	SriovNetSupport    *attributeValue      `xml:"sriovNetSupport,omitempty"`
+	KernelID           *attributeValue      `xml:"kernel,omitempty"`
+	RamdiskID          *attributeValue      `xml:"ramdisk,omitempty"`
+}
+
+func strp(s string) *string { return &s }
+
+func (s *Service) describeImageAttribute(ctx context.Context, in *describeImageAttributeInput) (*describeImageAttributeOutput, error) {
+	if in.ImageId == "" {
+		return nil, errMissingParameter("ImageId")
+	}
+	if in.Attribute == "" {
+		return nil, errMissingParameter("Attribute")
+	}
+	sc := scopeOf(ctx)
+	out := &describeImageAttributeOutput{ImageID: in.ImageId}
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		im, err := s.findImage(ctx, tx, sc, in.ImageId)
+		if err != nil {
+			return err
+		}
+		if in.Attribute == "launchPermission" && im.OwnerID != sc.acct {
+			return errf("AuthFailure", "Not authorized for image:%s", in.ImageId)
+		}
+		switch in.Attribute {
+		case "launchPermission":
+			out.LaunchPermissions = im.LaunchPermissions
+		case "description":
+			out.Description = &attributeValue{strp(im.Description)}
+		case "blockDeviceMapping":
+			out.BlockDeviceMapping = im.BlockDeviceMapping
+		case "bootMode":
+			out.BootMode = &attributeValue{strp(im.BootMode)}
+		case "imdsSupport":
+			out.ImdsSupport = &attributeValue{strp(im.ImdsSupport)}
+		case "sriovNetSupport":
+			out.SriovNetSupport = &attributeValue{strp(im.SriovNetSupport)}
+		case "kernel":
+			out.KernelID = &attributeValue{}
+		case "ramdisk":
+			out.RamdiskID = &attributeValue{}
+		default:
+			return errInvalidParameterValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", in.Attribute)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type modifyImageAttributeInput struct {
+	ImageId          string
+	Attribute        string
+	OperationType    string
+	UserId           []string
+	UserGroup        []string
+	Value            string
+	Description      *attributeValue
+	LaunchPermission *struct {
+		Add    []LaunchPermissionSpec
+		Remove []LaunchPermissionSpec
+	}
+	DryRun bool
+}
+
+// LaunchPermissionSpec is a LaunchPermission in a request.
+type LaunchPermissionSpec struct {
+	UserId string
+	Group  string
+}
+
+func (s *Service) modifyImageAttribute(ctx context.Context, in *modifyImageAttributeInput) (*returnTrue, error) {
+	if in.ImageId == "" {
+		return nil, errMissingParameter("ImageId")
+	}
+	var add, remove []LaunchPermission
+	if lp := in.LaunchPermission; lp != nil {
+		for _, p := range lp.Add {
+			add = append(add, LaunchPermission{UserID: p.UserId, Group: p.Group})
+		}
+		for _, p := range lp.Remove {
+			remove = append(remove, LaunchPermission{UserID: p.UserId, Group: p.Group})
+		}
+	}
+	if in.Attribute == "launchPermission" || (in.Attribute == "" && (len(in.UserId) > 0 || len(in.UserGroup) > 0)) {
+		var ps []LaunchPermission
+		for _, u := range in.UserId {
+			ps = append(ps, LaunchPermission{UserID: u})
+		}
+		for _, g := range in.UserGroup {
+			ps = append(ps, LaunchPermission{Group: g})
+		}
+		switch in.OperationType {
+		case "add":
+			add = append(add, ps...)
+		case "remove":
+			remove = append(remove, ps...)
+		default:
+			return nil, errMissingParameter("OperationType")
+		}
+	}
+	for _, p := range append(append([]LaunchPermission(nil), add...), remove...) {
+		if p.Group != "" && p.Group != "all" {
+			return nil, errInvalidParameterValue("Value (%s) for parameter userGroup is invalid. Only 'all' is supported.", p.Group)
+		}
+		if p.UserID != "" && (len(p.UserID) != 12 || strings.Trim(p.UserID, "0123456789") != "") {
+			return nil, errInvalidParameterValue("Value (%s) for parameter userId is invalid. Expected a 12-digit account id.", p.UserID)
+		}
+	}
+	desc := in.Description
+	if in.Attribute == "description" && desc == nil {
+		desc = &attributeValue{strp(in.Value)}
+	}
+	if desc == nil && len(add) == 0 && len(remove) == 0 {
+		return nil, errf("InvalidParameterCombination", "No attributes specified.")
+	}
+	sc := scopeOf(ctx)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		im, err := s.ownImage(tx, sc, ctx, in.ImageId)
+		if err != nil {
+			return err
+		}
+		if desc != nil && desc.Value != nil {
+			im.Description = *desc.Value
+		}
+		for _, p := range add {
+			if !containsPerm(im.LaunchPermissions, p) {
+				im.LaunchPermissions = append(im.LaunchPermissions, p)
+			}
+		}
+		kept := im.LaunchPermissions[:0]
+		for _, p := range im.LaunchPermissions {
+			if !containsPerm(remove, p) {
+				kept = append(kept, p)
+			}
+		}
+		im.LaunchPermissions = kept
+		im.Public = containsPerm(im.LaunchPermissions, LaunchPermission{Group: "all"})
+		return putRes(tx, sc, im.ImageID, im)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+func containsPerm(list []LaunchPermission, p LaunchPermission) bool {
+	for _, q := range list {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+type resetImageAttributeInput struct {
+	ImageId   string
+	Attribute string
+	DryRun    bool
+}
+
+func (s *Service) resetImageAttribute(ctx context.Context, in *resetImageAttributeInput) (*returnTrue, error) {
+	if in.Attribute != "launchPermission" {
+		return nil, errInvalidParameterValue("Value (%s) for parameter attribute is invalid. Only 'launchPermission' can be reset.", in.Attribute)
+	}
+	sc := scopeOf(ctx)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		im, err := s.ownImage(tx, sc, ctx, in.ImageId)
+		if err != nil {
+			return err
+		}
+		im.LaunchPermissions, im.Public = nil, false
+		return putRes(tx, sc, im.ImageID, im)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ok, nil
+}

@@ -1,4 +1,1189 @@
 package ec2
 
-// instanceOps returns this file's operations (not written yet).
-func (s *Service) instanceOps() opTable { return nil }
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gureum/gureum/internal/compute"
+	"github.com/gureum/gureum/internal/store"
+)
+
+// Instances: RunInstances, DescribeInstances, Start/Stop/Reboot/Terminate.
+// The API records the state and the reconciler (instance_reconcile.go)
+// moves it on through the compute driver: pending 0 → running 16,
+// stopping 64 → stopped 80, shutting-down 32 → terminated 48; terminated
+// instances stay visible for TerminatedRetention, then vanish.
+
+// InstanceState is an instance's state.
+type InstanceState struct {
+	Code int32  `xml:"code" json:"code"`
+	Name string `xml:"name" json:"name"`
+}
+
+var (
+	statePending      = InstanceState{0, "pending"}
+	stateRunning      = InstanceState{16, "running"}
+	stateShuttingDown = InstanceState{32, "shutting-down"}
+	stateTerminated   = InstanceState{48, "terminated"}
+	stateStopping     = InstanceState{64, "stopping"}
+	stateStopped      = InstanceState{80, "stopped"}
+)
+
+// Placement is an instance's placement.
+type Placement struct {
+	AvailabilityZone string `xml:"availabilityZone" json:"az"`
+	GroupName        string `xml:"groupName" json:"group,omitempty"`
+	Tenancy          string `xml:"tenancy" json:"tenancy"`
+}
+
+type monitoringState struct {
+	State string `xml:"state" json:"state"`
+}
+
+// InstanceBlockDeviceMapping is an instance's volume.
+type InstanceBlockDeviceMapping struct {
+	DeviceName string                 `xml:"deviceName" json:"dev"`
+	Ebs        EbsInstanceBlockDevice `xml:"ebs" json:"ebs"`
+}
+
+// EbsInstanceBlockDevice is an instance's EBS volume.
+type EbsInstanceBlockDevice struct {
+	AttachTime          time.Time `xml:"attachTime" json:"time"`
+	DeleteOnTermination bool      `xml:"deleteOnTermination" json:"dot"`
+	Status              string    `xml:"status" json:"status"`
+	VolumeID            string    `xml:"volumeId" json:"vol"`
+}
+
+// IamInstanceProfile is an instance's profile.
+type IamInstanceProfile struct {
+	Arn string `xml:"arn" json:"arn"`
+	ID  string `xml:"id" json:"id"`
+}
+
+type cpuOptions struct {
+	CoreCount      int32 `xml:"coreCount" json:"cores"`
+	ThreadsPerCore int32 `xml:"threadsPerCore" json:"threads"`
+}
+
+type metadataOptions struct {
+	State                   string `xml:"state" json:"state"`
+	HttpTokens              string `xml:"httpTokens" json:"tokens"`
+	HttpPutResponseHopLimit int32  `xml:"httpPutResponseHopLimit" json:"hops"`
+	HttpEndpoint            string `xml:"httpEndpoint" json:"endpoint"`
+	HttpProtocolIpv6        string `xml:"httpProtocolIpv6" json:"v6"`
+	InstanceMetadataTags    string `xml:"instanceMetadataTags" json:"tags"`
+}
+
+type enabledFlag struct {
+	Enabled bool `xml:"enabled" json:"on"`
+}
+
+type hibernation struct {
+	Configured bool `xml:"configured" json:"on"`
+}
+
+type capacityReservation struct {
+	Preference string `xml:"capacityReservationPreference" json:"pref"`
+}
+
+type privateDNSOptions struct {
+	HostnameType                    string `xml:"hostnameType" json:"type"`
+	EnableResourceNameDnsARecord    bool   `xml:"enableResourceNameDnsARecord" json:"a"`
+	EnableResourceNameDnsAAAARecord bool   `xml:"enableResourceNameDnsAAAARecord" json:"aaaa"`
+}
+
+type maintenanceOptions struct {
+	AutoRecovery string `xml:"autoRecovery" json:"auto"`
+}
+
+// InstanceNetworkInterface is an ENI as an instance shows it.
+type InstanceNetworkInterface struct {
+	Association        *NetworkInterfaceAssociation `xml:"association,omitempty"`
+	Attachment         *NetworkInterfaceAttachment  `xml:"attachment,omitempty"`
+	Description        string                       `xml:"description"`
+	Groups             []GroupIdentifier            `xml:"groupSet>item"`
+	MacAddress         string                       `xml:"macAddress"`
+	NetworkInterfaceID string                       `xml:"networkInterfaceId"`
+	OwnerID            string                       `xml:"ownerId"`
+	PrivateDNSName     string                       `xml:"privateDnsName"`
+	PrivateIPAddress   string                       `xml:"privateIpAddress"`
+	PrivateIPAddresses []NetworkInterfacePrivateIP  `xml:"privateIpAddressesSet>item"`
+	SourceDestCheck    bool                         `xml:"sourceDestCheck"`
+	Status             string                       `xml:"status"`
+	SubnetID           string                       `xml:"subnetId"`
+	VpcID              string                       `xml:"vpcId"`
+	InterfaceType      string                       `xml:"interfaceType"`
+}
+
+// Instance is EC2's Instance, as stored and shown.
+type Instance struct {
+	InstanceID            string                       `xml:"instanceId" json:"id"`
+	ImageID               string                       `xml:"imageId" json:"ami"`
+	State                 InstanceState                `xml:"instanceState" json:"state"`
+	PrivateDNSName        string                       `xml:"privateDnsName" json:"pdns"`
+	DNSName               string                       `xml:"dnsName" json:"-"`
+	Reason                string                       `xml:"reason" json:"reason,omitempty"`
+	KeyName               string                       `xml:"keyName,omitempty" json:"key,omitempty"`
+	AmiLaunchIndex        int32                        `xml:"amiLaunchIndex" json:"idx"`
+	InstanceType          string                       `xml:"instanceType" json:"type"`
+	LaunchTime            time.Time                    `xml:"launchTime" json:"launch"`
+	Placement             Placement                    `xml:"placement" json:"place"`
+	Monitoring            monitoringState              `xml:"monitoring" json:"mon"`
+	SubnetID              string                       `xml:"subnetId,omitempty" json:"subnet"`
+	VpcID                 string                       `xml:"vpcId,omitempty" json:"vpc"`
+	PrivateIPAddress      string                       `xml:"privateIpAddress,omitempty" json:"ip"`
+	IPAddress             string                       `xml:"ipAddress,omitempty" json:"-"`
+	SourceDestCheck       bool                         `xml:"sourceDestCheck" json:"srcdst"`
+	Groups                []GroupIdentifier            `xml:"groupSet>item" json:"groups"`
+	StateReason           *StateReason                 `xml:"stateReason,omitempty" json:"sr,omitempty"`
+	Architecture          string                       `xml:"architecture" json:"arch"`
+	RootDeviceType        string                       `xml:"rootDeviceType" json:"-"`
+	RootDeviceName        string                       `xml:"rootDeviceName" json:"root"`
+	BlockDeviceMapping    []InstanceBlockDeviceMapping `xml:"blockDeviceMapping>item" json:"bdm"`
+	VirtualizationType    string                       `xml:"virtualizationType" json:"-"`
+	ClientToken           string                       `xml:"clientToken" json:"token,omitempty"`
+	Tags                  []Tag                        `xml:"tagSet>item,omitempty" json:"tags,omitempty"`
+	Hypervisor            string                       `xml:"hypervisor" json:"-"`
+	NetworkInterfaces     []InstanceNetworkInterface   `xml:"networkInterfaceSet>item" json:"-"`
+	IamInstanceProfile    *IamInstanceProfile          `xml:"iamInstanceProfile,omitempty" json:"iam,omitempty"`
+	EbsOptimized          bool                         `xml:"ebsOptimized" json:"ebsopt,omitempty"`
+	EnaSupport            bool                         `xml:"enaSupport" json:"ena"`
+	CpuOptions            cpuOptions                   `xml:"cpuOptions" json:"cpu"`
+	CapacityReservation   capacityReservation          `xml:"capacityReservationSpecification" json:"-"`
+	HibernationOptions    hibernation                  `xml:"hibernationOptions" json:"-"`
+	MetadataOptions       metadataOptions              `xml:"metadataOptions" json:"md"`
+	EnclaveOptions        enabledFlag                  `xml:"enclaveOptions" json:"-"`
+	BootMode              string                       `xml:"bootMode,omitempty" json:"-"`
+	PlatformDetails       string                       `xml:"platformDetails" json:"-"`
+	UsageOperation        string                       `xml:"usageOperation" json:"-"`
+	UsageOperationUpdate  time.Time                    `xml:"usageOperationUpdateTime" json:"-"`
+	PrivateDNSNameOptions privateDNSOptions            `xml:"privateDnsNameOptions" json:"-"`
+	MaintenanceOptions    maintenanceOptions           `xml:"maintenanceOptions" json:"-"`
+	CurrentBootMode       string                       `xml:"currentInstanceBootMode" json:"boot"`
+
+	// Not shown by DescribeInstances.
+	ReservationID         string          `xml:"-" json:"rsv"`
+	OwnerID               string          `xml:"-" json:"owner"`
+	ENIs                  []string        `xml:"-" json:"enis"`
+	UserData              string          `xml:"-" json:"ud,omitempty"` // base64
+	DisableAPITermination bool            `xml:"-" json:"noterm,omitempty"`
+	DisableAPIStop        bool            `xml:"-" json:"nostop,omitempty"`
+	ShutdownBehavior      string          `xml:"-" json:"shutdown,omitempty"`
+	PublicOnLaunch        bool            `xml:"-" json:"pubOnLaunch,omitempty"`
+	Handle                *compute.Handle `xml:"-" json:"handle,omitempty"`
+}
+
+// fill sets the members that are the same for every instance or derived
+// from others, before the instance is shown.
+func (i *Instance) fill() {
+	i.RootDeviceType, i.VirtualizationType, i.Hypervisor = "ebs", "hvm", "xen"
+	i.CapacityReservation = capacityReservation{"open"}
+	i.PlatformDetails, i.UsageOperation, i.UsageOperationUpdate = "Linux/UNIX", "RunInstances", i.LaunchTime
+	i.PrivateDNSNameOptions = privateDNSOptions{HostnameType: "ip-name"}
+	i.MaintenanceOptions = maintenanceOptions{"default"}
+	if i.MetadataOptions.State == "" || i.State.Name != "pending" {
+		i.MetadataOptions.State = "applied"
+	}
+	if i.State.Name == "pending" {
+		i.MetadataOptions.State = "pending"
+	}
+}
+
+func errInstanceNotFound(ids ...string) error {
+	if len(ids) == 1 {
+		return errf("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", ids[0])
+	}
+	return errf("InvalidInstanceID.NotFound", "The instance IDs '%s' do not exist", strings.Join(ids, ", "))
+}
+
+func validInstanceID(id string) error {
+	if !strings.HasPrefix(id, "i-") || len(id) < 10 || strings.Trim(id[2:], "0123456789abcdef") != "" {
+		return errf("InvalidInstanceID.Malformed", "Invalid id: \"%s\"", id)
+	}
+	return nil
+}
+
+func getInstance(tx store.Tx, sc scope, id string) (*Instance, error) {
+	if err := validInstanceID(id); err != nil {
+		return nil, err
+	}
+	i, err := getRes[Instance](tx, sc, id)
+	if isNotFound(err) {
+		return nil, errInstanceNotFound(id)
+	}
+	return i, err
+}
+
+func (s *Service) instanceOps() opTable {
+	return opTable{
+		"RunInstances":              handle(s.runInstances),
+		"DescribeInstances":         handle(s.describeInstances),
+		"StartInstances":            handle(s.startInstances),
+		"StopInstances":             handle(s.stopInstances),
+		"TerminateInstances":        handle(s.terminateInstances),
+		"RebootInstances":           handle(s.rebootInstances),
+		"DescribeInstanceStatus":    handle(s.describeInstanceStatus),
+		"DescribeInstanceAttribute": handle(s.describeInstanceAttribute),
+		"ModifyInstanceAttribute":   handle(s.modifyInstanceAttribute),
+		"GetConsoleOutput":          handle(s.getConsoleOutput),
+	}
+}
+
+// instanceSpec is what the driver needs to start an instance.
+func (s *Service) instanceSpec(ctx context.Context, tx store.Tx, sc scope, inst *Instance) (compute.Spec, error) {
+	spec := compute.Spec{InstanceID: inst.InstanceID, InstanceType: inst.InstanceType, Architecture: inst.Architecture,
+		Hostname: inst.PrivateDNSName, PrivateIP: inst.PrivateIPAddress, VpcID: inst.VpcID, SubnetID: inst.SubnetID, Previous: inst.Handle}
+	if t, ok := lookupInstanceType(inst.InstanceType); ok {
+		spec.VCPUs, spec.MemoryMiB = t.vcpu, t.memMiB
+	}
+	if inst.UserData != "" {
+		spec.UserData, _ = base64.StdEncoding.DecodeString(inst.UserData)
+	}
+	if im, err := s.findImage(ctx, tx, sc, inst.ImageID); err == nil {
+		spec.ImageRef = im.Ref
+	}
+	if sub, err := getSubnet(tx, sc, inst.SubnetID); err == nil {
+		spec.SubnetCIDR = sub.CidrBlock
+	}
+	if len(inst.ENIs) > 0 {
+		if n, err := getRes[NetworkInterface](tx, sc, inst.ENIs[0]); err == nil && n.Association != nil {
+			spec.PublicIP = n.Association.PublicIP
+		}
+	}
+	return spec, nil
+}
+
+// RunInstances.
+
+type networkInterfaceSpec struct {
+	AssociatePublicIpAddress *bool
+	DeleteOnTermination      *bool
+	Description              string
+	DeviceIndex              *int32
+	SecurityGroupId          []string
+	NetworkInterfaceId       string
+	PrivateIpAddress         string
+	SubnetId                 string
+}
+
+type runInstancesInput struct {
+	ImageId                           string
+	InstanceType                      string
+	MinCount                          *int32
+	MaxCount                          *int32
+	KeyName                           string
+	SecurityGroupId                   []string
+	SecurityGroup                     []string
+	SubnetId                          string
+	UserData                          string
+	PrivateIpAddress                  string
+	NetworkInterface                  []networkInterfaceSpec
+	IamInstanceProfile                *struct{ Arn, Name string }
+	Placement                         *struct{ AvailabilityZone, GroupName, Tenancy string }
+	Monitoring                        *struct{ Enabled bool }
+	TagSpecification                  []TagSpecification
+	ClientToken                       string
+	DisableApiTermination             bool
+	DisableApiStop                    bool
+	InstanceInitiatedShutdownBehavior string
+	EbsOptimized                      bool
+	MetadataOptions                   *struct {
+		HttpTokens              string
+		HttpPutResponseHopLimit *int32
+		HttpEndpoint            string
+		InstanceMetadataTags    string
+	}
+	DryRun bool
+}
+
+// Reservation is EC2's Reservation.
+type Reservation struct {
+	ReservationID string            `xml:"reservationId"`
+	OwnerID       string            `xml:"ownerId"`
+	Groups        []GroupIdentifier `xml:"groupSet>item"`
+	Instances     []*Instance       `xml:"instancesSet>item"`
+}
+
+// tToken indexes RunInstances client tokens:
+//
+//	ec2.itoken: account "/" region "/" token → instance ids, comma-separated
+const tToken = "ec2.itoken"
+
+func macAddress() string {
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	h := hex.EncodeToString(b)
+	return "0e:" + h[0:2] + ":" + h[2:4] + ":" + h[4:6] + ":" + h[6:8] + ":" + h[8:10]
+}
+
+func userInitiated(now time.Time) string {
+	return "User initiated (" + now.UTC().Format("2006-01-02 15:04:05") + " GMT)"
+}
+
+var userShutdown = &StateReason{Code: "Client.UserInitiatedShutdown", Message: "Client.UserInitiatedShutdown: User initiated shutdown"}
+
+// defaultVpc returns the region's default VPC, nil when there is none.
+func defaultVpc(tx store.Tx, sc scope) (*Vpc, error) {
+	var def *Vpc
+	err := scanRes(tx, sc, "vpc-", func(v *Vpc) error {
+		if v.IsDefault {
+			def = v
+		}
+		return nil
+	})
+	return def, err
+}
+
+func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Reservation, error) {
+	if in.ImageId == "" {
+		return nil, errMissingParameter("ImageId")
+	}
+	if in.MinCount == nil {
+		return nil, errMissingParameter("MinCount")
+	}
+	if in.MaxCount == nil {
+		return nil, errMissingParameter("MaxCount")
+	}
+	minC, maxC := *in.MinCount, *in.MaxCount
+	if minC < 1 {
+		return nil, errInvalidParameterValue("Value (%d) for parameter minCount is invalid. Expected a positive integer.", minC)
+	}
+	if maxC < minC {
+		return nil, errInvalidParameterValue("Value (%d) for parameter maxCount is invalid. Expected a value greater than or equal to minCount (%d).", maxC, minC)
+	}
+	if minC > 1000 {
+		return nil, errf("InstanceLimitExceeded", "You have requested more instances (%d) than your current instance limit of 1000 allows for the specified instance type. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.", minC)
+	}
+	maxC = min(maxC, 1000)
+	typ := in.InstanceType
+	if typ == "" {
+		typ = "m1.small"
+	}
+	it, found := lookupInstanceType(typ)
+	if !found {
+		return nil, errInvalidParameterValue("Invalid value '%s' for InstanceType.", typ)
+	}
+	var userData string
+	if in.UserData != "" {
+		raw, err := base64.StdEncoding.DecodeString(in.UserData)
+		if err != nil {
+			return nil, errInvalidParameterValue("Invalid BASE64 encoding of user data.")
+		}
+		if len(raw) > 16384 {
+			return nil, errInvalidParameterValue("User data is limited to 16384 bytes")
+		}
+		userData = in.UserData
+	}
+	// Network interfaces given explicitly describe the primary ENI.
+	var nic *networkInterfaceSpec
+	if len(in.NetworkInterface) > 0 {
+		if in.SubnetId != "" {
+			return nil, errf("InvalidParameterCombination", "Network interfaces and an instance-level subnet ID may not be specified on the same request")
+		}
+		if len(in.SecurityGroupId) > 0 || len(in.SecurityGroup) > 0 {
+			return nil, errf("InvalidParameterCombination", "Network interfaces and an instance-level security groups may not be specified on the same request")
+		}
+		if in.PrivateIpAddress != "" {
+			return nil, errf("InvalidParameterCombination", "Network interfaces and an instance-level private IP address may not be specified on the same request")
+		}
+		for i := range in.NetworkInterface {
+			n := &in.NetworkInterface[i]
+			if n.DeviceIndex == nil && n.NetworkInterfaceId == "" {
+				return nil, errMissingParameter("NetworkInterface.DeviceIndex")
+			}
+			if n.DeviceIndex != nil && *n.DeviceIndex == 0 {
+				nic = n
+			}
+		}
+		if nic == nil {
+			return nil, errInvalidParameterValue("Each network interface requires a device index, and one of them must have device index 0.")
+		}
+		if len(in.NetworkInterface) > 1 {
+			return nil, errf("UnsupportedOperation", "gureum launches instances with one network interface; attach more with AttachNetworkInterface.")
+		}
+		if nic.NetworkInterfaceId != "" && maxC > 1 {
+			return nil, errInvalidParameterValue("You may only launch one instance when specifying an existing network interface.")
+		}
+	}
+	privIP := in.PrivateIpAddress
+	if nic != nil {
+		privIP = nic.PrivateIpAddress
+	}
+	if privIP != "" && maxC > 1 {
+		return nil, errf("InvalidParameterCombination", "Cannot specify an IP address when launching more than one instance")
+	}
+	instTags, err := tagsFor(in.TagSpecification, "instance", "volume", "network-interface")
+	if err != nil {
+		return nil, err
+	}
+	eniTags, _ := tagsFor(in.TagSpecification, "network-interface", "instance", "volume")
+	shutdown := in.InstanceInitiatedShutdownBehavior
+	if shutdown == "" {
+		shutdown = "stop"
+	}
+	if shutdown != "stop" && shutdown != "terminate" {
+		return nil, errInvalidParameterValue("Value (%s) for parameter instanceInitiatedShutdownBehavior is invalid. Valid values are: stop, terminate.", shutdown)
+	}
+	var profile *IamInstanceProfile
+	if p := in.IamInstanceProfile; p != nil && (p.Arn != "" || p.Name != "") {
+		sc := scopeOf(ctx)
+		arn := p.Arn
+		if arn == "" {
+			arn = "arn:aws:iam::" + sc.acct + ":instance-profile/" + p.Name
+		} else if !strings.HasPrefix(arn, "arn:aws:iam::") || !strings.Contains(arn, ":instance-profile/") {
+			return nil, errInvalidParameterValue("Value (%s) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN", arn)
+		}
+		profile = &IamInstanceProfile{Arn: arn, ID: "AIPA" + strings.ToUpper(hashID("x", arn)[2:19])}
+	}
+	md := metadataOptions{State: "pending", HttpTokens: "required", HttpPutResponseHopLimit: 2, HttpEndpoint: "enabled", HttpProtocolIpv6: "disabled", InstanceMetadataTags: "disabled"}
+	if m := in.MetadataOptions; m != nil {
+		if m.HttpTokens != "" {
+			md.HttpTokens = m.HttpTokens
+		}
+		if m.HttpPutResponseHopLimit != nil {
+			md.HttpPutResponseHopLimit = *m.HttpPutResponseHopLimit
+		}
+		if m.HttpEndpoint != "" {
+			md.HttpEndpoint = m.HttpEndpoint
+		}
+		if m.InstanceMetadataTags != "" {
+			md.InstanceMetadataTags = m.InstanceMetadataTags
+		}
+	}
+
+	sc := scopeOf(ctx)
+	s.ensureReconciler(ctx)
+	now := s.now().UTC().Truncate(time.Second)
+	res := &Reservation{ReservationID: newID("r"), OwnerID: sc.acct, Groups: []GroupIdentifier{}}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		res.Instances = nil
+		// Idempotency: the same client token answers the same reservation.
+		if in.ClientToken != "" {
+			if b, err := tx.Get(tToken, resKey(sc.acct, sc.region, in.ClientToken)); err == nil {
+				for _, id := range strings.Split(string(b), ",") {
+					inst, err := getRes[Instance](tx, sc, id)
+					if err != nil {
+						continue
+					}
+					res.ReservationID = inst.ReservationID
+					res.Instances = append(res.Instances, inst)
+				}
+				if len(res.Instances) > 0 {
+					return s.showInstances(tx, sc, res.Instances)
+				}
+			} else if !isNotFound(err) {
+				return err
+			}
+		}
+		img, err := s.findImage(ctx, tx, sc, in.ImageId)
+		if err != nil {
+			return err
+		}
+		if img.State != "available" {
+			return errf("InvalidAMIID.Unavailable", "The image id '[%s]' is not available", img.ImageID)
+		}
+		if !it.supports(img.Architecture) {
+			return errInvalidParameterValue("The architecture '%s' of the specified instance type does not match the architecture '%s' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI.", it.primaryArch(), img.Architecture)
+		}
+		if in.KeyName != "" {
+			k, err := keyPairByName(tx, sc, in.KeyName)
+			if err != nil {
+				return err
+			}
+			if k == nil {
+				return errKeyPairNotFound(in.KeyName)
+			}
+		}
+		// The subnet: given, the existing ENI's, or the default VPC's.
+		var existing *NetworkInterface
+		subnetID := in.SubnetId
+		if nic != nil {
+			subnetID = nic.SubnetId
+			if nic.NetworkInterfaceId != "" {
+				if existing, err = getENI(tx, sc, nic.NetworkInterfaceId); err != nil {
+					return err
+				}
+				if existing.Attachment != nil {
+					return errf("InvalidNetworkInterface.InUse", "Interface: [%s] in use.", existing.NetworkInterfaceID)
+				}
+				subnetID = existing.SubnetID
+			}
+		}
+		def, err := defaultVpc(tx, sc)
+		if err != nil {
+			return err
+		}
+		var sub *Subnet
+		if subnetID != "" {
+			if sub, err = getSubnet(tx, sc, subnetID); err != nil {
+				return err
+			}
+		} else {
+			if def == nil {
+				if len(in.SecurityGroup) > 0 {
+					return errf("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
+				}
+				return errf("VPCIdNotSpecified", "No default VPC for this user")
+			}
+			zone := ""
+			if in.Placement != nil {
+				zone = in.Placement.AvailabilityZone
+			}
+			if zone != "" && !contains(zones(sc.region), zone) {
+				return errInvalidParameterValue("Invalid availability zone: [%s]", zone)
+			}
+			var subs []*Subnet
+			if err := scanRes(tx, sc, "subnet-", func(o *Subnet) error {
+				if o.VpcID == def.VpcID && o.DefaultForAz && (zone == "" || o.AvailabilityZone == zone) {
+					subs = append(subs, o)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			if len(subs) == 0 {
+				return errf("MissingInput", "No subnets found for the default VPC '%s'. Please specify a subnet.", def.VpcID)
+			}
+			sort.Slice(subs, func(a, b int) bool { return subs[a].AvailabilityZone < subs[b].AvailabilityZone })
+			sub = subs[0]
+			sub.fill()
+		}
+		if in.Placement != nil && in.Placement.AvailabilityZone != "" && in.Placement.AvailabilityZone != sub.AvailabilityZone {
+			return errInvalidParameterValue("Value (%s) for parameter availabilityZone is invalid. Subnet '%s' is in the availability zone %s", in.Placement.AvailabilityZone, sub.SubnetID, sub.AvailabilityZone)
+		}
+		// Security groups.
+		var groups []GroupIdentifier
+		ids := in.SecurityGroupId
+		if nic != nil {
+			ids = nic.SecurityGroupId
+		}
+		for _, gid := range ids {
+			g, err := getRes[SecurityGroup](tx, sc, gid)
+			if isNotFound(err) || (err == nil && !strings.HasPrefix(gid, "sg-")) {
+				return errf("InvalidGroup.NotFound", "The security group '%s' does not exist", gid)
+			}
+			if err != nil {
+				return err
+			}
+			if g.VpcID != sub.VpcID {
+				return errf("InvalidParameter", "Security group %s and subnet %s belong to different networks.", g.GroupID, sub.SubnetID)
+			}
+			groups = append(groups, GroupIdentifier{GroupID: g.GroupID, GroupName: g.GroupName})
+		}
+		if len(in.SecurityGroup) > 0 {
+			if def == nil || sub.VpcID != def.VpcID {
+				return errf("InvalidParameterCombination", "The parameter groupName cannot be used with the parameter subnet")
+			}
+			all, err := listRes[SecurityGroup](tx, sc, "sg-")
+			if err != nil {
+				return err
+			}
+			for _, name := range in.SecurityGroup {
+				var hit *SecurityGroup
+				for _, g := range all {
+					if g.VpcID == def.VpcID && g.GroupName == name {
+						hit = g
+					}
+				}
+				if hit == nil {
+					return errf("InvalidGroup.NotFound", "The security group '%s' does not exist in default VPC '%s'", name, def.VpcID)
+				}
+				groups = append(groups, GroupIdentifier{GroupID: hit.GroupID, GroupName: hit.GroupName})
+			}
+		}
+		if existing != nil && len(groups) == 0 {
+			groups = existing.Groups
+		}
+		if len(groups) == 0 {
+			if err := scanRes(tx, sc, "sg-", func(g *SecurityGroup) error {
+				if g.VpcID == sub.VpcID && g.GroupName == "default" && len(groups) == 0 {
+					groups = []GroupIdentifier{{GroupID: g.GroupID, GroupName: g.GroupName}}
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		vpc, err := getVpc(tx, sc, sub.VpcID)
+		if err != nil {
+			return err
+		}
+		// How many fit.
+		count := maxC
+		if existing == nil {
+			free := int32(sub.AvailableIPAddressCount)
+			if free < minC {
+				return errf("InsufficientFreeAddressesInSubnet", "There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", sub.SubnetID)
+			}
+			count = min(count, free)
+		}
+		public := sub.MapPublicIPOnLaunch
+		if nic != nil && nic.AssociatePublicIpAddress != nil {
+			public = *nic.AssociatePublicIpAddress
+		}
+		if existing != nil {
+			public = false
+		}
+		dot := true
+		if nic != nil && nic.DeleteOnTermination != nil {
+			dot = *nic.DeleteOnTermination
+		} else if existing != nil {
+			dot = false
+		}
+		tenancy := "default"
+		if in.Placement != nil && in.Placement.Tenancy != "" {
+			tenancy = in.Placement.Tenancy
+		}
+		monitoring := "disabled"
+		if in.Monitoring != nil && in.Monitoring.Enabled {
+			monitoring = "enabled"
+		}
+		threads := int32(2)
+		if it.vcpu == 1 || it.maker == "AWS" {
+			threads = 1
+		}
+		var ids2 []string
+		for n := int32(0); n < count; n++ {
+			inst := &Instance{InstanceID: newID("i"), ImageID: img.ImageID, State: statePending, KeyName: in.KeyName, AmiLaunchIndex: n,
+				InstanceType: typ, LaunchTime: now, Placement: Placement{AvailabilityZone: sub.AvailabilityZone, GroupName: placementGroup(in.Placement), Tenancy: tenancy},
+				Monitoring: monitoringState{monitoring}, SubnetID: sub.SubnetID, VpcID: sub.VpcID, SourceDestCheck: true, Groups: groups,
+				Architecture: img.Architecture, RootDeviceName: img.RootDeviceName, ClientToken: in.ClientToken, Tags: instTags,
+				IamInstanceProfile: profile, EbsOptimized: in.EbsOptimized, EnaSupport: true,
+				CpuOptions: cpuOptions{CoreCount: max(it.vcpu/threads, 1), ThreadsPerCore: threads}, MetadataOptions: md,
+				CurrentBootMode: "legacy-bios", ReservationID: res.ReservationID, OwnerID: sc.acct, UserData: userData,
+				DisableAPITermination: in.DisableApiTermination, DisableAPIStop: in.DisableApiStop, ShutdownBehavior: shutdown, PublicOnLaunch: public}
+			if img.Architecture == "arm64" {
+				inst.CurrentBootMode = "uefi"
+			}
+			inst.BlockDeviceMapping = []InstanceBlockDeviceMapping{{DeviceName: img.RootDeviceName, Ebs: EbsInstanceBlockDevice{
+				AttachTime: now, DeleteOnTermination: true, Status: "attached", VolumeID: newID("vol")}}}
+			eni := existing
+			if eni == nil {
+				ip, err := sub.allocateIP(privIP)
+				if err != nil {
+					return err
+				}
+				eni = &NetworkInterface{NetworkInterfaceID: newID("eni"), SubnetID: sub.SubnetID, VpcID: sub.VpcID, AvailabilityZone: sub.AvailabilityZone,
+					OwnerID: sc.acct, MacAddress: macAddress(), PrivateIPAddress: ip, PrivateDNSName: privateDNSName(sc.region, ip),
+					SourceDestCheck: true, InterfaceType: "interface", Tags: eniTags}
+				if nic != nil {
+					eni.Description = nic.Description
+				}
+			}
+			eni.Groups, eni.Status = groups, "in-use"
+			eni.Attachment = &NetworkInterfaceAttachment{AttachmentID: newID("eni-attach"), InstanceID: inst.InstanceID, InstanceOwnerID: sc.acct,
+				DeviceIndex: 0, Status: "attached", AttachTime: now, DeleteOnTermination: dot}
+			if public {
+				if err := associatePublicIP(tx, sc, vpc, eni); err != nil {
+					return err
+				}
+			}
+			inst.ENIs = []string{eni.NetworkInterfaceID}
+			inst.PrivateIPAddress, inst.PrivateDNSName = eni.PrivateIPAddress, eni.PrivateDNSName
+			if err := putRes(tx, sc, eni.NetworkInterfaceID, eni); err != nil {
+				return err
+			}
+			if err := putRes(tx, sc, inst.InstanceID, inst); err != nil {
+				return err
+			}
+			if err := addWork(tx, sc, inst.InstanceID, s.now().Add(InstancePendingDelay)); err != nil {
+				return err
+			}
+			res.Instances = append(res.Instances, inst)
+			ids2 = append(ids2, inst.InstanceID)
+		}
+		if existing == nil {
+			if err := putRes(tx, sc, sub.SubnetID, sub); err != nil {
+				return err
+			}
+		}
+		if in.ClientToken != "" {
+			if err := tx.Put(tToken, resKey(sc.acct, sc.region, in.ClientToken), []byte(strings.Join(ids2, ","))); err != nil {
+				return err
+			}
+		}
+		return s.showInstances(tx, sc, res.Instances)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func placementGroup(p *struct{ AvailabilityZone, GroupName, Tenancy string }) string {
+	if p == nil {
+		return ""
+	}
+	return p.GroupName
+}
+
+// associatePublicIP gives an ENI a public IP from the pool (nothing when
+// the pool is exhausted).
+func associatePublicIP(tx store.Tx, sc scope, vpc *Vpc, eni *NetworkInterface) error {
+	ip, err := allocInstancePublicIP(tx, sc, eni.NetworkInterfaceID)
+	if err != nil || ip == "" {
+		return err
+	}
+	a := &NetworkInterfaceAssociation{PublicIP: ip, IPOwnerID: "amazon"}
+	if vpc == nil || vpc.EnableDNSHostnames {
+		a.PublicDNSName = publicDNSName(sc.region, ip)
+	}
+	eni.Association = a
+	return nil
+}
+
+// releaseAutoPublicIP drops an ENI's auto-assigned public IP (an Elastic
+// IP stays).
+func releaseAutoPublicIP(tx store.Tx, eni *NetworkInterface) error {
+	if eni.Association == nil || eni.Association.AllocationID != "" || eni.Association.IPOwnerID != "amazon" {
+		return nil
+	}
+	ip := eni.Association.PublicIP
+	eni.Association = nil
+	return releaseInstancePublicIP(tx, ip)
+}
+
+// showInstances fills the members derived from the instances' ENIs.
+func (s *Service) showInstances(tx store.Tx, sc scope, insts []*Instance) error {
+	for _, inst := range insts {
+		inst.fill()
+		inst.NetworkInterfaces = inst.NetworkInterfaces[:0]
+		inst.IPAddress, inst.DNSName = "", ""
+		for _, id := range inst.ENIs {
+			n, err := getRes[NetworkInterface](tx, sc, id)
+			if isNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if n.Attachment != nil && n.Attachment.DeviceIndex == 0 && n.Association != nil {
+				inst.IPAddress, inst.DNSName = n.Association.PublicIP, n.Association.PublicDNSName
+			}
+			n.fill()
+			inst.NetworkInterfaces = append(inst.NetworkInterfaces, InstanceNetworkInterface{Association: n.Association, Attachment: n.Attachment,
+				Description: n.Description, Groups: n.Groups, MacAddress: n.MacAddress, NetworkInterfaceID: n.NetworkInterfaceID, OwnerID: n.OwnerID,
+				PrivateDNSName: n.PrivateDNSName, PrivateIPAddress: n.PrivateIPAddress, PrivateIPAddresses: n.PrivateIPAddresses,
+				SourceDestCheck: n.SourceDestCheck, Status: n.Status, SubnetID: n.SubnetID, VpcID: n.VpcID, InterfaceType: n.InterfaceType})
+		}
+		if inst.State.Name == "terminated" {
+			inst.NetworkInterfaces, inst.SubnetID, inst.VpcID, inst.PrivateIPAddress = nil, "", "", ""
+			inst.BlockDeviceMapping = nil
+		}
+	}
+	return nil
+}
+
+// releaseInstanceNetwork runs when an instance is terminated: ENIs that
+// go with it are deleted (their addresses returned), others detached.
+func (s *Service) releaseInstanceNetwork(tx store.Tx, sc scope, inst *Instance) error {
+	for _, id := range inst.ENIs {
+		n, err := getRes[NetworkInterface](tx, sc, id)
+		if isNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := releaseAutoPublicIP(tx, n); err != nil {
+			return err
+		}
+		if n.Attachment != nil && n.Attachment.DeleteOnTermination {
+			if n.Association != nil {
+				// An Elastic IP is disassociated, not released.
+				n.Association = nil
+			}
+			if sub, err := getSubnet(tx, sc, n.SubnetID); err == nil {
+				sub.releaseIP(n.PrivateIPAddress)
+				if err := putRes(tx, sc, sub.SubnetID, sub); err != nil {
+					return err
+				}
+			}
+			if err := delRes(tx, sc, n.NetworkInterfaceID); err != nil {
+				return err
+			}
+			continue
+		}
+		n.Attachment, n.Status = nil, "available"
+		if err := putRes(tx, sc, n.NetworkInterfaceID, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DescribeInstances.
+
+type describeInstancesInput struct {
+	InstanceId []string
+	Filter     []Filter
+	MaxResults *int32
+	NextToken  *string
+	DryRun     bool
+}
+
+type describeInstancesOutput struct {
+	Reservations []*Reservation `xml:"reservationSet>item"`
+	NextToken    string         `xml:"nextToken,omitempty"`
+}
+
+func (i *Instance) filter(name string) ([]string, bool) {
+	one := func(s string) ([]string, bool) { return []string{s}, true }
+	switch name {
+	case "instance-id":
+		return one(i.InstanceID)
+	case "instance-state-name":
+		return one(i.State.Name)
+	case "instance-state-code":
+		return one(itoa(int(i.State.Code)))
+	case "instance-type":
+		return one(i.InstanceType)
+	case "image-id":
+		return one(i.ImageID)
+	case "vpc-id":
+		return one(i.VpcID)
+	case "subnet-id":
+		return one(i.SubnetID)
+	case "private-ip-address", "network-interface.addresses.private-ip-address":
+		return one(i.PrivateIPAddress)
+	case "ip-address", "network-interface.addresses.association.public-ip":
+		return one(i.IPAddress)
+	case "private-dns-name":
+		return one(i.PrivateDNSName)
+	case "dns-name":
+		return one(i.DNSName)
+	case "key-name":
+		return one(i.KeyName)
+	case "availability-zone":
+		return one(i.Placement.AvailabilityZone)
+	case "tenancy":
+		return one(i.Placement.Tenancy)
+	case "architecture":
+		return one(i.Architecture)
+	case "reservation-id":
+		return one(i.ReservationID)
+	case "owner-id":
+		return one(i.OwnerID)
+	case "client-token":
+		return one(i.ClientToken)
+	case "launch-index":
+		return one(itoa(int(i.AmiLaunchIndex)))
+	case "launch-time":
+		return one(i.LaunchTime.Format("2006-01-02T15:04:05.000Z"))
+	case "root-device-type":
+		return one("ebs")
+	case "root-device-name":
+		return one(i.RootDeviceName)
+	case "monitoring-state":
+		return one(i.Monitoring.State)
+	case "platform-details":
+		return one("Linux/UNIX")
+	case "hypervisor":
+		return one("xen")
+	case "virtualization-type":
+		return one("hvm")
+	case "source-dest-check":
+		return one(boolStr(i.SourceDestCheck))
+	case "iam-instance-profile.arn":
+		if i.IamInstanceProfile == nil {
+			return nil, true
+		}
+		return one(i.IamInstanceProfile.Arn)
+	case "state-reason-code":
+		if i.StateReason == nil {
+			return nil, true
+		}
+		return one(i.StateReason.Code)
+	case "instance.group-id", "group-id", "network-interface.group-id":
+		var out []string
+		for _, g := range i.Groups {
+			out = append(out, g.GroupID)
+		}
+		return out, true
+	case "instance.group-name", "group-name", "network-interface.group-name":
+		var out []string
+		for _, g := range i.Groups {
+			out = append(out, g.GroupName)
+		}
+		return out, true
+	case "network-interface.network-interface-id":
+		return i.ENIs, true
+	case "block-device-mapping.volume-id":
+		var out []string
+		for _, b := range i.BlockDeviceMapping {
+			out = append(out, b.Ebs.VolumeID)
+		}
+		return out, true
+	case "block-device-mapping.device-name":
+		return one(i.RootDeviceName)
+	}
+	return nil, false
+}
+
+// group arranges instances in reservations, in the order they come.
+func group(insts []*Instance) []*Reservation {
+	var out []*Reservation
+	byID := map[string]*Reservation{}
+	for _, inst := range insts {
+		r := byID[inst.ReservationID]
+		if r == nil {
+			r = &Reservation{ReservationID: inst.ReservationID, OwnerID: inst.OwnerID, Groups: []GroupIdentifier{}}
+			byID[inst.ReservationID] = r
+			out = append(out, r)
+		}
+		r.Instances = append(r.Instances, inst)
+	}
+	return out
+}
+
+// instancesByID loads the named instances; every one must exist.
+func instancesByID(tx store.Tx, sc scope, ids []string) ([]*Instance, error) {
+	var out []*Instance
+	var missing []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if err := validInstanceID(id); err != nil {
+			return nil, err
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		inst, err := getRes[Instance](tx, sc, id)
+		if isNotFound(err) {
+			missing = append(missing, id)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inst)
+	}
+	if len(missing) > 0 {
+		return nil, errInstanceNotFound(missing...)
+	}
+	return out, nil
+}
+
+func (s *Service) describeInstances(ctx context.Context, in *describeInstancesInput) (*describeInstancesOutput, error) {
+	if len(in.InstanceId) > 0 && in.MaxResults != nil {
+		return nil, errf("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults")
+	}
+	sc := scopeOf(ctx)
+	s.ensureReconciler(ctx)
+	var out []*Instance
+	var next string
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var all []*Instance
+		var err error
+		if len(in.InstanceId) > 0 {
+			if all, err = instancesByID(tx, sc, in.InstanceId); err != nil {
+				return err
+			}
+		} else if all, err = listRes[Instance](tx, sc, "i-"); err != nil {
+			return err
+		}
+		if len(in.Filter) > 0 {
+			if err := s.showInstances(tx, sc, all); err != nil {
+				return err
+			}
+		}
+		for _, inst := range all {
+			ok, err := matchFilters(in.Filter, inst.Tags, inst.filter)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, inst)
+			}
+		}
+		if out, next, err = page(out, in.MaxResults, in.NextToken, 5, 1000); err != nil {
+			return err
+		}
+		if len(in.Filter) == 0 {
+			return s.showInstances(tx, sc, out)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &describeInstancesOutput{Reservations: group(out), NextToken: next}, nil
+}
+
+// State changes.
+
+type instanceIDsInput struct {
+	InstanceId []string
+	Force      bool
+	Hibernate  bool
+	DryRun     bool
+}
+
+// InstanceStateChange is one instance's move.
+type InstanceStateChange struct {
+	InstanceID    string        `xml:"instanceId"`
+	CurrentState  InstanceState `xml:"currentState"`
+	PreviousState InstanceState `xml:"previousState"`
+}
+
+type stateChangeOutput struct {
+	Instances []InstanceStateChange `xml:"instancesSet>item"`
+}
+
+// changeState applies fn to each instance (in one transaction, after all
+// were checked) and records the moves.
+func (s *Service) changeState(ctx context.Context, ids []string, check func(*Instance) error, apply func(store.Tx, scope, *Instance, time.Time) (time.Duration, error)) (*stateChangeOutput, error) {
+	if len(ids) == 0 {
+		return nil, errMissingParameter("InstanceId")
+	}
+	sc := scopeOf(ctx)
+	s.ensureReconciler(ctx)
+	out := &stateChangeOutput{}
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		out.Instances = nil
+		insts, err := instancesByID(tx, sc, ids)
+		if err != nil {
+			return err
+		}
+		for _, inst := range insts {
+			if err := check(inst); err != nil {
+				return err
+			}
+		}
+		now := s.now().UTC()
+		for _, inst := range insts {
+			prev := inst.State
+			due, err := apply(tx, sc, inst, now)
+			if err != nil {
+				return err
+			}
+			if inst.State != prev {
+				if err := putRes(tx, sc, inst.InstanceID, inst); err != nil {
+					return err
+				}
+				if due >= 0 {
+					if err := addWork(tx, sc, inst.InstanceID, now.Add(due)); err != nil {
+						return err
+					}
+				}
+			}
+			out.Instances = append(out.Instances, InstanceStateChange{InstanceID: inst.InstanceID, CurrentState: inst.State, PreviousState: prev})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Service) primaryENI(tx store.Tx, sc scope, inst *Instance) (*NetworkInterface, error) {
+	if len(inst.ENIs) == 0 {
+		return nil, nil
+	}
+	n, err := getRes[NetworkInterface](tx, sc, inst.ENIs[0])
+	if isNotFound(err) {
+		return nil, nil
+	}
+	return n, err
+}
+
+func (s *Service) stopInstances(ctx context.Context, in *instanceIDsInput) (*stateChangeOutput, error) {
+	return s.changeState(ctx, in.InstanceId, func(i *Instance) error {
+		switch i.State.Name {
+		case "pending":
+			return errf("IncorrectInstanceState", "Instance '%s' cannot be stopped as it has never reached the 'running' state.", i.InstanceID)
+		case "shutting-down", "terminated":
+			return errf("IncorrectInstanceState", "This instance '%s' is not in a state from which it can be stopped.", i.InstanceID)
+		}
+		if i.DisableAPIStop && !in.Force {
+			return errf("OperationNotPermitted", "The instance '%s' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.", i.InstanceID)
+		}
+		return nil
+	}, func(tx store.Tx, sc scope, i *Instance, now time.Time) (time.Duration, error) {
+		if i.State.Name != "running" {
+			return -1, nil
+		}
+		i.State, i.Reason, i.StateReason = stateStopping, userInitiated(now), userShutdown
+		n, err := s.primaryENI(tx, sc, i)
+		if err != nil || n == nil {
+			return InstanceStoppingDelay, err
+		}
+		if err := releaseAutoPublicIP(tx, n); err != nil {
+			return 0, err
+		}
+		return InstanceStoppingDelay, putRes(tx, sc, n.NetworkInterfaceID, n)
+	})
+}
+
+func (s *Service) startInstances(ctx context.Context, in *instanceIDsInput) (*stateChangeOutput, error) {
+	return s.changeState(ctx, in.InstanceId, func(i *Instance) error {
+		switch i.State.Name {
+		case "stopping", "shutting-down", "terminated":
+			return errf("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be started.", i.InstanceID)
+		}
+		return nil
+	}, func(tx store.Tx, sc scope, i *Instance, now time.Time) (time.Duration, error) {
+		if i.State.Name != "stopped" {
+			return -1, nil
+		}
+		i.State, i.Reason, i.StateReason = statePending, "", nil
+		if i.PublicOnLaunch {
+			n, err := s.primaryENI(tx, sc, i)
+			if err != nil {
+				return 0, err
+			}
+			if n != nil && n.Association == nil {
+				vpc, _ := getVpc(tx, sc, n.VpcID)
+				if err := associatePublicIP(tx, sc, vpc, n); err != nil {
+					return 0, err
+				}
+				if err := putRes(tx, sc, n.NetworkInterfaceID, n); err != nil {
+					return 0, err
+				}
+			}
+		}
+		return InstancePendingDelay, nil
+	})
+}
+
+func (s *Service) terminateInstances(ctx context.Context, in *instanceIDsInput) (*stateChangeOutput, error) {
+	return s.changeState(ctx, in.InstanceId, func(i *Instance) error {
+		if i.DisableAPITermination && i.State.Name != "terminated" {
+			return errf("OperationNotPermitted", "The instance '%s' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", i.InstanceID)
+		}
+		return nil
+	}, func(tx store.Tx, sc scope, i *Instance, now time.Time) (time.Duration, error) {
+		if i.State.Name == "terminated" || i.State.Name == "shutting-down" {
+			return -1, nil
+		}
+		i.State, i.Reason, i.StateReason = stateShuttingDown, userInitiated(now), userShutdown
+		n, err := s.primaryENI(tx, sc, i)
+		if err != nil || n == nil {
+			return InstanceStoppingDelay, err
+		}
+		if err := releaseAutoPublicIP(tx, n); err != nil {
+			return 0, err
+		}
+		return InstanceStoppingDelay, putRes(tx, sc, n.NetworkInterfaceID, n)
+	})
+}
+
+func (s *Service) rebootInstances(ctx context.Context, in *instanceIDsInput) (*returnTrue, error) {
+	_, err := s.changeState(ctx, in.InstanceId, func(i *Instance) error {
+		if i.State.Name == "terminated" {
+			return errf("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be rebooted.", i.InstanceID)
+		}
+		return nil
+	}, func(store.Tx, scope, *Instance, time.Time) (time.Duration, error) { return -1, nil })
+	if err != nil {
+		return nil, err
+	}
+	return ok, nil
+}

@@ -1,6 +1,8 @@
 package ec2
 
 import (
+	"context"
+	"strings"
 	"time"
 
 	"github.com/gureum/gureum/internal/store"
@@ -92,7 +94,431 @@ func getENI(tx store.Tx, sc scope, id string) (*NetworkInterface, error) {
 	return n, err
 }
 
-// networkInterfaceOps returns this file's operations (Create, Describe,
-// Attach, Detach, Delete, ModifyNetworkInterfaceAttribute: not written
-// yet).
-func (s *Service) networkInterfaceOps() opTable { return nil }
+// networkInterfaceOps returns this file's operations.
+func (s *Service) networkInterfaceOps() opTable {
+	return opTable{
+		"CreateNetworkInterface":          handle(s.createNetworkInterface),
+		"DescribeNetworkInterfaces":       handle(s.describeNetworkInterfaces),
+		"DeleteNetworkInterface":          handle(s.deleteNetworkInterface),
+		"AttachNetworkInterface":          handle(s.attachNetworkInterface),
+		"DetachNetworkInterface":          handle(s.detachNetworkInterface),
+		"ModifyNetworkInterfaceAttribute": handle(s.modifyNetworkInterfaceAttribute),
+	}
+}
+
+type createNetworkInterfaceInput struct {
+	SubnetId         string
+	Description      string
+	PrivateIpAddress string
+	SecurityGroupId  []string
+	TagSpecification []TagSpecification
+	ClientToken      string
+	DryRun           bool
+}
+
+type networkInterfaceOutput struct {
+	NetworkInterface *NetworkInterface `xml:"networkInterface"`
+	ClientToken      string            `xml:"clientToken,omitempty"`
+}
+
+func (s *Service) createNetworkInterface(ctx context.Context, in *createNetworkInterfaceInput) (*networkInterfaceOutput, error) {
+	if in.SubnetId == "" {
+		return nil, errMissingParameter("subnetId")
+	}
+	tags, err := tagsFor(in.TagSpecification, "network-interface")
+	if err != nil {
+		return nil, err
+	}
+	sc := scopeOf(ctx)
+	var eni *NetworkInterface
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		sub, err := getSubnet(tx, sc, in.SubnetId)
+		if err != nil {
+			return err
+		}
+		var groups []GroupIdentifier
+		if len(in.SecurityGroupId) > 0 {
+			for _, gid := range in.SecurityGroupId {
+				g, err := getRes[SecurityGroup](tx, sc, gid)
+				if isNotFound(err) {
+					return errf("InvalidGroup.NotFound", "The security group '%s' does not exist", gid)
+				}
+				if err != nil {
+					return err
+				}
+				if g.VpcID != sub.VpcID {
+					return errf("InvalidParameter", "Security group %s and subnet %s belong to different networks.", g.GroupID, sub.SubnetID)
+				}
+				groups = append(groups, GroupIdentifier{GroupID: g.GroupID, GroupName: g.GroupName})
+			}
+		} else if err := scanRes(tx, sc, "sg-", func(g *SecurityGroup) error {
+			if g.VpcID == sub.VpcID && g.GroupName == "default" {
+				groups = []GroupIdentifier{{GroupID: g.GroupID, GroupName: g.GroupName}}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		ip, err := sub.allocateIP(in.PrivateIpAddress)
+		if err != nil {
+			return err
+		}
+		eni = &NetworkInterface{NetworkInterfaceID: newID("eni"), SubnetID: sub.SubnetID, VpcID: sub.VpcID, AvailabilityZone: sub.AvailabilityZone,
+			Description: in.Description, OwnerID: sc.acct, Status: "available", MacAddress: macAddress(), PrivateIPAddress: ip,
+			PrivateDNSName: privateDNSName(sc.region, ip), SourceDestCheck: true, InterfaceType: "interface", Groups: groups, Tags: tags}
+		if err := putRes(tx, sc, sub.SubnetID, sub); err != nil {
+			return err
+		}
+		return putRes(tx, sc, eni.NetworkInterfaceID, eni)
+	})
+	if err != nil {
+		return nil, err
+	}
+	eni.fill()
+	return &networkInterfaceOutput{NetworkInterface: eni, ClientToken: in.ClientToken}, nil
+}
+
+type describeNetworkInterfacesInput struct {
+	NetworkInterfaceId []string
+	Filter             []Filter
+	MaxResults         *int32
+	NextToken          *string
+	DryRun             bool
+}
+
+type describeNetworkInterfacesOutput struct {
+	NetworkInterfaces []*NetworkInterface `xml:"networkInterfaceSet>item"`
+	NextToken         string              `xml:"nextToken,omitempty"`
+}
+
+func (n *NetworkInterface) filter(name string) ([]string, bool) {
+	one := func(s string) ([]string, bool) { return []string{s}, true }
+	switch name {
+	case "network-interface-id":
+		return one(n.NetworkInterfaceID)
+	case "subnet-id":
+		return one(n.SubnetID)
+	case "vpc-id":
+		return one(n.VpcID)
+	case "availability-zone":
+		return one(n.AvailabilityZone)
+	case "description":
+		return one(n.Description)
+	case "status":
+		return one(n.Status)
+	case "owner-id":
+		return one(n.OwnerID)
+	case "private-ip-address", "addresses.private-ip-address":
+		return one(n.PrivateIPAddress)
+	case "private-dns-name":
+		return one(n.PrivateDNSName)
+	case "mac-address":
+		return one(n.MacAddress)
+	case "interface-type":
+		return one(n.InterfaceType)
+	case "requester-managed":
+		return one(boolStr(n.RequesterManaged))
+	case "source-dest-check":
+		return one(boolStr(n.SourceDestCheck))
+	case "group-id":
+		var out []string
+		for _, g := range n.Groups {
+			out = append(out, g.GroupID)
+		}
+		return out, true
+	case "group-name":
+		var out []string
+		for _, g := range n.Groups {
+			out = append(out, g.GroupName)
+		}
+		return out, true
+	case "attachment.instance-id":
+		if n.Attachment == nil {
+			return nil, true
+		}
+		return one(n.Attachment.InstanceID)
+	case "attachment.attachment-id":
+		if n.Attachment == nil {
+			return nil, true
+		}
+		return one(n.Attachment.AttachmentID)
+	case "attachment.device-index":
+		if n.Attachment == nil {
+			return nil, true
+		}
+		return one(itoa(int(n.Attachment.DeviceIndex)))
+	case "attachment.status":
+		if n.Attachment == nil {
+			return nil, true
+		}
+		return one(n.Attachment.Status)
+	case "association.public-ip":
+		if n.Association == nil {
+			return nil, true
+		}
+		return one(n.Association.PublicIP)
+	case "association.allocation-id":
+		if n.Association == nil {
+			return nil, true
+		}
+		return one(n.Association.AllocationID)
+	}
+	return nil, false
+}
+
+func (s *Service) describeNetworkInterfaces(ctx context.Context, in *describeNetworkInterfacesInput) (*describeNetworkInterfacesOutput, error) {
+	sc := scopeOf(ctx)
+	var out []*NetworkInterface
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		for _, id := range in.NetworkInterfaceId {
+			if _, err := getENI(tx, sc, id); err != nil {
+				return err
+			}
+		}
+		return scanRes(tx, sc, "eni-", func(n *NetworkInterface) error {
+			if strings.HasPrefix(n.NetworkInterfaceID, "eni-attach-") {
+				return nil
+			}
+			if len(in.NetworkInterfaceId) > 0 && !contains(in.NetworkInterfaceId, n.NetworkInterfaceID) {
+				return nil
+			}
+			ok, err := matchFilters(in.Filter, n.Tags, n.filter)
+			if ok {
+				n.fill()
+				out = append(out, n)
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	items, next, err := page(out, in.MaxResults, in.NextToken, 5, 1000)
+	if err != nil {
+		return nil, err
+	}
+	return &describeNetworkInterfacesOutput{NetworkInterfaces: items, NextToken: next}, nil
+}
+
+type eniIDInput struct {
+	NetworkInterfaceId string
+	DryRun             bool
+}
+
+func (s *Service) deleteNetworkInterface(ctx context.Context, in *eniIDInput) (*returnTrue, error) {
+	if in.NetworkInterfaceId == "" {
+		return nil, errMissingParameter("networkInterfaceId")
+	}
+	sc := scopeOf(ctx)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		n, err := getENI(tx, sc, in.NetworkInterfaceId)
+		if err != nil {
+			return err
+		}
+		if n.Attachment != nil || n.Status == "in-use" {
+			return errf("InvalidNetworkInterface.InUse", "The network interface '%s' is currently in use.", n.NetworkInterfaceID)
+		}
+		if n.RequesterManaged || n.InterfaceType != "interface" {
+			return errf("OperationNotPermitted", "You do not have permission to access the specified resource.")
+		}
+		if err := releaseAutoPublicIP(tx, n); err != nil {
+			return err
+		}
+		if sub, err := getSubnet(tx, sc, n.SubnetID); err == nil {
+			sub.releaseIP(n.PrivateIPAddress)
+			if err := putRes(tx, sc, sub.SubnetID, sub); err != nil {
+				return err
+			}
+		}
+		return delRes(tx, sc, n.NetworkInterfaceID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+type attachNetworkInterfaceInput struct {
+	NetworkInterfaceId string
+	InstanceId         string
+	DeviceIndex        *int32
+	NetworkCardIndex   *int32
+	DryRun             bool
+}
+
+type attachNetworkInterfaceOutput struct {
+	AttachmentID     string `xml:"attachmentId"`
+	NetworkCardIndex int32  `xml:"networkCardIndex"`
+}
+
+func (s *Service) attachNetworkInterface(ctx context.Context, in *attachNetworkInterfaceInput) (*attachNetworkInterfaceOutput, error) {
+	if in.NetworkInterfaceId == "" {
+		return nil, errMissingParameter("networkInterfaceId")
+	}
+	if in.InstanceId == "" {
+		return nil, errMissingParameter("instanceId")
+	}
+	if in.DeviceIndex == nil {
+		return nil, errMissingParameter("deviceIndex")
+	}
+	sc := scopeOf(ctx)
+	out := &attachNetworkInterfaceOutput{}
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		n, err := getENI(tx, sc, in.NetworkInterfaceId)
+		if err != nil {
+			return err
+		}
+		inst, err := getInstance(tx, sc, in.InstanceId)
+		if err != nil {
+			return err
+		}
+		if n.Attachment != nil {
+			return errf("InvalidNetworkInterface.InUse", "Interface: [%s] in use.", n.NetworkInterfaceID)
+		}
+		if inst.State.Name != "running" && inst.State.Name != "stopped" {
+			return errf("IncorrectInstanceState", "The instance '%s' is not in a valid state for this operation.", inst.InstanceID)
+		}
+		if n.VpcID != inst.VpcID {
+			return errInvalidParameterValue("The network interface %s and the instance %s are in different VPCs.", n.NetworkInterfaceID, inst.InstanceID)
+		}
+		if n.AvailabilityZone != inst.Placement.AvailabilityZone {
+			return errInvalidParameterValue("The network interface %s and the instance %s are in different availability zones.", n.NetworkInterfaceID, inst.InstanceID)
+		}
+		max := int32(3)
+		if t, ok := lookupInstanceType(inst.InstanceType); ok {
+			max = t.enis
+		}
+		if int32(len(inst.ENIs)) >= max {
+			return errf("AttachmentLimitExceeded", "Interface count %d exceeds the limit for %s", len(inst.ENIs)+1, inst.InstanceType)
+		}
+		for _, id := range inst.ENIs {
+			o, err := getRes[NetworkInterface](tx, sc, id)
+			if err == nil && o.Attachment != nil && o.Attachment.DeviceIndex == *in.DeviceIndex {
+				return errInvalidParameterValue("Instance '%s' already has an interface attached at device index '%d'.", inst.InstanceID, *in.DeviceIndex)
+			}
+		}
+		n.Attachment = &NetworkInterfaceAttachment{AttachmentID: newID("eni-attach"), InstanceID: inst.InstanceID, InstanceOwnerID: sc.acct,
+			DeviceIndex: *in.DeviceIndex, Status: "attached", AttachTime: s.now().UTC().Truncate(time.Second)}
+		n.Status = "in-use"
+		inst.ENIs = append(inst.ENIs, n.NetworkInterfaceID)
+		out.AttachmentID = n.Attachment.AttachmentID
+		if err := putRes(tx, sc, inst.InstanceID, inst); err != nil {
+			return err
+		}
+		return putRes(tx, sc, n.NetworkInterfaceID, n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type detachNetworkInterfaceInput struct {
+	AttachmentId string
+	Force        bool
+	DryRun       bool
+}
+
+func (s *Service) detachNetworkInterface(ctx context.Context, in *detachNetworkInterfaceInput) (*returnTrue, error) {
+	if in.AttachmentId == "" {
+		return nil, errMissingParameter("attachmentId")
+	}
+	sc := scopeOf(ctx)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var n *NetworkInterface
+		if err := scanRes(tx, sc, "eni-", func(o *NetworkInterface) error {
+			if o.Attachment != nil && o.Attachment.AttachmentID == in.AttachmentId {
+				n = o
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if n == nil {
+			return errf("InvalidAttachmentID.NotFound", "Interface attachment '%s' does not exist.", in.AttachmentId)
+		}
+		if n.Attachment.DeviceIndex == 0 {
+			return errf("OperationNotPermitted", "The network interface at device index 0 cannot be detached.")
+		}
+		if inst, err := getRes[Instance](tx, sc, n.Attachment.InstanceID); err == nil {
+			kept := inst.ENIs[:0]
+			for _, id := range inst.ENIs {
+				if id != n.NetworkInterfaceID {
+					kept = append(kept, id)
+				}
+			}
+			inst.ENIs = kept
+			if err := putRes(tx, sc, inst.InstanceID, inst); err != nil {
+				return err
+			}
+		}
+		n.Attachment, n.Status = nil, "available"
+		return putRes(tx, sc, n.NetworkInterfaceID, n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+type modifyNetworkInterfaceAttributeInput struct {
+	NetworkInterfaceId string
+	Description        *attributeValue
+	SourceDestCheck    *attributeBooleanValue
+	SecurityGroupId    []string
+	Attachment         *struct {
+		AttachmentId        string
+		DeleteOnTermination *bool
+	}
+	DryRun bool
+}
+
+func (s *Service) modifyNetworkInterfaceAttribute(ctx context.Context, in *modifyNetworkInterfaceAttributeInput) (*returnTrue, error) {
+	if in.NetworkInterfaceId == "" {
+		return nil, errMissingParameter("networkInterfaceId")
+	}
+	sc := scopeOf(ctx)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		n, err := getENI(tx, sc, in.NetworkInterfaceId)
+		if err != nil {
+			return err
+		}
+		changed := false
+		if d := in.Description; d != nil && d.Value != nil {
+			n.Description, changed = *d.Value, true
+		}
+		if b := in.SourceDestCheck; b != nil && b.Value != nil {
+			n.SourceDestCheck, changed = *b.Value, true
+		}
+		if a := in.Attachment; a != nil && a.DeleteOnTermination != nil {
+			if n.Attachment == nil || n.Attachment.AttachmentID != a.AttachmentId {
+				return errf("InvalidAttachmentID.NotFound", "Interface attachment '%s' does not exist.", a.AttachmentId)
+			}
+			n.Attachment.DeleteOnTermination, changed = *a.DeleteOnTermination, true
+		}
+		if len(in.SecurityGroupId) > 0 {
+			groups, err := groupsInVpc(tx, sc, in.SecurityGroupId, n.VpcID)
+			if err != nil {
+				return err
+			}
+			n.Groups, changed = groups, true
+		}
+		if !changed {
+			return errf("MissingParameter", "You must specify exactly one attribute.")
+		}
+		// The instance shows its primary interface's groups and check.
+		if n.Attachment != nil && n.Attachment.DeviceIndex == 0 {
+			if inst, err := getRes[Instance](tx, sc, n.Attachment.InstanceID); err == nil {
+				inst.Groups, inst.SourceDestCheck = n.Groups, n.SourceDestCheck
+				if err := putRes(tx, sc, inst.InstanceID, inst); err != nil {
+					return err
+				}
+			}
+		}
+		return putRes(tx, sc, n.NetworkInterfaceID, n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ok, nil
+}

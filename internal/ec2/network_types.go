@@ -116,6 +116,7 @@ type SecurityGroupRule struct {
 	CidrIPv6    string `json:"v6,omitempty"`
 	GroupID     string `json:"group,omitempty"`
 	Description string `json:"desc,omitempty"`
+	Tags        []Tag  `json:"tags,omitempty"`
 }
 
 // NetworkACL is EC2's NetworkAcl.
@@ -131,13 +132,14 @@ type NetworkACL struct {
 
 // NetworkACLEntry is one numbered rule of a network ACL.
 type NetworkACLEntry struct {
-	RuleNumber    int32      `xml:"ruleNumber" json:"n"`
-	Protocol      string     `xml:"protocol" json:"proto"`
-	RuleAction    string     `xml:"ruleAction" json:"action"`
-	Egress        bool       `xml:"egress" json:"egress"`
-	CidrBlock     string     `xml:"cidrBlock,omitempty" json:"cidr,omitempty"`
-	Ipv6CidrBlock string     `xml:"ipv6CidrBlock,omitempty" json:"v6,omitempty"`
-	PortRange     *PortRange `xml:"portRange,omitempty" json:"ports,omitempty"`
+	RuleNumber    int32         `xml:"ruleNumber" json:"n"`
+	Protocol      string        `xml:"protocol" json:"proto"`
+	RuleAction    string        `xml:"ruleAction" json:"action"`
+	Egress        bool          `xml:"egress" json:"egress"`
+	CidrBlock     string        `xml:"cidrBlock,omitempty" json:"cidr,omitempty"`
+	Ipv6CidrBlock string        `xml:"ipv6CidrBlock,omitempty" json:"v6,omitempty"`
+	PortRange     *PortRange    `xml:"portRange,omitempty" json:"ports,omitempty"`
+	IcmpTypeCode  *IcmpTypeCode `xml:"icmpTypeCode,omitempty" json:"icmp,omitempty"`
 }
 
 // PortRange is a network ACL entry's ports.

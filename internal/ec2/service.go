@@ -12,6 +12,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sync"
 	"time"
@@ -36,6 +37,9 @@ type Config struct {
 	Auth   Authorizer
 	Logger *slog.Logger
 	Now    func() time.Time
+	// PublicIPPool is where Elastic and public IPs come from (default
+	// the documentation ranges 198.51.100.0/24 and 203.0.113.0/24).
+	PublicIPPool []netip.Prefix
 }
 
 // Service serves EC2.
@@ -60,6 +64,9 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{store: cfg.Store, auth: cfg.Auth, log: cfg.Logger, now: cfg.Now}
 	s.ops = s.operations()
+	if len(cfg.PublicIPPool) > 0 {
+		s.SetAddressPool(cfg.PublicIPPool)
+	}
 	return s
 }
 

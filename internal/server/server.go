@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -31,9 +32,11 @@ type Config struct {
 	// LegacyBucketDefaults creates buckets with ACLs enabled and no Block
 	// Public Access, as S3 did before April 2023.
 	LegacyBucketDefaults bool
-	Logger               *slog.Logger
-	Version              string
-	Now                  func() time.Time // nil: time.Now
+	// PublicIPPool is where EC2 public and Elastic IPs come from.
+	PublicIPPool []netip.Prefix
+	Logger       *slog.Logger
+	Version      string
+	Now          func() time.Time // nil: time.Now
 }
 
 // Server is a wired gureum.
@@ -81,7 +84,7 @@ func Open(cfg Config) (*Server, error) {
 	})
 	iamsvc := iam.New(iam.Config{Store: db, Accounts: reg, Logger: cfg.Logger, Now: cfg.Now})
 	stssvc := sts.New(iamsvc, cfg.Logger, cfg.Now)
-	ec2svc := ec2.New(ec2.Config{Store: db, Auth: iamsvc, Logger: cfg.Logger, Now: cfg.Now})
+	ec2svc := ec2.New(ec2.Config{Store: db, Auth: iamsvc, Logger: cfg.Logger, Now: cfg.Now, PublicIPPool: cfg.PublicIPPool})
 	e := edge.New(edge.Config{
 		Region: cfg.Region, Credentials: iamsvc, AcceptAnyKey: cfg.AcceptAnyKey, Logger: cfg.Logger, Version: cfg.Version, Now: cfg.Now,
 		Services: []edge.Service{

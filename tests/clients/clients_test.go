@@ -387,6 +387,19 @@ func TestLearnerBoto3(t *testing.T) {
 	runClient(t, []string{lookBoto3(t), "learner_boto3.py"})
 }
 
+// TestEC2AWSCLI builds and tears down the two-tier VPC with the AWS CLI v2
+// (in eu-central-1, its own region on the shared server).
+func TestEC2AWSCLI(t *testing.T) {
+	t.Parallel()
+	runClient(t, []string{"bash", "ec2_awscli.sh"}, "GUREUM_AWS="+lookAWSCLI(t))
+}
+
+// TestEC2Boto3 does the same with boto3 (in eu-west-1).
+func TestEC2Boto3(t *testing.T) {
+	t.Parallel()
+	runClient(t, []string{lookBoto3(t), "ec2_boto3.py"})
+}
+
 func TestS3cmd(t *testing.T) {
 	t.Parallel()
 	s3cmd := lookClient(t, "s3cmd")

@@ -679,7 +679,7 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 			eni.Attachment = &NetworkInterfaceAttachment{AttachmentID: newID("eni-attach"), InstanceID: inst.InstanceID, InstanceOwnerID: sc.acct,
 				DeviceIndex: 0, Status: "attached", AttachTime: now, DeleteOnTermination: dot}
 			if public {
-				if err := associatePublicIP(tx, sc, vpc, eni); err != nil {
+				if err := s.associatePublicIP(tx, sc, vpc, eni); err != nil {
 					return err
 				}
 			}
@@ -722,11 +722,11 @@ func placementGroup(p *struct{ AvailabilityZone, GroupName, Tenancy string }) st
 	return p.GroupName
 }
 
-// associatePublicIP gives an ENI a public IP from the pool (nothing when
-// the pool is exhausted).
-func associatePublicIP(tx store.Tx, sc scope, vpc *Vpc, eni *NetworkInterface) error {
-	ip, err := allocInstancePublicIP(tx, sc, eni.NetworkInterfaceID)
-	if err != nil || ip == "" {
+// associatePublicIP gives an ENI a public IP from the pool Elastic IPs
+// share (address.go).
+func (s *Service) associatePublicIP(tx store.Tx, sc scope, vpc *Vpc, eni *NetworkInterface) error {
+	ip, err := s.takePublicIP(tx, sc, eni.NetworkInterfaceID)
+	if err != nil {
 		return err
 	}
 	a := &NetworkInterfaceAssociation{PublicIP: ip, IPOwnerID: "amazon"}
@@ -745,14 +745,14 @@ func releaseAutoPublicIP(tx store.Tx, eni *NetworkInterface) error {
 	}
 	ip := eni.Association.PublicIP
 	eni.Association = nil
-	return releaseInstancePublicIP(tx, ip)
+	return returnPublicIP(tx, ip)
 }
 
 // showInstances fills the members derived from the instances' ENIs.
 func (s *Service) showInstances(tx store.Tx, sc scope, insts []*Instance) error {
 	for _, inst := range insts {
 		inst.fill()
-		inst.NetworkInterfaces = inst.NetworkInterfaces[:0]
+		inst.NetworkInterfaces = nil
 		inst.IPAddress, inst.DNSName = "", ""
 		for _, id := range inst.ENIs {
 			n, err := getRes[NetworkInterface](tx, sc, id)
@@ -985,10 +985,11 @@ func (s *Service) describeInstances(ctx context.Context, in *describeInstancesIn
 			if all, err = instancesByID(tx, sc, in.InstanceId); err != nil {
 				return err
 			}
-		} else if all, err = listRes[Instance](tx, sc, "i-"); err != nil {
+		} else if all, err = scanInstances(tx, sc); err != nil {
 			return err
 		}
-		if len(in.Filter) > 0 {
+		needNet := filtersNeedNetwork(in.Filter)
+		if needNet {
 			if err := s.showInstances(tx, sc, all); err != nil {
 				return err
 			}
@@ -1005,7 +1006,7 @@ func (s *Service) describeInstances(ctx context.Context, in *describeInstancesIn
 		if out, next, err = page(out, in.MaxResults, in.NextToken, 5, 1000); err != nil {
 			return err
 		}
-		if len(in.Filter) == 0 {
+		if !needNet {
 			return s.showInstances(tx, sc, out)
 		}
 		return nil
@@ -1141,7 +1142,7 @@ func (s *Service) startInstances(ctx context.Context, in *instanceIDsInput) (*st
 			}
 			if n != nil && n.Association == nil {
 				vpc, _ := getVpc(tx, sc, n.VpcID)
-				if err := associatePublicIP(tx, sc, vpc, n); err != nil {
+				if err := s.associatePublicIP(tx, sc, vpc, n); err != nil {
 					return 0, err
 				}
 				if err := putRes(tx, sc, n.NetworkInterfaceID, n); err != nil {

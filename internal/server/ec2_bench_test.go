@@ -26,7 +26,7 @@ func benchEnv(b *testing.B, n int) (*ec2.Client, string, string, []string) {
 	ts := httptest.NewServer(srv.Handler)
 	b.Cleanup(func() { ts.Close(); srv.Close() })
 	e := &testEnv{URL: ts.URL, srv: srv, ts: ts, Region: "us-east-1"}
-	c := e.ec2("test", "test")
+	c := ec2.NewFromConfig(e.awsConfig("test", "test", ""), func(o *ec2.Options) { o.RetryMaxAttempts = 3 })
 	imgs, err := c.DescribeImages(ctx(), &ec2.DescribeImagesInput{Owners: []string{"amazon"}, Filters: []ec2types.Filter{{Name: aws.String("architecture"), Values: []string{"x86_64"}}}})
 	if err != nil || len(imgs.Images) == 0 {
 		b.Fatal(err)

@@ -139,7 +139,6 @@ func TestEC2Images(t *testing.T) {
 	wantCode(t, err, "InvalidAMIID.Malformed")
 }
 
-
 func TestEC2InstanceLifecycle(t *testing.T) {
 	e := newEnv(t)
 	c := e.ec2("test", "test")
@@ -244,7 +243,9 @@ func TestEC2InstanceLifecycle(t *testing.T) {
 	if err != nil || term.TerminatingInstances[0].CurrentState.Name != ec2types.InstanceStateNameShuttingDown {
 		t.Fatalf("terminate: %+v %v", term, err)
 	}
-	tw := ec2.NewInstanceTerminatedWaiter(c, func(o *ec2.InstanceTerminatedWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second })
+	tw := ec2.NewInstanceTerminatedWaiter(c, func(o *ec2.InstanceTerminatedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second
+	})
 	if err := tw.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -288,15 +289,24 @@ func TestEC2InstanceValidation(t *testing.T) {
 		{"no such subnet", func(i *ec2.RunInstancesInput) { i.SubnetId = aws.String("subnet-0123456789abcdef0") }, "InvalidSubnetID.NotFound", "The subnet ID 'subnet-0123456789abcdef0' does not exist"},
 		{"no such group", func(i *ec2.RunInstancesInput) { i.SecurityGroupIds = []string{"sg-0123456789abcdef0"} }, "InvalidGroup.NotFound", "The security group 'sg-0123456789abcdef0' does not exist"},
 		{"no such key", func(i *ec2.RunInstancesInput) { i.KeyName = aws.String("nokey") }, "InvalidKeyPair.NotFound", "The key pair 'nokey' does not exist"},
-		{"group name in custom subnet", func(i *ec2.RunInstancesInput) { i.SubnetId = aws.String(subnet); i.SecurityGroups = []string{"default"} }, "InvalidParameterCombination", "The parameter groupName cannot be used with the parameter subnet"},
+		{"group name in custom subnet", func(i *ec2.RunInstancesInput) {
+			i.SubnetId = aws.String(subnet)
+			i.SecurityGroups = []string{"default"}
+		}, "InvalidParameterCombination", "The parameter groupName cannot be used with the parameter subnet"},
 		{"unknown group name", func(i *ec2.RunInstancesInput) { i.SecurityGroups = []string{"web"} }, "InvalidGroup.NotFound", ""},
 		{"subnet and interfaces", func(i *ec2.RunInstancesInput) {
 			i.SubnetId = aws.String(subnet)
 			i.NetworkInterfaces = []ec2types.InstanceNetworkInterfaceSpecification{{DeviceIndex: aws.Int32(0), SubnetId: aws.String(subnet)}}
 		}, "InvalidParameterCombination", "Network interfaces and an instance-level subnet ID may not be specified on the same request"},
 		{"architecture", func(i *ec2.RunInstancesInput) { i.ImageId = aws.String(arm) }, "InvalidParameterValue", ""},
-		{"too many", func(i *ec2.RunInstancesInput) { i.SubnetId = aws.String(subnet); i.MinCount, i.MaxCount = aws.Int32(12), aws.Int32(12) }, "InsufficientFreeAddressesInSubnet", ""},
-		{"address outside", func(i *ec2.RunInstancesInput) { i.SubnetId = aws.String(subnet); i.PrivateIpAddress = aws.String("10.0.2.9") }, "InvalidParameterValue", ""},
+		{"too many", func(i *ec2.RunInstancesInput) {
+			i.SubnetId = aws.String(subnet)
+			i.MinCount, i.MaxCount = aws.Int32(12), aws.Int32(12)
+		}, "InsufficientFreeAddressesInSubnet", ""},
+		{"address outside", func(i *ec2.RunInstancesInput) {
+			i.SubnetId = aws.String(subnet)
+			i.PrivateIpAddress = aws.String("10.0.2.9")
+		}, "InvalidParameterValue", ""},
 	}
 	{
 		cases = append(cases,
@@ -311,7 +321,10 @@ func TestEC2InstanceValidation(t *testing.T) {
 				mod  func(*ec2.RunInstancesInput)
 				code string
 				msg  string
-			}{"default VPC's group, custom subnet", func(i *ec2.RunInstancesInput) { i.SubnetId = aws.String(subnet); i.SecurityGroupIds = []string{defaultSG} }, "InvalidParameter",
+			}{"default VPC's group, custom subnet", func(i *ec2.RunInstancesInput) {
+				i.SubnetId = aws.String(subnet)
+				i.SecurityGroupIds = []string{defaultSG}
+			}, "InvalidParameter",
 				"Security group " + defaultSG + " and subnet " + subnet + " belong to different networks."})
 	}
 	for _, tc := range cases {

@@ -387,6 +387,19 @@ func (s *Service) deleteVpc(ctx context.Context, in *vpcIDInput) (*returnTrue, e
 					}
 					return false, dep
 				}
+			case strings.HasPrefix(id, "i-"):
+				// A terminated instance is no longer in the VPC.
+				var in struct {
+					State struct {
+						Name string `json:"name"`
+					} `json:"state"`
+				}
+				if jsonUnmarshal(v, &in) == nil && in.State.Name == "terminated" {
+					return true, nil
+				}
+				return false, dep
+			case strings.HasPrefix(id, "ami-"), strings.HasPrefix(id, "key-"):
+				return true, nil
 			case strings.HasPrefix(id, "igw-"):
 				var g InternetGateway
 				if jsonUnmarshal(v, &g) == nil {

@@ -74,7 +74,7 @@ q create-key-pair --key-name two-tier-key --query KeyMaterial >key.pem
 contains "$(head -1 key.pem)" "-----BEGIN" "private key material"
 
 step "instances in each subnet"
-AMI=$(q describe-images --owners amazon --query 'sort_by(Images,&Name)[0].ImageId')
+AMI=$(q describe-images --owners amazon --filters Name=architecture,Values=x86_64 --query 'sort_by(Images,&Name)[0].ImageId')
 [[ $AMI =~ ^ami- ]] || fail "an amazon image: $AMI"
 must_fail "different networks" aws ec2 run-instances --image-id "$AMI" --instance-type t3.micro --security-group-ids "$SG"
 must_fail InvalidAMIID.NotFound aws ec2 run-instances --image-id ami-0123456789abcdef0 --instance-type t3.micro --subnet-id "$PUB"

@@ -106,7 +106,9 @@ func (s *Service) attachInternetGateway(ctx context.Context, in *internetGateway
 			return err
 		}
 		if other != nil {
-			return errf("Resource.AlreadyAssociated", "resource %s is already attached to network %s", other.InternetGatewayID, vpc.VpcID)
+			// https://github.com/hashicorp/terraform-provider-aws issues quote AWS:
+			// "Network vpc-… already has an internet gateway attached".
+			return errInvalidParameterValue("Network %s already has an internet gateway attached", vpc.VpcID)
 		}
 		g.Attachments = []InternetGatewayAttachment{{State: "available", VpcID: vpc.VpcID}}
 		return putRes(tx, sc, g.InternetGatewayID, g)

@@ -451,6 +451,10 @@ func (s *Service) createSecurityGroup(ctx context.Context, in *createSecurityGro
 		} else if _, err := getVpc(tx, sc, vpcID); err != nil {
 			return err
 		}
+		if in.GroupName == "default" {
+			// The name of every VPC's default group is reserved.
+			return errInvalidParameterValue("Cannot use reserved security group name: default")
+		}
 		if err := scanRes(tx, sc, "sg-", func(o *SecurityGroup) error {
 			if o.VpcID == vpcID && o.GroupName == in.GroupName {
 				return errf("InvalidGroup.Duplicate", "The security group '%s' already exists for VPC '%s'", in.GroupName, vpcID)

@@ -2,12 +2,12 @@ package iam
 
 import (
 	"context"
-	"strings"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gureum/gureum/internal/awsproto"

@@ -220,9 +220,12 @@ func TestEC2InstanceLifecycle(t *testing.T) {
 	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	d, _ = c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	d, err = c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	got = d.Reservations[0].Instances[0]
-	if *got.PrivateIpAddress != privIP || got.PublicIpAddress == nil || got.InstanceType != "t3.small" {
+	if got.PrivateIpAddress == nil || *got.PrivateIpAddress != privIP || got.PublicIpAddress == nil || got.InstanceType != "t3.small" {
 		t.Fatalf("restarted: %+v", got)
 	}
 	_ = pubIP

@@ -109,7 +109,7 @@ func TestEC2NetTwoTier(t *testing.T) {
 	}
 	igw2 := *g2.InternetGateway.InternetGatewayId
 	_, err = c.AttachInternetGateway(ctx(), &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(igw2), VpcId: aws.String(vpc)})
-	wantCode(t, err, "Resource.AlreadyAssociated")
+	netWantMessage(t, err, "InvalidParameterValue", "Network "+vpc+" already has an internet gateway attached")
 	_, err = c.DetachInternetGateway(ctx(), &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(igw2), VpcId: aws.String(vpc)})
 	netWantMessage(t, err, "Gateway.NotAttached", "resource "+igw2+" is not attached to network "+vpc)
 	_, err = c.DeleteInternetGateway(ctx(), &ec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(igw)})

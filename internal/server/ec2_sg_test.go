@@ -112,6 +112,8 @@ func TestEC2SGDefaultGroup(t *testing.T) {
 	}
 	_, err = c.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: g.GroupId})
 	sgWantMessage(t, err, "CannotDelete", `the specified group: "`+*g.GroupId+`" name: "default" cannot be deleted by a user`)
+	_, err = c.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("default"), Description: aws.String("x")})
+	sgWantMessage(t, err, "InvalidParameterValue", "Cannot use reserved security group name: default")
 	_, err = c.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupName: aws.String("default")})
 	wantCode(t, err, "CannotDelete")
 	// A new VPC has its own default group.

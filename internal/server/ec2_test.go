@@ -3,10 +3,13 @@ package server_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/gureum/gureum/internal/server"
 )
 
 func (e *testEnv) ec2(ak, sk string) *ec2.Client {
@@ -128,4 +131,40 @@ func TestEC2VpcAndSubnets(t *testing.T) {
 	}
 	_, err = c.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{VpcIds: []string{vpc}})
 	wantCode(t, err, "InvalidVpcID.NotFound")
+}
+
+// TestEC2SurvivesRestart: resources persist, and an instance caught
+// pending by a restart is brought to running by the new process.
+func TestEC2SurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := newEnvWith(t, server.Config{DataDir: dir})
+	c := e.ec2("test", "test")
+	v, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.9.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs, err := c.DescribeImages(ctx(), &ec2.DescribeImagesInput{Owners: []string{"amazon"}, Filters: []ec2types.Filter{{Name: aws.String("architecture"), Values: []string{"x86_64"}}}})
+	if err != nil || len(imgs.Images) == 0 {
+		t.Fatalf("images: %v %v", imgs, err)
+	}
+	run, err := c.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: imgs.Images[0].ImageId, InstanceType: ec2types.InstanceTypeT3Micro, MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := *run.Instances[0].InstanceId
+	if run.Instances[0].State.Name != ec2types.InstanceStateNamePending {
+		t.Fatalf("state at launch: %v", run.Instances[0].State.Name)
+	}
+	e.ts.Close()
+	e.srv.Close()
+
+	e2 := newEnvWith(t, server.Config{DataDir: dir})
+	c2 := e2.ec2("test", "test")
+	if _, err := c2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{VpcIds: []string{*v.Vpc.VpcId}}); err != nil {
+		t.Fatalf("VPC after restart: %v", err)
+	}
+	w := ec2.NewInstanceRunningWaiter(c2, func(o *ec2.InstanceRunningWaiterOptions) { o.MinDelay = 200 * time.Millisecond; o.MaxDelay = time.Second })
+	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, 30*time.Second); err != nil {
+		t.Fatalf("instance after restart: %v", err)
+	}
 }

@@ -163,7 +163,10 @@ func TestEC2SurvivesRestart(t *testing.T) {
 	if _, err := c2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{VpcIds: []string{*v.Vpc.VpcId}}); err != nil {
 		t.Fatalf("VPC after restart: %v", err)
 	}
-	w := ec2.NewInstanceRunningWaiter(c2, func(o *ec2.InstanceRunningWaiterOptions) { o.MinDelay = 200 * time.Millisecond; o.MaxDelay = time.Second })
+	w := ec2.NewInstanceRunningWaiter(c2, func(o *ec2.InstanceRunningWaiterOptions) {
+		o.MinDelay = 200 * time.Millisecond
+		o.MaxDelay = time.Second
+	})
 	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, 30*time.Second); err != nil {
 		t.Fatalf("instance after restart: %v", err)
 	}

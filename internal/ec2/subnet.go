@@ -61,10 +61,10 @@ func (s *Subnet) allocateIP(want string) (string, error) {
 		taken[u] = true
 	}
 	first := p.Addr()
-	last := first
-	for i := 0; i < s.size()-1; i++ {
-		last = last.Next()
-	}
+	b := first.As4()
+	n := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	n += uint32(s.size() - 1)
+	last := netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
 	if want != "" {
 		a, err := netip.ParseAddr(want)
 		if err != nil || !p.Contains(a) {

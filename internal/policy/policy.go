@@ -1,7 +1,5 @@
 package policy
 
-import "strings"
-
 // Policy versions; see
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html.
 const (
@@ -30,7 +28,7 @@ type Policy struct {
 // "s3:ExistingObjectTag" (a tag key after "/" is ignored), so a caller
 // can skip gathering values no statement reads.
 func (p *Policy) UsesKey(family string) bool {
-	return p.keyFamilies[strings.ToLower(family)]
+	return p.keyFamilies[lowerASCII(family)]
 }
 
 // KeyFamilies adds to set the lower-cased key families (as UsesKey

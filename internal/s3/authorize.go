@@ -207,8 +207,12 @@ func needsObjectACL(b *bucketRecord, action string) bool {
 // mentionsExistingTag reports whether any policy has a condition on
 // s3:ExistingObjectTag, the one key that needs the object read first.
 func mentionsExistingTag(in *policy.Input) bool {
+	const family = "s3:existingobjecttag"
+	if in.UsedKeys != nil {
+		return in.UsedKeys[family] || (in.Resource != nil && in.Resource.Policy != nil && in.Resource.Policy.UsesKey(family))
+	}
 	check := func(src *policy.Source) bool {
-		return src != nil && src.Policy != nil && src.Policy.UsesKey("s3:ExistingObjectTag")
+		return src != nil && src.Policy != nil && src.Policy.UsesKey(family)
 	}
 	for i := range in.Identity {
 		if check(&in.Identity[i]) {

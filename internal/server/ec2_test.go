@@ -171,3 +171,23 @@ func TestEC2SurvivesRestart(t *testing.T) {
 		t.Fatalf("instance after restart: %v", err)
 	}
 }
+
+// TestEC2Permissions: EC2 calls are judged by IAM policies, and DryRun
+// answers whether the caller could.
+func TestEC2Permissions(t *testing.T) {
+	e := newEnv(t)
+	_, key := e.newUser("viewer", "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
+	c := e.ec2(*key.AccessKeyId, *key.SecretAccessKey)
+	if _, err := c.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{}); err != nil {
+		t.Fatalf("read-only describe: %v", err)
+	}
+	_, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	wantCode(t, err, "UnauthorizedOperation")
+	_, err = c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16"), DryRun: aws.Bool(true)})
+	wantCode(t, err, "UnauthorizedOperation")
+	_, err = e.ec2("test", "test").CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16"), DryRun: aws.Bool(true)})
+	wantCode(t, err, "DryRunOperation")
+	_, nokey := e.newUser("nobody")
+	_, err = e.ec2(*nokey.AccessKeyId, *nokey.SecretAccessKey).DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
+	wantCode(t, err, "UnauthorizedOperation")
+}

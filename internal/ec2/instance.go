@@ -439,6 +439,23 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 			return nil, errInvalidParameterValue("Value (%s) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN", arn)
 		}
 		profile = &IamInstanceProfile{Arn: arn, ID: "AIPA" + strings.ToUpper(hashID("x", arn)[2:19])}
+		if s.profiles != nil {
+			ref := p.Arn
+			if ref == "" {
+				ref = p.Name
+			}
+			full, id, found, err := s.profiles.LookupInstanceProfile(ctx, sc.acct, ref)
+			if err != nil {
+				return nil, err
+			}
+			if !found {
+				if p.Arn != "" {
+					return nil, errInvalidParameterValue("Value (%s) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN", p.Arn)
+				}
+				return nil, errInvalidParameterValue("Value (%s) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name", p.Name)
+			}
+			profile = &IamInstanceProfile{Arn: full, ID: id}
+		}
 	}
 	md := metadataOptions{State: "pending", HttpTokens: "required", HttpPutResponseHopLimit: 2, HttpEndpoint: "enabled", HttpProtocolIpv6: "disabled", InstanceMetadataTags: "disabled"}
 	if m := in.MetadataOptions; m != nil {

@@ -31,12 +31,20 @@ type Authorizer interface {
 	Authorize(ctx context.Context, r *http.Request, action, resource string, extra policy.Context) error
 }
 
+// InstanceProfiles finds IAM instance profiles (iam.Service implements it).
+type InstanceProfiles interface {
+	LookupInstanceProfile(ctx context.Context, acct, nameOrARN string) (arn, id string, ok bool, err error)
+}
+
 // Config wires the service.
 type Config struct {
-	Store  store.Store
-	Auth   Authorizer
-	Logger *slog.Logger
-	Now    func() time.Time
+	Store store.Store
+	Auth  Authorizer
+	// Profiles resolves RunInstances' IamInstanceProfile; nil accepts any
+	// well-formed one.
+	Profiles InstanceProfiles
+	Logger   *slog.Logger
+	Now      func() time.Time
 	// PublicIPPool is where Elastic and public IPs come from (default
 	// the documentation ranges 198.51.100.0/24 and 203.0.113.0/24).
 	PublicIPPool []netip.Prefix
@@ -44,11 +52,12 @@ type Config struct {
 
 // Service serves EC2.
 type Service struct {
-	store store.Store
-	auth  Authorizer
-	log   *slog.Logger
-	now   func() time.Time
-	ops   map[string]func(ctx context.Context, v url.Values) (any, error)
+	store    store.Store
+	auth     Authorizer
+	profiles InstanceProfiles
+	log      *slog.Logger
+	now      func() time.Time
+	ops      map[string]func(ctx context.Context, v url.Values) (any, error)
 
 	defaults sync.Map // account/region → struct{}: default VPC ensured
 	mu       sync.Mutex
@@ -62,7 +71,7 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Service{store: cfg.Store, auth: cfg.Auth, log: cfg.Logger, now: cfg.Now}
+	s := &Service{store: cfg.Store, auth: cfg.Auth, profiles: cfg.Profiles, log: cfg.Logger, now: cfg.Now}
 	s.ops = s.operations()
 	if len(cfg.PublicIPPool) > 0 {
 		s.SetAddressPool(cfg.PublicIPPool)

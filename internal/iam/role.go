@@ -547,3 +547,29 @@ func (s *Service) removeRoleFromInstanceProfile(ctx context.Context, in *profile
 		return putRecord(tx, tProfiles, entityKey(acct, p.Name), p)
 	})
 }
+
+// LookupInstanceProfile finds an account's instance profile by name or
+// ARN, for EC2's RunInstances; ok is false when there is none.
+func (s *Service) LookupInstanceProfile(ctx context.Context, acct, nameOrARN string) (arnOut, id string, ok bool, err error) {
+	name := nameOrARN
+	if strings.HasPrefix(nameOrARN, "arn:") {
+		a, kind, n, valid := splitIAMArn(nameOrARN)
+		if !valid || kind != "instance-profile" || a != acct {
+			return "", "", false, nil
+		}
+		name = n
+	}
+	err = s.view(ctx, func(tx store.Tx) error {
+		p, gerr := getProfile(tx, acct, name)
+		if gerr != nil {
+			return nil
+		}
+		full := arn(acct, "instance-profile", p.Path, p.Name)
+		if strings.HasPrefix(nameOrARN, "arn:") && full != nameOrARN {
+			return nil
+		}
+		arnOut, id, ok = full, p.ID, true
+		return nil
+	})
+	return arnOut, id, ok, err
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/gureum/gureum/internal/server"
 )
@@ -190,4 +191,47 @@ func TestEC2Permissions(t *testing.T) {
 	_, nokey := e.newUser("nobody")
 	_, err = e.ec2(*nokey.AccessKeyId, *nokey.SecretAccessKey).DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
 	wantCode(t, err, "UnauthorizedOperation")
+}
+
+// TestEC2InstanceProfile: RunInstances takes an IAM instance profile that
+// exists, by name or ARN, and refuses one that does not.
+func TestEC2InstanceProfile(t *testing.T) {
+	e := newEnv(t)
+	im := e.rootIAM()
+	if _, err := im.CreateRole(ctx(), &iam.CreateRoleInput{RoleName: aws.String("web"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	ip, err := im.CreateInstanceProfile(ctx(), &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web-profile")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.AddRoleToInstanceProfile(ctx(), &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web-profile"), RoleName: aws.String("web")}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.ec2("test", "test")
+	imgs, err := c.DescribeImages(ctx(), &ec2.DescribeImagesInput{Owners: []string{"amazon"}, Filters: []ec2types.Filter{{Name: aws.String("architecture"), Values: []string{"x86_64"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(p *ec2types.IamInstanceProfileSpecification) (*ec2.RunInstancesOutput, error) {
+		return c.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: imgs.Images[0].ImageId, InstanceType: ec2types.InstanceTypeT3Micro,
+			MinCount: aws.Int32(1), MaxCount: aws.Int32(1), IamInstanceProfile: p})
+	}
+	out, err := run(&ec2types.IamInstanceProfileSpecification{Name: aws.String("web-profile")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.Instances[0].IamInstanceProfile
+	if got == nil || *got.Arn != *ip.InstanceProfile.Arn || *got.Id != *ip.InstanceProfile.InstanceProfileId {
+		t.Fatalf("profile: %+v", got)
+	}
+	if _, err := run(&ec2types.IamInstanceProfileSpecification{Arn: ip.InstanceProfile.Arn}); err != nil {
+		t.Fatalf("by ARN: %v", err)
+	}
+	_, err = run(&ec2types.IamInstanceProfileSpecification{Name: aws.String("nope")})
+	ae := wantCode(t, err, "InvalidParameterValue")
+	if ae.ErrorMessage() != "Value (nope) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name" {
+		t.Fatal(ae.ErrorMessage())
+	}
 }

@@ -84,7 +84,7 @@ func Open(cfg Config) (*Server, error) {
 	})
 	iamsvc := iam.New(iam.Config{Store: db, Accounts: reg, Logger: cfg.Logger, Now: cfg.Now})
 	stssvc := sts.New(iamsvc, cfg.Logger, cfg.Now)
-	ec2svc := ec2.New(ec2.Config{Store: db, Auth: iamsvc, Logger: cfg.Logger, Now: cfg.Now, PublicIPPool: cfg.PublicIPPool})
+	ec2svc := ec2.New(ec2.Config{Store: db, Auth: iamsvc, Profiles: iamsvc, Logger: cfg.Logger, Now: cfg.Now, PublicIPPool: cfg.PublicIPPool})
 	e := edge.New(edge.Config{
 		Region: cfg.Region, Credentials: iamsvc, AcceptAnyKey: cfg.AcceptAnyKey, Logger: cfg.Logger, Version: cfg.Version, Now: cfg.Now,
 		Services: []edge.Service{

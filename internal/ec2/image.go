@@ -152,6 +152,15 @@ func (s *Service) findImage(ctx context.Context, tx store.Tx, sc scope, id strin
 	}
 	im, err := getRes[Image](tx, sc, id)
 	if isNotFound(err) {
+		shared, serr := sharedWith(tx, sc)
+		if serr != nil {
+			return nil, serr
+		}
+		for _, im := range shared {
+			if im.ImageID == id {
+				return im, nil
+			}
+		}
 		return nil, errAMINotFound(id)
 	}
 	return im, err
@@ -255,6 +264,11 @@ func (s *Service) describeImages(ctx context.Context, in *describeImagesInput) (
 	var own []*Image
 	if err := s.store.View(ctx, func(tx store.Tx) error {
 		own, err = listRes[Image](tx, sc, "ami-")
+		if err != nil {
+			return err
+		}
+		shared, err := sharedWith(tx, sc)
+		own = append(own, shared...)
 		return err
 	}); err != nil {
 		return nil, err
@@ -422,6 +436,10 @@ func (s *Service) deregisterImage(ctx context.Context, in *imageIDInput) (*retur
 			return err
 		}
 		_ = delWork(tx, sc, im.ImageID)
+		im.LaunchPermissions = nil
+		if err := syncShare(tx, sc, im); err != nil {
+			return err
+		}
 		return delRes(tx, sc, im.ImageID)
 	})
 	if err != nil {
@@ -587,12 +605,53 @@ func (s *Service) modifyImageAttribute(ctx context.Context, in *modifyImageAttri
 		}
 		im.LaunchPermissions = kept
 		im.Public = containsPerm(im.LaunchPermissions, LaunchPermission{Group: "all"})
+		if err := syncShare(tx, sc, im); err != nil {
+			return err
+		}
 		return putRes(tx, sc, im.ImageID, im)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return ok, nil
+}
+
+// Images shared with other accounts (launch permissions) are indexed by
+// region so those accounts can find them:
+//
+//	ec2.shared-images: region "/" ami-id → owner account
+const tSharedImages = "ec2.shared-images"
+
+// syncShare keeps an image's entry in the shared index in step with its
+// launch permissions.
+func syncShare(tx store.Tx, sc scope, im *Image) error {
+	key := []byte(sc.region + "/" + im.ImageID)
+	if len(im.LaunchPermissions) == 0 {
+		return tx.Delete(tSharedImages, key)
+	}
+	return tx.Put(tSharedImages, key, []byte(sc.acct))
+}
+
+// sharedWith returns the images of other accounts in the region that
+// account may launch.
+func sharedWith(tx store.Tx, sc scope) ([]*Image, error) {
+	var out []*Image
+	err := tx.Scan(tSharedImages, []byte(sc.region+"/"), nil, func(k, v []byte) (bool, error) {
+		owner := string(v)
+		if owner == sc.acct {
+			return true, nil
+		}
+		id := string(k[len(sc.region)+1:])
+		im, err := getRes[Image](tx, scope{owner, sc.region}, id)
+		if err != nil {
+			return true, nil
+		}
+		if containsPerm(im.LaunchPermissions, LaunchPermission{UserID: sc.acct}) || containsPerm(im.LaunchPermissions, LaunchPermission{Group: "all"}) {
+			out = append(out, im)
+		}
+		return true, nil
+	})
+	return out, err
 }
 
 func containsPerm(list []LaunchPermission, p LaunchPermission) bool {
@@ -621,6 +680,9 @@ func (s *Service) resetImageAttribute(ctx context.Context, in *resetImageAttribu
 			return err
 		}
 		im.LaunchPermissions, im.Public = nil, false
+		if err := syncShare(tx, sc, im); err != nil {
+			return err
+		}
 		return putRes(tx, sc, im.ImageID, im)
 	})
 	if err != nil {

@@ -235,3 +235,58 @@ func TestEC2InstanceProfile(t *testing.T) {
 		t.Fatal(ae.ErrorMessage())
 	}
 }
+
+// TestEC2SharedImage: an image shared by launch permission is visible to
+// and launchable by the other account, and stops being so when unshared.
+func TestEC2SharedImage(t *testing.T) {
+	e := newEnv(t)
+	owner := e.ec2("test", "test")
+	other := e.ec2(testAccounts[1].AccessKey, testAccounts[1].SecretKey)
+	imgs, err := owner.DescribeImages(ctx(), &ec2.DescribeImagesInput{Owners: []string{"amazon"}, Filters: []ec2types.Filter{{Name: aws.String("architecture"), Values: []string{"x86_64"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := owner.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: imgs.Images[0].ImageId, InstanceType: ec2types.InstanceTypeT3Micro, MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := ec2.NewInstanceRunningWaiter(owner, func(o *ec2.InstanceRunningWaiterOptions) {
+		o.MinDelay = 200 * time.Millisecond
+		o.MaxDelay = time.Second
+	})
+	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{*run.Instances[0].InstanceId}}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	img, err := owner.CreateImage(ctx(), &ec2.CreateImageInput{InstanceId: run.Instances[0].InstanceId, Name: aws.String("golden")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := *img.ImageId
+	if _, err := other.DescribeImages(ctx(), &ec2.DescribeImagesInput{ImageIds: []string{id}}); err == nil {
+		t.Fatal("an unshared image is visible to another account")
+	}
+	if _, err := owner.ModifyImageAttribute(ctx(), &ec2.ModifyImageAttributeInput{ImageId: aws.String(id),
+		LaunchPermission: &ec2types.LaunchPermissionModifications{Add: []ec2types.LaunchPermission{{UserId: aws.String("111111111111")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	seen, err := other.DescribeImages(ctx(), &ec2.DescribeImagesInput{ImageIds: []string{id}})
+	if err != nil || len(seen.Images) != 1 || *seen.Images[0].OwnerId != "000000000000" {
+		t.Fatalf("shared image: %+v %v", seen, err)
+	}
+	iw := ec2.NewImageAvailableWaiter(owner, func(o *ec2.ImageAvailableWaiterOptions) {
+		o.MinDelay = 200 * time.Millisecond
+		o.MaxDelay = time.Second
+	})
+	if err := iw.Wait(ctx(), &ec2.DescribeImagesInput{ImageIds: []string{id}}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: aws.String(id), InstanceType: ec2types.InstanceTypeT3Micro, MinCount: aws.Int32(1), MaxCount: aws.Int32(1)}); err != nil {
+		t.Fatalf("launch from a shared image: %v", err)
+	}
+	if _, err := owner.ModifyImageAttribute(ctx(), &ec2.ModifyImageAttributeInput{ImageId: aws.String(id),
+		LaunchPermission: &ec2types.LaunchPermissionModifications{Remove: []ec2types.LaunchPermission{{UserId: aws.String("111111111111")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = other.DescribeImages(ctx(), &ec2.DescribeImagesInput{ImageIds: []string{id}})
+	wantCode(t, err, "InvalidAMIID.NotFound")
+}

@@ -238,3 +238,42 @@ func sortedIDs(m map[string]bool) []string {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// Client tokens make creates idempotent: a retried request with the same
+// token gets the resource the first one made, and a token reused with
+// other parameters is IdempotentParameterMismatch.
+//
+//	ec2.tokens: account "/" region "/" action "/" token → id "\x00" parameters
+const tTokens = "ec2.tokens"
+
+func tokenKey(sc scope, action, token string) []byte {
+	return []byte(sc.acct + "/" + sc.region + "/" + action + "/" + token)
+}
+
+// tokenResource returns the id a client token made, "" if none; params
+// identifies the request (a mismatch is AWS's error).
+func tokenResource(tx store.Tx, sc scope, action, token, params string) (string, error) {
+	if token == "" {
+		return "", nil
+	}
+	v, err := tx.Get(tTokens, tokenKey(sc, action, token))
+	if isNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	id, have, _ := strings.Cut(string(v), "\x00")
+	if have != params {
+		return "", errf("IdempotentParameterMismatch", "Client token %s is already in use with different parameters.", token)
+	}
+	return id, nil
+}
+
+// rememberToken records the resource a client token made.
+func rememberToken(tx store.Tx, sc scope, action, token, params, id string) error {
+	if token == "" {
+		return nil
+	}
+	return tx.Put(tTokens, tokenKey(sc, action, token), []byte(id+"\x00"+params))
+}

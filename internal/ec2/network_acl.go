@@ -132,6 +132,13 @@ func (s *Service) createNetworkACL(ctx context.Context, in *createNetworkACLInpu
 	sc := scopeOf(ctx)
 	var acl *NetworkACL
 	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if id, err := tokenResource(tx, sc, "CreateNetworkAcl", in.ClientToken, in.VpcId); err != nil {
+			return err
+		} else if id != "" {
+			if acl, err = getRes[NetworkACL](tx, sc, id); err == nil {
+				return nil
+			}
+		}
 		vpc, err := getVpc(tx, sc, in.VpcId)
 		if err != nil {
 			return err
@@ -142,6 +149,9 @@ func (s *Service) createNetworkACL(ctx context.Context, in *createNetworkACLInpu
 				{RuleNumber: 32767, Protocol: "-1", RuleAction: "deny", Egress: false, CidrBlock: "0.0.0.0/0"},
 			},
 			Associations: []NetworkACLAssociation{}}
+		if err := rememberToken(tx, sc, "CreateNetworkAcl", in.ClientToken, in.VpcId, acl.NetworkACLID); err != nil {
+			return err
+		}
 		return putRes(tx, sc, acl.NetworkACLID, acl)
 	})
 	if err != nil {

@@ -131,7 +131,15 @@ func (s *Service) createNetworkInterface(ctx context.Context, in *createNetworkI
 	}
 	sc := scopeOf(ctx)
 	var eni *NetworkInterface
+	params := in.SubnetId + "|" + in.PrivateIpAddress + "|" + strings.Join(in.SecurityGroupId, ",")
 	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if id, err := tokenResource(tx, sc, "CreateNetworkInterface", in.ClientToken, params); err != nil {
+			return err
+		} else if id != "" {
+			if eni, err = getRes[NetworkInterface](tx, sc, id); err == nil {
+				return nil
+			}
+		}
 		sub, err := getSubnet(tx, sc, in.SubnetId)
 		if err != nil {
 			return err
@@ -167,6 +175,9 @@ func (s *Service) createNetworkInterface(ctx context.Context, in *createNetworkI
 			Description: in.Description, OwnerID: sc.acct, Status: "available", MacAddress: macAddress(), PrivateIPAddress: ip,
 			PrivateDNSName: privateDNSName(sc.region, ip), SourceDestCheck: true, InterfaceType: "interface", Groups: groups, Tags: tags}
 		if err := putRes(tx, sc, sub.SubnetID, sub); err != nil {
+			return err
+		}
+		if err := rememberToken(tx, sc, "CreateNetworkInterface", in.ClientToken, params, eni.NetworkInterfaceID); err != nil {
 			return err
 		}
 		return putRes(tx, sc, eni.NetworkInterfaceID, eni)

@@ -128,6 +128,13 @@ func (s *Service) createRouteTable(ctx context.Context, in *createRouteTableInpu
 	sc := scopeOf(ctx)
 	var rtb *RouteTable
 	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if id, err := tokenResource(tx, sc, "CreateRouteTable", in.ClientToken, in.VpcId); err != nil {
+			return err
+		} else if id != "" {
+			if rtb, err = getRes[RouteTable](tx, sc, id); err == nil {
+				return nil
+			}
+		}
 		vpc, err := getVpc(tx, sc, in.VpcId)
 		if err != nil {
 			return err
@@ -135,6 +142,9 @@ func (s *Service) createRouteTable(ctx context.Context, in *createRouteTableInpu
 		rtb = &RouteTable{RouteTableID: newID("rtb"), VpcID: vpc.VpcID, OwnerID: sc.acct, Tags: tags, Associations: []RouteTableAssociation{}}
 		for _, p := range vpc.prefixes() {
 			rtb.Routes = append(rtb.Routes, Route{DestinationCidrBlock: p.String(), GatewayID: "local", Origin: "CreateRouteTable", State: "active"})
+		}
+		if err := rememberToken(tx, sc, "CreateRouteTable", in.ClientToken, in.VpcId, rtb.RouteTableID); err != nil {
+			return err
 		}
 		return putRes(tx, sc, rtb.RouteTableID, rtb)
 	})

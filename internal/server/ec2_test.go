@@ -290,3 +290,36 @@ func TestEC2SharedImage(t *testing.T) {
 	_, err = other.DescribeImages(ctx(), &ec2.DescribeImagesInput{ImageIds: []string{id}})
 	wantCode(t, err, "InvalidAMIID.NotFound")
 }
+
+// TestEC2ClientTokens: a retried create with the same client token gets
+// the first resource; the token with other parameters is refused.
+func TestEC2ClientTokens(t *testing.T) {
+	e := newEnv(t)
+	c := e.ec2("test", "test")
+	v, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.4.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.5.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: v.Vpc.VpcId, ClientToken: aws.String("tok-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: v.Vpc.VpcId, ClientToken: aws.String("tok-1")})
+	if err != nil || *b.RouteTable.RouteTableId != *a.RouteTable.RouteTableId {
+		t.Fatalf("retry: %v %v", b, err)
+	}
+	_, err = c.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: v2.Vpc.VpcId, ClientToken: aws.String("tok-1")})
+	wantCode(t, err, "IdempotentParameterMismatch")
+	n1, err := c.CreateNetworkAcl(ctx(), &ec2.CreateNetworkAclInput{VpcId: v.Vpc.VpcId, ClientToken: aws.String("tok-2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n2, err := c.CreateNetworkAcl(ctx(), &ec2.CreateNetworkAclInput{VpcId: v.Vpc.VpcId, ClientToken: aws.String("tok-2")})
+	if err != nil || *n1.NetworkAcl.NetworkAclId != *n2.NetworkAcl.NetworkAclId {
+		t.Fatalf("acl retry: %v %v", n2, err)
+	}
+}

@@ -65,6 +65,13 @@ type Image struct {
 
 // Driver runs instances. Every method MUST be safe to call again with the
 // same arguments (reconcilers retry after crashes).
+// Rebooter is a Driver that can restart a running workload in place
+// (RebootInstances); drivers without it treat a reboot as a no-op.
+type Rebooter interface {
+	Reboot(ctx context.Context, h Handle) error
+}
+
+// Driver runs instances.
 type Driver interface {
 	// Name is the driver's name, stored in handles.
 	Name() string

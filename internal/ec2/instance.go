@@ -1194,14 +1194,32 @@ func (s *Service) terminateInstances(ctx context.Context, in *instanceIDsInput) 
 }
 
 func (s *Service) rebootInstances(ctx context.Context, in *instanceIDsInput) (*returnTrue, error) {
+	type target struct {
+		id string
+		h  compute.Handle
+	}
+	var targets []target
 	_, err := s.changeState(ctx, in.InstanceId, func(i *Instance) error {
 		if i.State.Name == "terminated" {
 			return errf("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be rebooted.", i.InstanceID)
+		}
+		if i.State.Name == "running" && i.Handle != nil {
+			targets = append(targets, target{i.InstanceID, *i.Handle})
 		}
 		return nil
 	}, func(store.Tx, scope, *Instance, time.Time) (time.Duration, error) { return -1, nil })
 	if err != nil {
 		return nil, err
+	}
+	// The reboot itself happens in the workload; the API does not wait.
+	if r, ok := s.driver().(compute.Rebooter); ok {
+		for _, t := range targets {
+			go func(t target) {
+				if err := r.Reboot(context.WithoutCancel(ctx), t.h); err != nil {
+					s.log.Warn("reboot failed", "instance", t.id, "err", err)
+				}
+			}(t)
+		}
 	}
 	return ok, nil
 }

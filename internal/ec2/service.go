@@ -114,11 +114,11 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, rc, errf("InvalidAction", "The action %s is not valid for this web service.", action))
 		return
 	}
-	if err := s.auth.Authorize(ctx, r, "ec2:"+action, "*", nil); err != nil {
+	if err := s.authorizeEC2(ctx, r, action, v); err != nil {
 		var ae *awsproto.Error
 		if errors.As(err, &ae) && ae.Code == "AccessDenied" {
-			err = errf("UnauthorizedOperation", "You are not authorized to perform this operation. User: %s is not authorized to perform: ec2:%s", rc.Principal.ARN, action)
-			err.(*awsproto.Error).Status = http.StatusForbidden
+			// EC2's wording: its own sentence, then IAM's reason.
+			err = awsproto.New(http.StatusForbidden, "UnauthorizedOperation", "You are not authorized to perform this operation. "+ae.Message)
 		}
 		s.writeError(w, rc, err)
 		return

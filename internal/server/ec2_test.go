@@ -323,3 +323,43 @@ func TestEC2ClientTokens(t *testing.T) {
 		t.Fatalf("acl retry: %v %v", n2, err)
 	}
 }
+
+// TestEC2ResourcePermissions: a policy naming one instance's ARN allows
+// acting on that instance only.
+func TestEC2ResourcePermissions(t *testing.T) {
+	e := newEnv(t)
+	root := e.ec2("test", "test")
+	imgs, err := root.DescribeImages(ctx(), &ec2.DescribeImagesInput{Owners: []string{"amazon"}, Filters: []ec2types.Filter{{Name: aws.String("architecture"), Values: []string{"x86_64"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := root.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: imgs.Images[0].ImageId, InstanceType: ec2types.InstanceTypeT3Micro, MinCount: aws.Int32(2), MaxCount: aws.Int32(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, theirs := *run.Instances[0].InstanceId, *run.Instances[1].InstanceId
+	_, key := e.newUser("operator")
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:StopInstances","ec2:StartInstances"],"Resource":"arn:aws:ec2:us-east-1:000000000000:instance/` + mine + `"},{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}`
+	if _, err := e.rootIAM().PutUserPolicy(ctx(), &iam.PutUserPolicyInput{UserName: aws.String("operator"), PolicyName: aws.String("one"), PolicyDocument: aws.String(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	op := e.ec2(*key.AccessKeyId, *key.SecretAccessKey)
+	w := ec2.NewInstanceRunningWaiter(op, func(o *ec2.InstanceRunningWaiterOptions) {
+		o.MinDelay = 200 * time.Millisecond
+		o.MaxDelay = time.Second
+	})
+	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{mine, theirs}}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := op.StopInstances(ctx(), &ec2.StopInstancesInput{InstanceIds: []string{mine}}); err != nil {
+		t.Fatalf("stop the allowed instance: %v", err)
+	}
+	_, err = op.StopInstances(ctx(), &ec2.StopInstancesInput{InstanceIds: []string{theirs}})
+	ae := wantCode(t, err, "UnauthorizedOperation")
+	want := "You are not authorized to perform this operation. User: arn:aws:iam::000000000000:user/operator is not authorized to perform: ec2:StopInstances on resource: arn:aws:ec2:us-east-1:000000000000:instance/" + theirs + " because no identity-based policy allows the ec2:StopInstances action"
+	if ae.ErrorMessage() != want {
+		t.Fatalf("message:\n got %s\nwant %s", ae.ErrorMessage(), want)
+	}
+	_, err = op.TerminateInstances(ctx(), &ec2.TerminateInstancesInput{InstanceIds: []string{mine}})
+	wantCode(t, err, "UnauthorizedOperation")
+}

@@ -28,6 +28,7 @@ func (s *Service) operations() map[string]func(ctx context.Context, v url.Values
 		"CreateTags":                handle(s.createTags),
 		"DeleteTags":                handle(s.deleteTags),
 		"DescribeTags":              handle(s.describeTags),
+		"DescribeDhcpOptions":       handle(s.describeDhcpOptions),
 	}
 	for _, more := range []opTable{
 		s.securityGroupOps(), s.networkACLOps(), s.routeTableOps(), s.internetGatewayOps(),

@@ -40,6 +40,11 @@ func TestEC2DefaultVPCAndRegions(t *testing.T) {
 	}
 	_, err = c.CreateDefaultVpc(ctx(), &ec2.CreateDefaultVpcInput{})
 	wantCode(t, err, "DefaultVpcAlreadyExists")
+	dopt, err := c.DescribeDhcpOptions(ctx(), &ec2.DescribeDhcpOptionsInput{DhcpOptionsIds: []string{*vpcs.Vpcs[0].DhcpOptionsId}})
+	if err != nil || len(dopt.DhcpOptions) != 1 || len(dopt.DhcpOptions[0].DhcpConfigurations) != 2 ||
+		*dopt.DhcpOptions[0].DhcpConfigurations[0].Values[0].Value != "ec2.internal" {
+		t.Fatalf("DHCP options: %+v %v", dopt, err)
+	}
 	regions, err := c.DescribeRegions(ctx(), &ec2.DescribeRegionsInput{})
 	if err != nil || len(regions.Regions) < 10 {
 		t.Fatalf("regions: %v %v", regions, err)

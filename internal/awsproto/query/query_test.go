@@ -52,6 +52,17 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
+func TestDecodeEC2(t *testing.T) {
+	v, _ := url.ParseQuery("UserName=bob&Names.1=x&Names.2=y&Tags.1.Key=k1&Tags.1.Value=v1")
+	var in input
+	if err := DecodeEC2(v, &in); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(in.Names, ",") != "x,y" || len(in.Tags) != 1 || in.Tags[0].Value != "v1" {
+		t.Fatalf("%+v", in)
+	}
+}
+
 func TestWrite(t *testing.T) {
 	w := httptest.NewRecorder()
 	type out struct {
@@ -78,6 +89,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add("UserName=bob&Tags.member.1.Key=k&MaxItems=3")
 	f.Add("Names.member.1=a&Names.member.3=c&Nested.arn=")
 	f.Add("Tags.member.1.Key=a&Tags.member.1.Value=b&Tags.member.2.Value=c")
+	f.Add("UserName=x&Names.1=a&Names.2=b&Tags.1.Key=k&Tags.1.Value=v")
 	f.Fuzz(func(t *testing.T, q string) {
 		v, err := url.ParseQuery(q)
 		if err != nil {
@@ -86,6 +98,10 @@ func FuzzDecode(f *testing.F) {
 		var in input
 		if err := Decode(v, &in); err != nil && !strings.HasPrefix(err.Error(), "ValidationError: ") {
 			t.Fatalf("unexpected error %v", err)
+		}
+		var in2 input
+		if err := DecodeEC2(v, &in2); err != nil && !strings.HasPrefix(err.Error(), "ValidationError: ") {
+			t.Fatalf("unexpected error (ec2) %v", err)
 		}
 	})
 }

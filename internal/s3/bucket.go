@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"github.com/gureum/gureum/internal/s3/acl"
 	"net/http"
 	"sort"
@@ -177,7 +176,11 @@ func (s *Service) CreateBucket(ctx context.Context, in *CreateBucketInput) (*Cre
 				return errBucketAlreadyExists(in.Bucket)
 			}
 			if old.Region == "us-east-1" && region == "us-east-1" {
-				return errOwnedInUSEast1 // S3's legacy answer: 200 OK
+				// S3's legacy answer in us-east-1: 200 OK, and the
+				// bucket's ACL is reset (to what this request sets)
+				// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html).
+				old.ACL = rec.ACL
+				return tx.Put(tBuckets, []byte(in.Bucket), marshal(old))
 			}
 			return errBucketAlreadyOwnedByYou(in.Bucket)
 		}
@@ -187,13 +190,11 @@ func (s *Service) CreateBucket(ctx context.Context, in *CreateBucketInput) (*Cre
 		return tx.Put(tBuckets, []byte(in.Bucket), marshal(rec))
 	})
 	s.forgetBucket(in.Bucket)
-	if err != nil && !errors.Is(err, errOwnedInUSEast1) {
+	if err != nil {
 		return nil, err
 	}
 	return &CreateBucketOutput{Location: "/" + in.Bucket, BucketArn: "arn:aws:s3:::" + in.Bucket}, nil
 }
-
-var errOwnedInUSEast1 = errors.New("bucket already owned, us-east-1")
 
 type BucketInput struct {
 	Bucket string `loc:"uri,Bucket"`

@@ -377,3 +377,21 @@ func TestObjectWriterOwnsItsObject(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// TestRecreateBucketResetsACL: re-creating an owned bucket in us-east-1
+// answers 200 and resets its ACL, S3's legacy behaviour there.
+func TestRecreateBucketResetsACL(t *testing.T) {
+	e := newEnvWith(t, server.Config{LegacyBucketDefaults: true})
+	if _, err := e.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("again"), ACL: s3types.BucketCannedACLPublicRead}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := e.anonGet("/again"); code != 200 {
+		t.Fatalf("public-read before: %d", code)
+	}
+	if _, err := e.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("again")}); err != nil {
+		t.Fatalf("re-create in us-east-1: %v", err)
+	}
+	if code, _ := e.anonGet("/again"); code != 403 {
+		t.Fatalf("ACL not reset: %d", code)
+	}
+}

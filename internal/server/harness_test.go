@@ -21,8 +21,12 @@ import (
 // testEnv is a gureum server on a free loopback port, with state in a
 // temporary directory, and SDK clients for its accounts.
 type testEnv struct {
-	t      *testing.T
-	URL    string
+	t   *testing.T
+	URL string
+	// HTTP is the SDK clients' own HTTP client: a server closed by an
+	// earlier test (httptest closes http.DefaultTransport's idle
+	// connections) cannot touch its connections.
+	HTTP   *http.Client
 	srv    *server.Server
 	ts     *httptest.Server
 	S3     *s3.Client // the default account's root
@@ -66,7 +70,9 @@ func newEnvWith(t *testing.T, cfg server.Config) *testEnv {
 		ts.Close()
 		srv.Close()
 	})
-	e := &testEnv{t: t, URL: ts.URL, srv: srv, ts: ts, Region: "us-east-1"}
+	tr := &http.Transport{MaxIdleConnsPerHost: 16}
+	t.Cleanup(tr.CloseIdleConnections)
+	e := &testEnv{t: t, URL: ts.URL, srv: srv, ts: ts, Region: "us-east-1", HTTP: &http.Client{Transport: tr}}
 	e.S3 = e.client("test", "test", "us-east-1")
 	e.Alt = e.client(testAccounts[1].AccessKey, testAccounts[1].SecretKey, "us-east-1")
 	return e
@@ -81,7 +87,7 @@ func (e *testEnv) client(ak, sk, region string, opts ...func(*s3.Options)) *s3.C
 	cfg := aws.Config{
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider(ak, sk, ""),
-		HTTPClient:  http.DefaultClient,
+		HTTPClient:  e.HTTP,
 	}
 	return s3.NewFromConfig(cfg, append([]func(*s3.Options){func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(e.URL)

@@ -29,7 +29,7 @@ func (e *testEnv) awsConfig(ak, sk, token string) aws.Config {
 	return aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider(ak, sk, token),
-		HTTPClient:   http.DefaultClient,
+		HTTPClient:   e.HTTP,
 		BaseEndpoint: aws.String(e.URL),
 	}
 }

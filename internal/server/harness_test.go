@@ -23,9 +23,7 @@ import (
 type testEnv struct {
 	t   *testing.T
 	URL string
-	// HTTP is the SDK clients' own HTTP client: a server closed by an
-	// earlier test (httptest closes http.DefaultTransport's idle
-	// connections) cannot touch its connections.
+	// HTTP is the SDK clients' own HTTP client (see newEnvWith).
 	HTTP   *http.Client
 	srv    *server.Server
 	ts     *httptest.Server
@@ -70,7 +68,11 @@ func newEnvWith(t *testing.T, cfg server.Config) *testEnv {
 		ts.Close()
 		srv.Close()
 	})
-	tr := &http.Transport{MaxIdleConnsPerHost: 16}
+	// Each request on a fresh connection: reused keep-alive connections
+	// under heavy load raced the SDK closing request bodies (smithy-go
+	// closes them once response headers arrive), failing a read of the
+	// response with "use of closed network connection".
+	tr := &http.Transport{DisableKeepAlives: true}
 	t.Cleanup(tr.CloseIdleConnections)
 	e := &testEnv{t: t, URL: ts.URL, srv: srv, ts: ts, Region: "us-east-1", HTTP: &http.Client{Transport: tr}}
 	e.S3 = e.client("test", "test", "us-east-1")

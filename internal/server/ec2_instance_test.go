@@ -192,7 +192,10 @@ func TestEC2InstanceLifecycle(t *testing.T) {
 	if err := sw.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	d, _ := c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	d, err := c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := d.Reservations[0].Instances[0]
 	if got.PublicIpAddress != nil || *got.PrivateIpAddress != privIP || !strings.HasPrefix(*got.StateTransitionReason, "User initiated (") ||
 		*got.StateReason.Code != "Client.UserInitiatedShutdown" || *got.State.Code != 80 {

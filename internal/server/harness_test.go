@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -68,13 +69,9 @@ func newEnvWith(t *testing.T, cfg server.Config) *testEnv {
 		ts.Close()
 		srv.Close()
 	})
-	// Each request on a fresh connection: reused keep-alive connections
-	// under heavy load raced the SDK closing request bodies (smithy-go
-	// closes them once response headers arrive), failing a read of the
-	// response with "use of closed network connection".
-	tr := &http.Transport{DisableKeepAlives: true}
+	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	e := &testEnv{t: t, URL: ts.URL, srv: srv, ts: ts, Region: "us-east-1", HTTP: &http.Client{Transport: tr}}
+	e := &testEnv{t: t, URL: ts.URL, srv: srv, ts: ts, Region: "us-east-1", HTTP: &http.Client{Transport: bufferedTransport{tr}}}
 	e.S3 = e.client("test", "test", "us-east-1")
 	e.Alt = e.client(testAccounts[1].AccessKey, testAccounts[1].SecretKey, "us-east-1")
 	return e
@@ -188,4 +185,37 @@ func (r *strReader) Seek(off int64, whence int) (int64, error) {
 		r.i = int64(len(r.s)) + off
 	}
 	return r.i, nil
+}
+
+// bufferedTransport reads each response whole before handing it to the
+// SDK. smithy-go closes a request's body as soon as the round trip
+// returns; under heavy load net/http's write loop can still be reading it
+// then, fail, and close the connection under the response being decoded
+// ("use of closed network connection"). Reading the response first (and
+// retrying the request once if that read fails) keeps the tests about
+// gureum.
+type bufferedTransport struct{ http.RoundTripper }
+
+func (t bufferedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		resp, err := t.RoundTripper.RoundTrip(r)
+		if err != nil {
+			return nil, err
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err == nil {
+			resp.Body = io.NopCloser(bytes.NewReader(b))
+			return resp, nil
+		}
+		if attempt > 0 || r.GetBody == nil {
+			return nil, err
+		}
+		body, gerr := r.GetBody()
+		if gerr != nil {
+			return nil, err
+		}
+		r = r.Clone(r.Context())
+		r.Body = body
+	}
 }

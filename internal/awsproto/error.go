@@ -8,6 +8,7 @@ package awsproto
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 )
 
@@ -82,4 +83,15 @@ func As(err error) (*Error, bool) {
 // InternalError is AWS's generic server fault.
 func InternalError() *Error {
 	return &Error{Code: "InternalError", Message: "We encountered an internal error. Please try again.", Status: http.StatusInternalServerError, Receiver: true}
+}
+
+// Logged returns err as the *Error to send. An error that is not an AWS
+// error is a fault of ours: it is logged (with the request id and
+// operation, never the request's content) and becomes InternalError.
+func Logged(err error, log *slog.Logger, requestID, operation string) *Error {
+	ae, ok := As(err)
+	if !ok {
+		log.Error("internal error", "request_id", requestID, "operation", operation, "err", err)
+	}
+	return ae
 }

@@ -81,17 +81,7 @@ func New(cfg Config) *Service {
 
 // handle adapts a typed handler.
 func handle[I, O any](fn func(context.Context, *I) (*O, error)) func(context.Context, url.Values) (any, error) {
-	return func(ctx context.Context, v url.Values) (any, error) {
-		in := new(I)
-		if err := query.DecodeEC2(v, in); err != nil {
-			return nil, err
-		}
-		out, err := fn(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return out, nil
-	}
+	return query.Handler(query.DecodeEC2, fn)
 }
 
 // ServeHTTP implements http.Handler.
@@ -144,11 +134,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) writeError(w http.ResponseWriter, rc *request.Context, err error) {
-	var ae *awsproto.Error
-	if !errors.As(err, &ae) {
-		s.log.Error("internal error", "request_id", rc.ID, "operation", rc.Operation, "err", err)
-		ae = awsproto.InternalError()
-	}
+	ae := awsproto.Logged(err, s.log, rc.ID, rc.Operation)
 	ec2query.WriteError(w, ae, rc.ID)
 }
 

@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -390,4 +391,56 @@ func (l memberList[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error 
 	return e.EncodeElement(struct {
 		Member []T `xml:"member"`
 	}{l}, start)
+}
+
+// editTags rewrites the tags of the record (a user or a role) stored under
+// key, whatever its type: every taggable record keeps them as "tags".
+func (s *Service) editTags(ctx context.Context, table string, key []byte, missing error, fn func([]Tag) ([]Tag, error)) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		raw, err := tx.Get(table, key)
+		if err != nil {
+			return notFound(err, missing)
+		}
+		var rec map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return err
+		}
+		var tags []Tag
+		if t, ok := rec["tags"]; ok {
+			if err := json.Unmarshal(t, &tags); err != nil {
+				return err
+			}
+		}
+		if tags, err = fn(tags); err != nil {
+			return err
+		}
+		if len(tags) == 0 {
+			delete(rec, "tags")
+		} else if rec["tags"], err = json.Marshal(tags); err != nil {
+			return err
+		}
+		return putRecord(tx, table, key, rec)
+	})
+}
+
+// listTags pages the tags of the record stored under key.
+func (s *Service) listTags(ctx context.Context, table string, key []byte, missing error, marker *string, maxItems *int32) (*listTagsOutput, error) {
+	var rec struct {
+		Tags []Tag `json:"tags"`
+	}
+	err := s.view(ctx, func(tx store.Tx) error {
+		raw, err := tx.Get(table, key)
+		if err != nil {
+			return notFound(err, missing)
+		}
+		return json.Unmarshal(raw, &rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	items, trunc, next, err := page(rec.Tags, marker, maxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &listTagsOutput{orEmpty(items), trunc, next}, nil
 }

@@ -267,18 +267,9 @@ type tagRoleInput struct {
 }
 
 func (s *Service) tagRole(ctx context.Context, in *tagRoleInput) (*struct{}, error) {
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		r, err := getRole(tx, acct, in.RoleName)
-		if err != nil {
-			return err
-		}
-		tags := mergeTags(r.Tags, in.Tags)
-		if err := checkTags(tags); err != nil {
-			return err
-		}
-		r.Tags = tags
-		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
+	return nil, s.editTags(ctx, tRoles, entityKey(account(ctx), in.RoleName), roleNotFound(in.RoleName), func(have []Tag) ([]Tag, error) {
+		tags := mergeTags(have, in.Tags)
+		return tags, checkTags(tags)
 	})
 }
 
@@ -288,14 +279,8 @@ type untagRoleInput struct {
 }
 
 func (s *Service) untagRole(ctx context.Context, in *untagRoleInput) (*struct{}, error) {
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		r, err := getRole(tx, acct, in.RoleName)
-		if err != nil {
-			return err
-		}
-		r.Tags = removeTags(r.Tags, in.TagKeys)
-		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
+	return nil, s.editTags(ctx, tRoles, entityKey(account(ctx), in.RoleName), roleNotFound(in.RoleName), func(have []Tag) ([]Tag, error) {
+		return removeTags(have, in.TagKeys), nil
 	})
 }
 
@@ -306,21 +291,7 @@ type listRoleTagsInput struct {
 }
 
 func (s *Service) listRoleTags(ctx context.Context, in *listRoleTagsInput) (*listTagsOutput, error) {
-	acct := account(ctx)
-	var r *roleRecord
-	err := s.view(ctx, func(tx store.Tx) error {
-		var err error
-		r, err = getRole(tx, acct, in.RoleName)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	items, trunc, next, err := page(r.Tags, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &listTagsOutput{orEmpty(items), trunc, next}, nil
+	return s.listTags(ctx, tRoles, entityKey(account(ctx), in.RoleName), roleNotFound(in.RoleName), in.Marker, in.MaxItems)
 }
 
 type roleBoundaryInput struct {

@@ -14,7 +14,6 @@ package iam
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -79,17 +78,7 @@ func New(cfg Config) *Service {
 
 // handle adapts a typed handler to the dispatch table.
 func handle[I, O any](fn func(context.Context, *I) (*O, error)) func(context.Context, url.Values) (any, error) {
-	return func(ctx context.Context, v url.Values) (any, error) {
-		in := new(I)
-		if err := query.Decode(v, in); err != nil {
-			return nil, err
-		}
-		out, err := fn(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return out, nil
-	}
+	return query.Handler(query.Decode, fn)
 }
 
 // ServeHTTP implements http.Handler.
@@ -127,11 +116,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) writeError(w http.ResponseWriter, rc *request.Context, err error) {
-	var ae *awsproto.Error
-	if !errors.As(err, &ae) {
-		s.log.Error("internal error", "request_id", rc.ID, "operation", rc.Operation, "err", err)
-		ae = awsproto.InternalError()
-	}
+	ae := awsproto.Logged(err, s.log, rc.ID, rc.Operation)
 	awsproto.WriteQueryError(w, ae, rc.ID)
 }
 

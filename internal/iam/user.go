@@ -274,18 +274,9 @@ type tagUserInput struct {
 }
 
 func (s *Service) tagUser(ctx context.Context, in *tagUserInput) (*struct{}, error) {
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		u, err := getUser(tx, acct, in.UserName)
-		if err != nil {
-			return err
-		}
-		tags := mergeTags(u.Tags, in.Tags)
-		if err := checkTags(tags); err != nil {
-			return err
-		}
-		u.Tags = tags
-		return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
+	return nil, s.editTags(ctx, tUsers, entityKey(account(ctx), in.UserName), userNotFound(in.UserName), func(have []Tag) ([]Tag, error) {
+		tags := mergeTags(have, in.Tags)
+		return tags, checkTags(tags)
 	})
 }
 
@@ -295,14 +286,8 @@ type untagUserInput struct {
 }
 
 func (s *Service) untagUser(ctx context.Context, in *untagUserInput) (*struct{}, error) {
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		u, err := getUser(tx, acct, in.UserName)
-		if err != nil {
-			return err
-		}
-		u.Tags = removeTags(u.Tags, in.TagKeys)
-		return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
+	return nil, s.editTags(ctx, tUsers, entityKey(account(ctx), in.UserName), userNotFound(in.UserName), func(have []Tag) ([]Tag, error) {
+		return removeTags(have, in.TagKeys), nil
 	})
 }
 
@@ -319,21 +304,7 @@ type listTagsOutput struct {
 }
 
 func (s *Service) listUserTags(ctx context.Context, in *listTagsInput) (*listTagsOutput, error) {
-	acct := account(ctx)
-	var u *userRecord
-	err := s.view(ctx, func(tx store.Tx) error {
-		var err error
-		u, err = getUser(tx, acct, in.UserName)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	items, trunc, next, err := page(u.Tags, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &listTagsOutput{Tags: orEmpty(items), IsTruncated: trunc, Marker: next}, nil
+	return s.listTags(ctx, tUsers, entityKey(account(ctx), in.UserName), userNotFound(in.UserName), in.Marker, in.MaxItems)
 }
 
 type boundaryInput struct {

@@ -240,11 +240,7 @@ func headersSent(w http.ResponseWriter) bool {
 // AWS errors (their text stays out of the response).
 func (s *Service) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	rc := request.From(r.Context())
-	ae, ok := awsproto.As(err)
-	if !ok {
-		s.log.Error("internal error", "request_id", rc.ID, "operation", rc.Operation, "err", err)
-	}
-	awsproto.WriteS3Error(w, r, ae, rc.ID, rc.HostID)
+	awsproto.WriteS3Error(w, r, awsproto.Logged(err, s.log, rc.ID, rc.Operation), rc.ID, rc.HostID)
 }
 
 // parseTarget finds the bucket and key, virtual-hosted-style from the Host

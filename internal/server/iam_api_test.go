@@ -316,6 +316,18 @@ func TestIAMGroupsInlineAndRoles(t *testing.T) {
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.TagRole(ctx(), &iam.TagRoleInput{RoleName: aws.String("web"), Tags: []iamtypes.Tag{{Key: aws.String("tier"), Value: aws.String("front")}, {Key: aws.String("x"), Value: aws.String("y")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UntagRole(ctx(), &iam.UntagRoleInput{RoleName: aws.String("web"), TagKeys: []string{"X"}}); err != nil {
+		t.Fatal(err)
+	}
+	rt, err := c.ListRoleTags(ctx(), &iam.ListRoleTagsInput{RoleName: aws.String("WEB")})
+	if err != nil || len(rt.Tags) != 1 || *rt.Tags[0].Key != "tier" {
+		t.Fatalf("role tags: %+v %v", rt, err)
+	}
+	_, err = c.TagRole(ctx(), &iam.TagRoleInput{RoleName: aws.String("nope"), Tags: []iamtypes.Tag{{Key: aws.String("a"), Value: aws.String("b")}}})
+	wantCode(t, err, "NoSuchEntity")
 	gr, err := c.GetRole(ctx(), &iam.GetRoleInput{RoleName: aws.String("web")})
 	if err != nil || *gr.Role.MaxSessionDuration != 3600 || *gr.Role.Description != "web tier" {
 		t.Fatalf("GetRole: %v %v", gr, err)

@@ -61,11 +61,7 @@ func handle[I, O any](fn func(context.Context, *http.Request, *I) (*O, error)) f
 		if err := query.Decode(v, in); err != nil {
 			return nil, err
 		}
-		out, err := fn(ctx, r, in)
-		if err != nil {
-			return nil, err
-		}
-		return out, nil
+		return fn(ctx, r, in)
 	}
 }
 
@@ -99,12 +95,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) writeError(w http.ResponseWriter, rc *request.Context, err error) {
-	var ae *awsproto.Error
-	if !errors.As(err, &ae) {
-		s.log.Error("internal error", "request_id", rc.ID, "operation", rc.Operation, "err", err)
-		ae = awsproto.InternalError()
-	}
-	awsproto.WriteQueryError(w, ae, rc.ID)
+	awsproto.WriteQueryError(w, awsproto.Logged(err, s.log, rc.ID, rc.Operation), rc.ID)
 }
 
 type callerIdentityOutput struct {

@@ -772,7 +772,7 @@ func (s *Service) showInstances(tx store.Tx, sc scope, insts []*Instance) error 
 		inst.NetworkInterfaces = nil
 		inst.IPAddress, inst.DNSName = "", ""
 		for _, id := range inst.ENIs {
-			n, err := getRes[NetworkInterface](tx, sc, id)
+			n, err := viewRes[NetworkInterface](tx, sc, id)
 			if isNotFound(err) {
 				continue
 			}

@@ -222,7 +222,7 @@ func (s *Service) reconcileInstance(ctx context.Context, w workItem) error {
 			if err := delRes(tx, w.sc, inst.InstanceID); err != nil {
 				return err
 			}
-			forgetInstance(w.sc, inst.InstanceID)
+			forget(w.sc, inst.InstanceID)
 			return delWork(tx, w.sc, w.id)
 		}
 		if err := putRes(tx, w.sc, inst.InstanceID, inst); err != nil {

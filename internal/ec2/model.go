@@ -66,6 +66,7 @@ func putRes(tx store.Tx, sc scope, id string, v any) error {
 }
 
 func delRes(tx store.Tx, sc scope, id string) error {
+	forget(sc, id)
 	return tx.Delete(tRes, resKey(sc.acct, sc.region, id))
 }
 

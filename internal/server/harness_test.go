@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/gureum/gureum/internal/accounts"
+	"github.com/gureum/gureum/internal/awsproto/ec2query"
 	"github.com/gureum/gureum/internal/server"
 )
 
@@ -37,6 +38,10 @@ var testAccounts = []accounts.Account{
 	{ID: accounts.DefaultID, AccessKey: "test", SecretKey: "test"},
 	{ID: "111111111111", AccessKey: "AKIAALTALTALTALTALT1", SecretKey: "alt-secret"},
 }
+
+// Every EC2 response of the tests is encoded by both the fast encoder and
+// encoding/xml, and a difference fails the request.
+func init() { ec2query.Verify = true }
 
 func newEnv(t *testing.T) *testEnv {
 	t.Helper()

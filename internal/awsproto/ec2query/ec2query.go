@@ -8,11 +8,14 @@ package ec2query
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strconv"
+	"sync"
 
 	"github.com/gureum/gureum/internal/awsproto"
+	"github.com/gureum/gureum/internal/awsproto/xmlenc"
 )
 
 // Namespace is EC2's XML namespace (API version 2016-11-15).
@@ -21,32 +24,82 @@ const Namespace = "http://ec2.amazonaws.com/doc/2016-11-15/"
 // Write renders out (a pointer to a struct with encoding/xml tags, or
 // nil) as the response to action.
 func Write(w http.ResponseWriter, action, requestID string, out any) error {
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	b.WriteString("<" + action + `Response xmlns="` + Namespace + `"><requestId>`)
-	_ = xml.EscapeText(&b, []byte(requestID))
-	b.WriteString("</requestId>")
+	bp := bufPool.Get().(*[]byte)
+	defer putBuf(bp)
+	b := (*bp)[:0]
+	if h, ok := sizeHint.Load(action); ok && cap(b) < h.(int) {
+		// Grown by append, a response of megabytes was copied over and
+		// over into fresh memory; this was most of its cost.
+		b = make([]byte, 0, h.(int)+h.(int)/8)
+	}
+	b = append(b, xml.Header...)
+	b = append(b, "<"+action+`Response xmlns="`+Namespace+`"><requestId>`...)
+	b = appendEscaped(b, requestID)
+	b = append(b, "</requestId>"...)
 	if out != nil && !(reflect.ValueOf(out).Kind() == reflect.Pointer && reflect.ValueOf(out).IsNil()) {
-		// Encode the members without a wrapper: marshal under a
-		// throw-away element and keep its inside.
-		var inner bytes.Buffer
-		enc := xml.NewEncoder(&inner)
-		if err := enc.EncodeElement(out, xml.StartElement{Name: xml.Name{Local: "x"}}); err != nil {
-			return err
-		}
-		if err := enc.Flush(); err != nil {
-			return err
-		}
-		in := inner.Bytes()
-		if len(in) >= len("<x></x>") && bytes.HasPrefix(in, []byte("<x>")) {
-			b.Write(in[3 : len(in)-4])
+		at := len(b)
+		var ok bool
+		if b, ok = xmlenc.AppendMembers(b, out); !ok || Verify {
+			ref, err := viaEncodingXML(out)
+			if err != nil {
+				return err
+			}
+			if ok && !bytes.Equal(b[at:], ref) {
+				return fmt.Errorf("ec2query: xmlenc and encoding/xml differ for %T:\n%s\n%s", out, b[at:], ref)
+			}
+			b = append(b[:at], ref...)
 		}
 	}
-	b.WriteString("</" + action + "Response>")
+	b = append(b, "</"+action+"Response>"...)
+	*bp = b
+	if len(b) > 64<<10 {
+		sizeHint.Store(action, len(b))
+	}
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
-	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
-	_, err := w.Write(b.Bytes())
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, err := w.Write(b)
 	return err
+}
+
+// Verify makes Write encode every response both ways and fail when the
+// fast encoder and encoding/xml disagree. Tests set it.
+var Verify bool
+
+// viaEncodingXML marshals out's members with encoding/xml: under a
+// throw-away element <x>, cut off afterwards.
+func viaEncodingXML(out any) ([]byte, error) {
+	var inner bytes.Buffer
+	enc := xml.NewEncoder(&inner)
+	if err := enc.EncodeElement(out, xml.StartElement{Name: xml.Name{Local: "x"}}); err != nil {
+		return nil, err
+	}
+	if err := enc.Flush(); err != nil {
+		return nil, err
+	}
+	in := inner.Bytes()
+	if len(in) < len("<x></x>") || !bytes.HasPrefix(in, []byte("<x>")) {
+		return nil, nil
+	}
+	return in[3 : len(in)-4], nil
+}
+
+func appendEscaped(b []byte, s string) []byte {
+	var e bytes.Buffer
+	_ = xml.EscapeText(&e, []byte(s))
+	return append(b, e.Bytes()...)
+}
+
+// sizeHint is the size of each action's last large response.
+var sizeHint sync.Map // action → int
+
+// bufPool keeps response buffers: a large Describe renders megabytes.
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+func putBuf(b *[]byte) {
+	if cap(*b) > 16<<20 {
+		return
+	}
+	bufPool.Put(b)
 }
 
 // WriteError renders e in EC2's error envelope.

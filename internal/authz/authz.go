@@ -112,16 +112,25 @@ func GlobalContext(rc *request.Context, r *http.Request, need func(string) bool)
 //	s3:PutObject on resource: "arn:aws:s3:::photos/cat.png" because no
 //	identity-based policy allows the s3:PutObject action
 //
+// An action on every resource ("*") names none, as AWS's do.
+//
 // quote wraps the resource in quotes (S3 does; IAM and STS do not).
 func Denied(p request.Principal, action, resource string, res policy.Result, quote bool) *awsproto.Error {
 	who := "anonymous"
 	if !p.IsAnonymous() {
 		who = p.ARN
 	}
-	if quote {
-		resource = strconv.Quote(resource)
+	// An action on no particular resource (s3:ListAllMyBuckets,
+	// ec2:Describe*) names none: "is not authorized to perform:
+	// s3:ListAllMyBuckets because no identity-based policy allows…".
+	on := ""
+	if resource != "*" {
+		if quote {
+			resource = strconv.Quote(resource)
+		}
+		on = " on resource: " + resource
 	}
-	msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", who, action, resource, res.Reason(action))
+	msg := fmt.Sprintf("User: %s is not authorized to perform: %s%s %s", who, action, on, res.Reason(action))
 	return awsproto.New(http.StatusForbidden, "AccessDenied", msg)
 }
 

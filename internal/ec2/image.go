@@ -286,7 +286,10 @@ func (s *Service) describeImages(ctx context.Context, in *describeImagesInput) (
 			}
 		}
 		if len(missing) > 0 {
-			return nil, errf("InvalidAMIID.NotFound", "The image id '[%s]' does not exist", strings.Join(missing, ", "))
+			if len(missing) > 1 {
+				return nil, errf("InvalidAMIID.NotFound", "The image ids '[%s]' do not exist", strings.Join(missing, ", "))
+			}
+			return nil, errf("InvalidAMIID.NotFound", "The image id '[%s]' does not exist", missing[0])
 		}
 	}
 	var out []*Image
@@ -367,8 +370,8 @@ func (s *Service) createImage(ctx context.Context, in *createImageInput) (*creat
 		if err != nil {
 			return err
 		}
-		if inst.State.Name != "running" && inst.State.Name != "stopped" {
-			return errf("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be imaged.", inst.InstanceID)
+		if st := inst.State.Name; st != "running" && st != "stopping" && st != "stopped" {
+			return errInvalidParameterValue("Invalid value '%s' for instanceId. Instance is not in state 'running' or 'stopping' or 'stopped'", inst.InstanceID)
 		}
 		dup := ""
 		if err := scanRes(tx, sc, "ami-", func(o *Image) error {

@@ -582,7 +582,7 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 		for _, gid := range ids {
 			g, err := getRes[SecurityGroup](tx, sc, gid)
 			if isNotFound(err) || (err == nil && !strings.HasPrefix(gid, "sg-")) {
-				return errf("InvalidGroup.NotFound", "The security group '%s' does not exist", gid)
+				return errf("InvalidGroup.NotFound", "The security group '%s' does not exist in VPC '%s'", gid, sub.VpcID)
 			}
 			if err != nil {
 				return err

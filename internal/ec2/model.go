@@ -266,7 +266,7 @@ func tokenResource(tx store.Tx, sc scope, action, token, params string) (string,
 	}
 	id, have, _ := strings.Cut(string(v), "\x00")
 	if have != params {
-		return "", errf("IdempotentParameterMismatch", "Client token %s is already in use with different parameters.", token)
+		return "", errf("IdempotentParameterMismatch", "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).")
 	}
 	return id, nil
 }

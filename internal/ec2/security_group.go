@@ -45,7 +45,7 @@ func errGroupNameNotFound(name, vpcID string) error {
 }
 
 func errGroupIDMalformed(id string) error {
-	return errf("InvalidGroupId.Malformed", "Invalid id: %q", id)
+	return errf("InvalidGroupId.Malformed", "Invalid id: %q (expecting \"sg-...\")", id)
 }
 
 func errRuleIDNotFound(id string) error {
@@ -211,7 +211,7 @@ func sgRuleText(r *SecurityGroupRule) string {
 	case "icmpv6":
 		what = fmt.Sprintf("ICMPv6, type: %d, code: %d", r.FromPort, r.ToPort)
 	default:
-		what = r.Protocol
+		what = "protocol: " + r.Protocol
 	}
 	return fmt.Sprintf("peer: %s, %s, ALLOW", peer, what)
 }
@@ -423,7 +423,7 @@ func (s *Service) createSecurityGroup(ctx context.Context, in *createSecurityGro
 		return nil, errMissingParameter("GroupDescription")
 	}
 	if strings.HasPrefix(strings.ToLower(in.GroupName), "sg-") {
-		return nil, errInvalidParameterValue("Group names may not be in the format sg-*.")
+		return nil, errInvalidParameterValue("Value (%s) for parameter GroupName is invalid. Group names may not be in the format sg-*.", in.GroupName)
 	}
 	if len(in.GroupName) > 255 {
 		return nil, errInvalidParameterValue("Value (%s) for parameter GroupName is invalid. Length exceeds maximum of 255 characters", in.GroupName)

@@ -262,6 +262,10 @@ func TestEC2InstanceLifecycle(t *testing.T) {
 	}
 	_, err = c.StartInstances(ctx(), &ec2.StartInstancesInput{InstanceIds: []string{id}})
 	wantCode(t, err, "IncorrectInstanceState")
+	_, err = c.CreateImage(ctx(), &ec2.CreateImageInput{InstanceId: aws.String(id), Name: aws.String("too late")})
+	if ae := wantCode(t, err, "InvalidParameterValue"); ae.ErrorMessage() != "Invalid value '"+id+"' for instanceId. Instance is not in state 'running' or 'stopping' or 'stopped'" {
+		t.Fatal(ae.ErrorMessage())
+	}
 }
 
 func TestEC2InstanceValidation(t *testing.T) {
@@ -282,6 +286,11 @@ func TestEC2InstanceValidation(t *testing.T) {
 		return *r.Instances[0].SecurityGroups[0].GroupId
 	}
 	customSG, defaultSG := probe(aws.String(subnet)), probe(nil)
+	dv, err := c.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"true"}}}})
+	if err != nil || len(dv.Vpcs) != 1 {
+		t.Fatal(dv, err)
+	}
+	defaultVPC := *dv.Vpcs[0].VpcId
 	base := func() *ec2.RunInstancesInput {
 		return &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: ec2types.InstanceTypeT3Micro, MinCount: aws.Int32(1), MaxCount: aws.Int32(1)}
 	}
@@ -293,7 +302,7 @@ func TestEC2InstanceValidation(t *testing.T) {
 	}{
 		{"no such AMI", func(i *ec2.RunInstancesInput) { i.ImageId = aws.String("ami-0123456789abcdef0") }, "InvalidAMIID.NotFound", "The image id '[ami-0123456789abcdef0]' does not exist"},
 		{"no such subnet", func(i *ec2.RunInstancesInput) { i.SubnetId = aws.String("subnet-0123456789abcdef0") }, "InvalidSubnetID.NotFound", "The subnet ID 'subnet-0123456789abcdef0' does not exist"},
-		{"no such group", func(i *ec2.RunInstancesInput) { i.SecurityGroupIds = []string{"sg-0123456789abcdef0"} }, "InvalidGroup.NotFound", "The security group 'sg-0123456789abcdef0' does not exist"},
+		{"no such group", func(i *ec2.RunInstancesInput) { i.SecurityGroupIds = []string{"sg-0123456789abcdef0"} }, "InvalidGroup.NotFound", "The security group 'sg-0123456789abcdef0' does not exist in VPC '" + defaultVPC + "'"},
 		{"no such key", func(i *ec2.RunInstancesInput) { i.KeyName = aws.String("nokey") }, "InvalidKeyPair.NotFound", "The key pair 'nokey' does not exist"},
 		{"group name in custom subnet", func(i *ec2.RunInstancesInput) {
 			i.SubnetId = aws.String(subnet)
@@ -433,6 +442,10 @@ func TestEC2ImageFromInstance(t *testing.T) {
 	}
 	_, err = c.CreateImage(ctx(), &ec2.CreateImageInput{InstanceId: aws.String(id), Name: aws.String("my-app v1")})
 	wantCode(t, err, "InvalidAMIName.Duplicate")
+	_, err = c.DescribeImages(ctx(), &ec2.DescribeImagesInput{ImageIds: []string{"ami-00000000000000001", "ami-00000000000000002"}})
+	if ae := wantCode(t, err, "InvalidAMIID.NotFound"); ae.ErrorMessage() != "The image ids '[ami-00000000000000001, ami-00000000000000002]' do not exist" {
+		t.Fatal(ae.ErrorMessage())
+	}
 	iw := ec2.NewImageAvailableWaiter(c, func(o *ec2.ImageAvailableWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second })
 	if err := iw.Wait(ctx(), &ec2.DescribeImagesInput{ImageIds: []string{*img.ImageId}}, 30*time.Second); err != nil {
 		t.Fatal(err)

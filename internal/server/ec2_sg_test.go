@@ -172,7 +172,7 @@ func TestEC2SGCreateAndNames(t *testing.T) {
 	_, err = c.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{"sg-00000000000000000"}})
 	sgWantMessage(t, err, "InvalidGroup.NotFound", "The security group 'sg-00000000000000000' does not exist")
 	_, err = c.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{"web"}})
-	sgWantMessage(t, err, "InvalidGroupId.Malformed", `Invalid id: "web"`)
+	sgWantMessage(t, err, "InvalidGroupId.Malformed", `Invalid id: "web" (expecting "sg-...")`)
 
 	// Filters and tags.
 	for _, tc := range []struct {

@@ -195,7 +195,12 @@ func TestEC2Permissions(t *testing.T) {
 	wantCode(t, err, "DryRunOperation")
 	_, nokey := e.newUser("nobody")
 	_, err = e.ec2(*nokey.AccessKeyId, *nokey.SecretAccessKey).DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
-	wantCode(t, err, "UnauthorizedOperation")
+	ae := wantCode(t, err, "UnauthorizedOperation")
+	// A Describe acts on no particular resource, and AWS names none.
+	want := "You are not authorized to perform this operation. User: arn:aws:iam::000000000000:user/nobody is not authorized to perform: ec2:DescribeVpcs because no identity-based policy allows the ec2:DescribeVpcs action"
+	if ae.ErrorMessage() != want {
+		t.Fatalf("message:\n got %s\nwant %s", ae.ErrorMessage(), want)
+	}
 }
 
 // TestEC2InstanceProfile: RunInstances takes an IAM instance profile that
@@ -318,7 +323,9 @@ func TestEC2ClientTokens(t *testing.T) {
 		t.Fatalf("retry: %v %v", b, err)
 	}
 	_, err = c.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: v2.Vpc.VpcId, ClientToken: aws.String("tok-1")})
-	wantCode(t, err, "IdempotentParameterMismatch")
+	if ae := wantCode(t, err, "IdempotentParameterMismatch"); ae.ErrorMessage() != "Arguments on this idempotent request are inconsistent with arguments used in previous request(s)." {
+		t.Fatal(ae.ErrorMessage())
+	}
 	n1, err := c.CreateNetworkAcl(ctx(), &ec2.CreateNetworkAclInput{VpcId: v.Vpc.VpcId, ClientToken: aws.String("tok-2")})
 	if err != nil {
 		t.Fatal(err)

@@ -156,7 +156,7 @@ func TestLearnerStory(t *testing.T) {
 	alice, _ := e.newUser("alice")
 	_, err = alice.ListBuckets(ctx(), &s3.ListBucketsInput{})
 	ae = wantCode(t, err, "AccessDenied")
-	want := `User: arn:aws:iam::000000000000:user/alice is not authorized to perform: s3:ListAllMyBuckets on resource: "*" because no identity-based policy allows the s3:ListAllMyBuckets action`
+	want := `User: arn:aws:iam::000000000000:user/alice is not authorized to perform: s3:ListAllMyBuckets because no identity-based policy allows the s3:ListAllMyBuckets action`
 	if ae.ErrorMessage() != want {
 		t.Fatalf("message:\n got %s\nwant %s", ae.ErrorMessage(), want)
 	}

@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
+	"unsafe"
 )
 
 // IDLen is the length of a blob ID: 128 random bits in lower-case hex.
@@ -68,7 +70,23 @@ type Writer struct {
 	f    *os.File
 	size int64
 	done bool
+
+	// direct is a second descriptor of the temp file opened with
+	// O_DIRECT, for writes of whole aligned blocks: they skip the page
+	// cache, whose copying and write-back halved the disk's rate for
+	// large objects. noDirect is set once it is unavailable; seek when
+	// f's offset lags behind what direct wrote.
+	direct   *os.File
+	noDirect bool
+	seek     bool
 }
+
+// directAlign is the alignment O_DIRECT needs of offsets, lengths and
+// buffers (4096 covers every block size Linux file systems use).
+const directAlign = 4096
+
+// directMin is the smallest write worth sending around the page cache.
+const directMin = 256 << 10
 
 // Create starts a new blob in a temp file.
 func (s *Store) Create() (*Writer, error) {
@@ -79,14 +97,69 @@ func (s *Store) Create() (*Writer, error) {
 	return &Writer{s: s, f: f}, nil
 }
 
-// Write appends p to the blob.
+// Write appends p to the blob. Large writes at aligned offsets from
+// aligned buffers go out through O_DIRECT where the file system has it.
 func (w *Writer) Write(p []byte) (int, error) {
 	if w.done {
 		return 0, ErrDone
 	}
+	var done int
+	if len(p) >= directMin && w.size%directAlign == 0 && aligned(p) && w.openDirect() {
+		n := len(p) &^ (directAlign - 1)
+		m, err := w.direct.WriteAt(p[:n], w.size)
+		w.size += int64(m)
+		done = m
+		w.seek = true
+		if err != nil {
+			if m > 0 || !errors.Is(err, syscall.EINVAL) {
+				return done, err
+			}
+			// The file system refused after all: write through the cache.
+			w.closeDirect()
+			w.noDirect = true
+		}
+		p = p[m:]
+	}
+	if len(p) == 0 {
+		return done, nil
+	}
+	if w.seek {
+		if _, err := w.f.Seek(w.size, io.SeekStart); err != nil {
+			return done, err
+		}
+		w.seek = false
+	}
 	n, err := w.f.Write(p)
 	w.size += int64(n)
-	return n, err
+	return done + n, err
+}
+
+func aligned(p []byte) bool {
+	return uintptr(unsafe.Pointer(unsafe.SliceData(p)))%directAlign == 0
+}
+
+// openDirect opens w.direct once, reporting whether it is usable.
+func (w *Writer) openDirect() bool {
+	if w.direct != nil {
+		return true
+	}
+	if w.noDirect || oDirect == 0 {
+		return false
+	}
+	f, err := os.OpenFile(w.f.Name(), os.O_WRONLY|oDirect, 0)
+	if err != nil {
+		w.noDirect = true // tmpfs and some others have no O_DIRECT
+		return false
+	}
+	w.direct = f
+	return true
+}
+
+func (w *Writer) closeDirect() {
+	if w.direct != nil {
+		w.direct.Close()
+		w.direct = nil
+	}
 }
 
 // ReadFrom appends everything r yields until io.EOF. It fills a 1 MiB
@@ -97,6 +170,12 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 		return 0, ErrDone
 	}
 	if src, ok := r.(*os.File); ok {
+		if w.seek {
+			if _, err := w.f.Seek(w.size, io.SeekStart); err != nil {
+				return 0, err
+			}
+			w.seek = false
+		}
 		n, err := w.f.ReadFrom(src)
 		w.size += n
 		return n, err
@@ -108,9 +187,8 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 	for {
 		n, rerr := io.ReadFull(r, buf)
 		if n > 0 {
-			m, werr := w.f.Write(buf[:n])
+			m, werr := w.Write(buf[:n])
 			total += int64(m)
-			w.size += int64(m)
 			if werr != nil {
 				return total, werr
 			}
@@ -135,6 +213,7 @@ func (w *Writer) Commit() (id string, err error) {
 		return "", ErrDone
 	}
 	w.done = true
+	w.closeDirect()
 	tmp, final := w.f.Name(), ""
 	defer func() {
 		if err != nil {
@@ -176,6 +255,7 @@ func (w *Writer) Abort() error {
 		return nil
 	}
 	w.done = true
+	w.closeDirect()
 	w.f.Close()
 	if err := os.Remove(w.f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("blob: abort: %w", err)

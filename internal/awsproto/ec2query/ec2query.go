@@ -52,7 +52,9 @@ func Write(w http.ResponseWriter, action, requestID string, out any) error {
 	}
 	b = append(b, "</"+action+"Response>"...)
 	*bp = b
-	if len(b) > 64<<10 {
+	if h, ok := sizeHint.Load(action); len(b) > 64<<10 || ok && h.(int) > 64<<10 {
+		// The last size, large or small: one large listing must not make
+		// every later small answer start with megabytes.
 		sizeHint.Store(action, len(b))
 	}
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
@@ -89,7 +91,8 @@ func appendEscaped(b []byte, s string) []byte {
 	return append(b, e.Bytes()...)
 }
 
-// sizeHint is the size of each action's last large response.
+// sizeHint is the size of each action's last response, kept once one was
+// large.
 var sizeHint sync.Map // action → int
 
 // bufPool keeps response buffers: a large Describe renders megabytes.

@@ -45,6 +45,11 @@ func (s *Service) authorize(ctx context.Context, r *http.Request, rt *route, t t
 	if err != nil {
 		return err
 	}
+	if r != nil {
+		if err := checkExpectedOwner(r.Header.Get("x-amz-expected-bucket-owner"), b); err != nil {
+			return err
+		}
+	}
 	a := actions[rt.name]
 	action := a.action
 	var q url.Values
@@ -65,7 +70,7 @@ func (s *Service) authorize(ctx context.Context, r *http.Request, rt *route, t t
 		key = &t.key
 	}
 	err = s.check(ctx, r, b, action, resource, key)
-	if err != nil && (rt.name == "GetObject" || rt.name == "HeadObject") && q.Get("versionId") == "" && !p.IsAnonymous() {
+	if err != nil && (rt.name == "GetObject" || rt.name == "HeadObject") && q.Get("versionId") == "" {
 		// A missing object is NoSuchKey to those who may list the
 		// bucket (with s3:prefix the key), AccessDenied to others, so
 		// that a denial does not tell whether the key exists
@@ -75,6 +80,16 @@ func (s *Service) authorize(ctx context.Context, r *http.Request, rt *route, t t
 		}
 	}
 	return err
+}
+
+// checkExpectedOwner applies x-amz-expected-bucket-owner (and
+// x-amz-source-expected-bucket-owner): a bucket another account owns is
+// AccessDenied, so a request never lands in a bucket that changed hands.
+func checkExpectedOwner(want string, b *bucketRecord) error {
+	if want != "" && want != b.Account {
+		return errAccessDenied()
+	}
+	return nil
 }
 
 // listAllows reports whether the caller may list the bucket with the

@@ -16,7 +16,10 @@ import (
 
 // copySource is a parsed x-amz-copy-source: "bucket/key[?versionId=…]",
 // URL-encoded, with an optional leading slash.
-type copySource struct{ bucket, key, versionID string }
+type copySource struct {
+	bucket, key, versionID string
+	expectedOwner          string // x-amz-source-expected-bucket-owner
+}
 
 func parseCopySource(s string) (copySource, error) {
 	bad := invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", "x-amz-copy-source", s)
@@ -118,6 +121,9 @@ func (s *Service) authorizeSource(ctx context.Context, cs copySource) error {
 	if err != nil {
 		return err
 	}
+	if err := checkExpectedOwner(cs.expectedOwner, b); err != nil {
+		return err
+	}
 	action := "s3:GetObject"
 	if cs.versionID != "" {
 		action = "s3:GetObjectVersion"
@@ -167,6 +173,7 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 	if err != nil {
 		return nil, err
 	}
+	cs.expectedOwner = in.Header.Get("x-amz-source-expected-bucket-owner")
 	md := strings.ToUpper(in.MetadataDirective)
 	if md != "" && md != "COPY" && md != "REPLACE" {
 		return nil, invalidArgument("Unknown metadata directive.", "MetadataDirective", in.MetadataDirective)

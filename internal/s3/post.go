@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/gureum/gureum/internal/awsproto"
-	"github.com/gureum/gureum/internal/awsproto/restxml"
 	"github.com/gureum/gureum/internal/request"
 	"github.com/gureum/gureum/internal/sigv4"
 )
@@ -120,6 +119,17 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 	if ct := file.Header.Get("Content-Type"); ct != "" && fields["content-type"] == "" {
 		attrs.headers["Content-Type"] = ct
 	}
+	if doc, ok := fields["tagging"]; ok {
+		// The form's tags are a Tagging document, as PutObjectTagging's body.
+		var tg tagging
+		if err := xml.Unmarshal([]byte(doc), &tg); err != nil {
+			return errMalformedXML()
+		}
+		if err := validateTags(tg.TagSet, 10); err != nil {
+			return err
+		}
+		attrs.tags = tg.TagSet
+	}
 	ck, err := parseChecksumRequest(h)
 	if err != nil {
 		return err
@@ -171,13 +181,15 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusOK)
 	case "201":
-		doc, _ := restxml.MarshalDocument(struct {
+		// S3's PostResponse carries no namespace (unlike its other documents).
+		doc, _ := xml.Marshal(struct {
 			XMLName  xml.Name `xml:"PostResponse"`
 			Location string   `xml:"Location"`
 			Bucket   string   `xml:"Bucket"`
 			Key      string   `xml:"Key"`
 			ETag     string   `xml:"ETag"`
 		}{Location: "http://" + r.Host + location, Bucket: t.bucket, Key: key, ETag: quote(v.ETag)})
+		doc = append([]byte(xml.Header), doc...)
 		w.Header().Set("Content-Type", "application/xml")
 		w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
 		w.WriteHeader(http.StatusCreated)

@@ -10,6 +10,7 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -216,6 +217,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				err = rt.serve(ctx, w, r, t)
 			} else if err = s.authorize(ctx, r, rt, t); err == nil {
 				err = rt.serve(ctx, w, r, t)
+				err = s.hideMissingKey(ctx, r, rt, t, err)
 			}
 		}
 	}
@@ -228,6 +230,24 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.WriteError(w, r, err)
 	}
+}
+
+// hideMissingKey turns a read's NoSuchKey into AccessDenied for a caller
+// who may not list the bucket (for the key as prefix): without
+// s3:ListBucket, S3 does not say whether a key exists, even to a caller
+// allowed s3:GetObject (the familiar 403 of a public website's missing
+// page).
+func (s *Service) hideMissingKey(ctx context.Context, r *http.Request, rt *route, t target, err error) error {
+	var ae *awsproto.Error
+	if err == nil || (rt.name != "GetObject" && rt.name != "HeadObject") || r.URL.Query().Get("versionId") != "" ||
+		!errors.As(err, &ae) || ae.Code != "NoSuchKey" {
+		return err
+	}
+	b, lerr := s.loadBucket(ctx, t.bucket)
+	if lerr != nil || s.listAllows(ctx, r, b, t.key) {
+		return err
+	}
+	return errAccessDenied()
 }
 
 // headersSent reports whether the response status has gone out.

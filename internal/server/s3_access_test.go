@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -347,6 +348,70 @@ func TestMissingKeyAnswersByListPermission(t *testing.T) {
 	wantStatus(t, err, 403)
 	_, err = e.Alt.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("probe"), Key: aws.String("public/none")})
 	wantCode(t, err, "NoSuchKey")
+}
+
+// TestAnonymousMissingKeyByListPermission: the same rule for anonymous
+// callers: a public s3:ListBucket makes a missing key 404, without it 403.
+func TestAnonymousMissingKeyByListPermission(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("pub")
+	if _, err := e.S3.DeletePublicAccessBlock(ctx(), &s3.DeletePublicAccessBlockInput{Bucket: aws.String("pub")}); err != nil {
+		t.Fatal(err)
+	}
+	getOnly := fmt.Sprintf(publicReadPolicy, "pub")
+	if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("pub"), Policy: aws.String(getOnly)}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := e.anonGet("/pub/missing"); code != 403 || !strings.Contains(body, "<Code>AccessDenied</Code>") {
+		t.Fatalf("no public list: %d %s", code, body)
+	}
+	withList := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pub/*"},{"Effect":"Allow","Principal":"*","Action":"s3:ListBucket","Resource":"arn:aws:s3:::pub"}]}`
+	if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("pub"), Policy: aws.String(withList)}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := e.anonGet("/pub/missing"); code != 404 || !strings.Contains(body, "<Code>NoSuchKey</Code>") {
+		t.Fatalf("public list: %d %s", code, body)
+	}
+	// A user allowed s3:GetObject but not s3:ListBucket: 403 for a missing
+	// key, by GET and by HEAD; the bucket's own root: 404.
+	e.bucket("private")
+	reader, _ := e.newUser("reader")
+	if _, err := e.rootIAM().PutUserPolicy(ctx(), &iam.PutUserPolicyInput{UserName: aws.String("reader"), PolicyName: aws.String("get"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::private/*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := reader.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("private"), Key: aws.String("missing")})
+	wantCode(t, err, "AccessDenied")
+	_, err = reader.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("private"), Key: aws.String("missing")})
+	wantStatus(t, err, 403)
+	_, err = e.S3.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("private"), Key: aws.String("missing")})
+	wantStatus(t, err, 404)
+}
+
+// TestExpectedBucketOwner: x-amz-expected-bucket-owner and
+// x-amz-source-expected-bucket-owner refuse a bucket another account owns.
+func TestExpectedBucketOwner(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("mine")
+	if _, err := e.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("mine"), Key: aws.String("k"), Body: strings.NewReader("v")}); err != nil {
+		t.Fatal(err)
+	}
+	other := testAccounts[1].ID
+	_, err := e.S3.ListObjectsV2(ctx(), &s3.ListObjectsV2Input{Bucket: aws.String("mine"), ExpectedBucketOwner: aws.String(other)})
+	wantCode(t, err, "AccessDenied")
+	_, err = e.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("mine"), Key: aws.String("k2"), Body: strings.NewReader("v"), ExpectedBucketOwner: aws.String(other)})
+	wantCode(t, err, "AccessDenied")
+	if _, err := e.S3.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("mine"), Key: aws.String("k2")}); err == nil {
+		t.Fatal("the refused PUT stored its object")
+	}
+	if _, err := e.S3.ListObjectsV2(ctx(), &s3.ListObjectsV2Input{Bucket: aws.String("mine"), ExpectedBucketOwner: aws.String("000000000000")}); err != nil {
+		t.Fatalf("own account expected: %v", err)
+	}
+	_, err = e.S3.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String("mine"), Key: aws.String("copy"), CopySource: aws.String("mine/k"), ExpectedSourceBucketOwner: aws.String(other)})
+	wantCode(t, err, "AccessDenied")
+	if _, err := e.S3.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String("mine"), Key: aws.String("copy"), CopySource: aws.String("mine/k"), ExpectedSourceBucketOwner: aws.String("000000000000"), ExpectedBucketOwner: aws.String("000000000000")}); err != nil {
+		t.Fatalf("copy with the right owners: %v", err)
+	}
 }
 
 // TestObjectWriterOwnsItsObject: with ACLs enabled (ObjectWriter) an

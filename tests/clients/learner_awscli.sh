@@ -92,8 +92,10 @@ code=$(anon_get "$GUREUM_ENDPOINT/$B/$KEY" public.out)
 equal "$code" 200 "anonymous GET of the public object: status"
 same_file cat.png public.out
 code=$(anon_get "$GUREUM_ENDPOINT/$B/images/missing.png" missing.out)
-equal "$code" 404 "anonymous GET of a missing key under the public policy: status"
-contains "$(cat missing.out)" "<Code>NoSuchKey</Code>" "anonymous GET of a missing key under the public policy: body"
+# The policy grants s3:GetObject but not s3:ListBucket, so S3 does not say
+# whether a key exists: 403, as for a public website's missing page.
+equal "$code" 403 "anonymous GET of a missing key under the public policy: status"
+contains "$(cat missing.out)" "<Code>AccessDenied</Code>" "anonymous GET of a missing key under the public policy: body"
 code=$(anon_get "$GUREUM_ENDPOINT/$B" list.out)
 equal "$code" 403 "anonymous ListObjects (the policy grants GetObject only): status"
 contains "$(cat list.out)" "<Code>AccessDenied</Code>" "anonymous ListObjects: body"

@@ -186,7 +186,9 @@ def main():
     check(r.content == PNG, "anonymous GET of the public object: %r, want the %d bytes put" % (r.content[:40], len(PNG)))
     equal(r.headers.get("Content-Type"), "image/png", "anonymous GET of the public object: Content-Type")
     r = anon.get("%s/%s/images/missing.png" % (ENDPOINT, BUCKET))
-    equal((r.status_code, xml_field(r.text, "Code")), (404, "NoSuchKey"), "anonymous GET of a missing key under the public policy")
+    # The policy grants s3:GetObject but not s3:ListBucket, so S3 does not say
+    # whether a key exists: 403, as for a public website's missing page.
+    equal((r.status_code, xml_field(r.text, "Code")), (403, "AccessDenied"), "anonymous GET of a missing key under the public policy")
     r = anon.get("%s/%s" % (ENDPOINT, BUCKET))
     equal((r.status_code, xml_field(r.text, "Code")), (403, "AccessDenied"), "anonymous ListObjects (the policy grants GetObject only)")
 

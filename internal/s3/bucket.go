@@ -117,6 +117,11 @@ func (s *Service) CreateBucket(ctx context.Context, in *CreateBucketInput) (*Cre
 	if !validBucketName(in.Bucket) {
 		return nil, errInvalidBucketName(in.Bucket)
 	}
+	if in.ObjectLock != nil && *in.ObjectLock {
+		// Object Lock is not built: a bucket that claimed it would
+		// protect nothing.
+		return nil, errNotImplementedHeader("x-amz-bucket-object-lock-enabled")
+	}
 	region := rc.Region
 	if region == "" {
 		region = s.cfg.Region

@@ -99,6 +99,12 @@ func errNotImplemented(op string) *awsproto.Error {
 	return awsproto.New(http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented.").With("Operation", op)
 }
 
+// errNotImplementedHeader is S3's answer to a request header that asks
+// for something it does not do.
+func errNotImplementedHeader(header string) *awsproto.Error {
+	return awsproto.New(http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented.").With("Header", header)
+}
+
 func errMethodNotAllowed(method, resourceType string) *awsproto.Error {
 	return awsproto.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.").
 		With("Method", method).With("ResourceType", resourceType)

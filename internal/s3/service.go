@@ -204,6 +204,11 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, err := s.parseTarget(r)
+	if err == nil && r.Method == http.MethodPut && r.ContentLength < 0 && len(r.TransferEncoding) > 0 && r.Header.Get("x-amz-decoded-content-length") == "" {
+		// S3 takes no chunked transfer encoding (aws-chunked bodies say
+		// their decoded length).
+		err = errNotImplementedHeader("Transfer-Encoding")
+	}
 	if err == nil {
 		var rt *route
 		rt, err = s.match(r, t)

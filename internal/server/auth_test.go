@@ -306,3 +306,29 @@ func TestEarlyErrorWithUnreadBody(t *testing.T) {
 		t.Fatal("no answer without the body: the server waits for it")
 	}
 }
+
+// TestUnsupportedHeaders: S3 answers 501 NotImplemented naming the
+// header for a chunked transfer encoding (no Content-Length) and, here,
+// for Object Lock, which gureum does not build.
+func TestUnsupportedHeaders(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("hdrs")
+	req, _ := http.NewRequest("PUT", e.URL+"/hdrs/streamed", io.NopCloser(strings.NewReader("some bytes")))
+	req.ContentLength = -1 // net/http sends Transfer-Encoding: chunked
+	req.Header.Set("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
+	if err := v4.NewSigner().SignHTTP(ctx(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, se, body := doRaw(t, req)
+	if resp.StatusCode != 501 || se.Code != "NotImplemented" || !strings.Contains(string(body), "<Header>Transfer-Encoding</Header>") {
+		t.Fatalf("chunked PUT: %d %s", resp.StatusCode, body)
+	}
+	if _, err := e.S3.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("hdrs"), Key: aws.String("streamed")}); err == nil {
+		t.Fatal("the refused PUT stored an object")
+	}
+	_, err := e.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("locked"), ObjectLockEnabledForBucket: aws.Bool(true)})
+	wantCode(t, err, "NotImplemented")
+	if _, err := e.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("unlocked"), ObjectLockEnabledForBucket: aws.Bool(false)}); err != nil {
+		t.Fatalf("object lock false: %v", err)
+	}
+}

@@ -137,11 +137,15 @@ func (v *Verifier) verifyV2(r *http.Request, params []queryParam, req v2Request)
 }
 
 // v2Resources returns the CanonicalizedResource candidates of r: the path
-// as sent, and, for a virtual-hosted request, the bucket of the Host before
-// it.
+// as sent; for a path-style bucket request (/bucket) also /bucket/, the
+// form AWS's examples give and botocore signs; and, for a
+// virtual-hosted request, the bucket of the Host before the path.
 func v2Resources(r *http.Request, path string, params []queryParam) []string {
 	sub := v2SubResourceString(params)
 	out := []string{path + sub}
+	if len(path) > 1 && !strings.Contains(path[1:], "/") {
+		out = append(out, path+"/"+sub)
+	}
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h

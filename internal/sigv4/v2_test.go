@@ -94,6 +94,9 @@ func TestVerifyV2(t *testing.T) {
 		code                         string
 	}{
 		{"path style", "/bucket/a%20b", testHost, "/bucket/a%20b", nil, ""},
+		{"path-style bucket signed with its slash", "/bucket?prefix=x", testHost, "/bucket/", nil, ""},
+		{"path-style bucket signed as sent", "/bucket?acl", testHost, "/bucket?acl", nil, ""},
+		{"path-style bucket, another bucket signed", "/bucket", testHost, "/other/", nil, "SignatureDoesNotMatch"},
 		{"virtual host", "/a%20b", "bucket.localhost:4566", "/bucket/a%20b", nil, ""},
 		{"sub-resources", "/bucket/k?versionId=3&acl&prefix=x&uploadId=u%20v", testHost, "/bucket/k?acl&uploadId=u v&versionId=3", nil, ""},
 		{"amz headers", "/bucket/k", testHost, "/bucket/k", map[string]string{"X-Amz-Meta-A": " one ", "X-Amz-Date": stamp, "Content-Type": "text/plain", "Content-Md5": "xyz"}, ""},

@@ -8,6 +8,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -80,6 +81,9 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	minLen, maxLen, err := s.checkPostAuth(ctx, fields)
 	if err != nil {
+		return err
+	}
+	if err := checkSSEC(request.From(ctx), maps.Keys(fields)); err != nil {
 		return err
 	}
 	h := http.Header{}

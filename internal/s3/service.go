@@ -11,6 +11,7 @@ package s3
 import (
 	"context"
 	"errors"
+	"iter"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -210,6 +211,15 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = errNotImplementedHeader("Transfer-Encoding")
 	}
 	if err == nil {
+		err = checkSSEC(rc, func(yield func(string) bool) {
+			for k := range r.Header {
+				if !yield(k) {
+					return
+				}
+			}
+		})
+	}
+	if err == nil {
 		var rt *route
 		rt, err = s.match(r, t)
 		if err == nil {
@@ -235,6 +245,23 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.WriteError(w, r, err)
 	}
+}
+
+// checkSSEC answers requests for server-side encryption with customer
+// keys: S3 refuses them over plain HTTP, which is how gureum serves; behind
+// a TLS proxy they are NotImplemented rather than silently stored
+// unencrypted and readable without the key.
+func checkSSEC(rc *request.Context, names iter.Seq[string]) error {
+	for k := range names {
+		lk := strings.ToLower(k)
+		if strings.HasPrefix(lk, "x-amz-server-side-encryption-customer-") || strings.HasPrefix(lk, "x-amz-copy-source-server-side-encryption-customer-") {
+			if !rc.Secure {
+				return awsproto.New(http.StatusBadRequest, "InvalidRequest", "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.")
+			}
+			return errNotImplementedHeader(k)
+		}
+	}
+	return nil
 }
 
 // hideMissingKey turns a read's NoSuchKey into AccessDenied for a caller

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -326,7 +327,19 @@ func TestUnsupportedHeaders(t *testing.T) {
 	if _, err := e.S3.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("hdrs"), Key: aws.String("streamed")}); err == nil {
 		t.Fatal("the refused PUT stored an object")
 	}
-	_, err := e.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("locked"), ObjectLockEnabledForBucket: aws.Bool(true)})
+	// Customer-provided keys: S3 refuses them over plain HTTP.
+	key := bytes.Repeat([]byte("k"), 32)
+	sum := md5.Sum(key)
+	_, err := e.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("hdrs"), Key: aws.String("ssec"), Body: strings.NewReader("secret"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(base64.StdEncoding.EncodeToString(key)),
+		SSECustomerKeyMD5: aws.String(base64.StdEncoding.EncodeToString(sum[:]))})
+	if ae := wantCode(t, err, "InvalidRequest"); ae.ErrorMessage() != "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection." {
+		t.Fatal(ae.ErrorMessage())
+	}
+	if _, err := e.S3.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("hdrs"), Key: aws.String("ssec")}); err == nil {
+		t.Fatal("the refused SSE-C PUT stored an object")
+	}
+	_, err = e.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("locked"), ObjectLockEnabledForBucket: aws.Bool(true)})
 	wantCode(t, err, "NotImplemented")
 	if _, err := e.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("unlocked"), ObjectLockEnabledForBucket: aws.Bool(false)}); err != nil {
 		t.Fatalf("object lock false: %v", err)

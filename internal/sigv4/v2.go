@@ -61,6 +61,13 @@ func (v *Verifier) verifyV2Header(r *http.Request, header string, params []query
 		date = ""
 	}
 	a, err := v.verifyV2(r, params, v2Request{accessKeyID: akid, signature: sig, date: date})
+	if err != nil && date == "" && r.Header.Get("Date") != "" {
+		// With x-amz-date the Date line of the string to sign is empty,
+		// as AWS documents; botocore puts the Date header there anyway.
+		if a2, err2 := v.verifyV2(r, params, v2Request{accessKeyID: akid, signature: sig, date: r.Header.Get("Date")}); err2 == nil {
+			a, err = a2, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,11 @@ Authorization: AWS AKIAIOSFODNN7EXAMPLE:qgk2+6Sv9/oM7G3qLEjTH1a1l1g=
 }
 
 // signV2 signs a request the way boto 2 and s3cmd do.
-func signV2(r *http.Request, resource string) {
+func signV2(r *http.Request, resource string) { signV2Date(r, resource, false) }
+
+// signV2Date signs as signV2; withDate keeps the Date header in the string
+// to sign even beside x-amz-date, as botocore does.
+func signV2Date(r *http.Request, resource string, withDate bool) {
 	var amz []string
 	for k, v := range r.Header {
 		if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-amz-") {
@@ -77,7 +81,7 @@ func signV2(r *http.Request, resource string) {
 	}
 	slices.Sort(amz)
 	date := r.Header.Get("Date")
-	if r.Header.Get("X-Amz-Date") != "" {
+	if r.Header.Get("X-Amz-Date") != "" && !withDate {
 		date = ""
 	}
 	sts := r.Method + "\n" + r.Header.Get("Content-Md5") + "\n" + r.Header.Get("Content-Type") + "\n" + date + "\n" + strings.Join(amz, "") + resource
@@ -124,6 +128,31 @@ func TestVerifyV2(t *testing.T) {
 	}
 	if !slices.IsSorted(v2SubResources) {
 		t.Error("v2SubResources is not sorted")
+	}
+}
+
+// TestVerifyV2DateBesideAmzDate: botocore signs the Date header even when
+// x-amz-date is set; such a request verifies, and its x-amz-date decides
+// the clock check.
+func TestVerifyV2DateBesideAmzDate(t *testing.T) {
+	stamp := testTime.Format(http.TimeFormat)
+	for _, tc := range []struct {
+		amzDate, code string
+	}{
+		{stamp, ""},
+		{"Tue, 07 Jul 2010 21:53:04 GMT", "RequestTimeTooSkewed"},
+	} {
+		r := rawRequest(t, "GET /bucket/k HTTP/1.1\nHost: "+testHost+"\nDate: "+stamp+"\nX-Amz-Date: "+tc.amzDate+"\n", nil)
+		signV2Date(r, "/bucket/k", true)
+		if _, err := newVerifier(testTime).Verify(r); errCode(err) != tc.code {
+			t.Errorf("x-amz-date %s: error %v, want %q", tc.amzDate, err, tc.code)
+		}
+	}
+	// A signature over neither form still fails.
+	r := rawRequest(t, "GET /bucket/k HTTP/1.1\nHost: "+testHost+"\nDate: "+stamp+"\nX-Amz-Date: "+stamp+"\n", nil)
+	signV2Date(r, "/bucket/other", true)
+	if _, err := newVerifier(testTime).Verify(r); errCode(err) != "SignatureDoesNotMatch" {
+		t.Errorf("wrong resource: %v", err)
 	}
 }
 

@@ -176,6 +176,10 @@ type Instance struct {
 	ShutdownBehavior      string          `xml:"-" json:"shutdown,omitempty"`
 	PublicOnLaunch        bool            `xml:"-" json:"pubOnLaunch,omitempty"`
 	Handle                *compute.Handle `xml:"-" json:"handle,omitempty"`
+
+	// xmlSrc is the stored records this value was made from, when it was
+	// read for a listing (see AppendXML).
+	xmlSrc [][]byte
 }
 
 // fill sets the members that are the same for every instance or derived
@@ -772,12 +776,15 @@ func (s *Service) showInstances(tx store.Tx, sc scope, insts []*Instance) error 
 		inst.NetworkInterfaces = nil
 		inst.IPAddress, inst.DNSName = "", ""
 		for _, id := range inst.ENIs {
-			n, err := viewRes[NetworkInterface](tx, sc, id)
+			n, raw, err := viewRes[NetworkInterface](tx, sc, id)
 			if isNotFound(err) {
 				continue
 			}
 			if err != nil {
 				return err
+			}
+			if inst.xmlSrc != nil {
+				inst.xmlSrc = append(inst.xmlSrc, raw)
 			}
 			if n.Attachment != nil && n.Attachment.DeviceIndex == 0 && n.Association != nil {
 				inst.IPAddress, inst.DNSName = n.Association.PublicIP, n.Association.PublicDNSName

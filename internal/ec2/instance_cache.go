@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/gureum/gureum/internal/awsproto/xmlenc"
 	"strings"
 	"sync"
 
@@ -23,37 +24,40 @@ type decodedRecord struct {
 }
 
 // decodeCached decodes v, the stored bytes of key, into a copy of a T,
-// through the cache.
-func decodeCached[T any](key, v []byte) (*T, error) {
+// through the cache. It also returns the cache's copy of the bytes, which
+// never changes (a changed record gets a new entry).
+func decodeCached[T any](key, v []byte) (*T, []byte, error) {
 	if c, ok := decoded.Load(string(key)); ok {
 		if d := c.(*decodedRecord); bytes.Equal(d.raw, v) {
 			if t, ok := d.v.(*T); ok {
 				cp := *t
-				return &cp, nil
+				return &cp, d.raw, nil
 			}
 		}
 	}
 	t := new(T)
 	if err := json.Unmarshal(v, t); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	decoded.Store(string(key), &decodedRecord{raw: bytes.Clone(v), v: t})
+	raw := bytes.Clone(v)
+	decoded.Store(string(key), &decodedRecord{raw: raw, v: t})
 	cp := *t
-	return &cp, nil
+	return &cp, raw, nil
 }
 
 // viewRes is getRes for reading only: the result's slices are shared.
-func viewRes[T any](tx store.Tx, sc scope, id string) (*T, error) {
+// The stored bytes come with it.
+func viewRes[T any](tx store.Tx, sc scope, id string) (*T, []byte, error) {
 	k := resKey(sc.acct, sc.region, id)
 	b, err := tx.Get(tRes, k)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	v, err := decodeCached[T](k, b)
+	v, raw, err := decodeCached[T](k, b)
 	if err != nil {
-		return nil, fmt.Errorf("ec2: decoding %s: %w", id, err)
+		return nil, nil, fmt.Errorf("ec2: decoding %s: %w", id, err)
 	}
-	return v, nil
+	return v, raw, nil
 }
 
 // scanInstances returns every instance of the account and region,
@@ -61,10 +65,11 @@ func viewRes[T any](tx store.Tx, sc scope, id string) (*T, error) {
 func scanInstances(tx store.Tx, sc scope) ([]*Instance, error) {
 	var out []*Instance
 	err := tx.Scan(tRes, resKey(sc.acct, sc.region, "i-"), nil, func(k, v []byte) (bool, error) {
-		inst, err := decodeCached[Instance](k, v)
+		inst, raw, err := decodeCached[Instance](k, v)
 		if err != nil {
 			return false, err
 		}
+		inst.xmlSrc = [][]byte{raw}
 		out = append(out, inst)
 		return true, nil
 	})
@@ -73,6 +78,51 @@ func scanInstances(tx store.Tx, sc scope) ([]*Instance, error) {
 
 func forget(sc scope, id string) {
 	decoded.Delete(string(resKey(sc.acct, sc.region, id)))
+	rendered.Delete(id)
+}
+
+// rendered keeps each instance's <item> as last written, with the stored
+// records it was made from (the instance's and its network interfaces'):
+// a listing of many instances copies the elements of those unchanged
+// since. Only an instance that knows its sources (Instance.xmlSrc, set
+// when it was read through the cache) uses it.
+var rendered sync.Map // instance id → *renderedInstance
+
+type renderedInstance struct {
+	name string
+	src  [][]byte
+	xml  []byte
+}
+
+// AppendXML implements xmlenc.Appender.
+func (i *Instance) AppendXML(b []byte, name string) ([]byte, bool) {
+	if len(i.xmlSrc) == 0 {
+		return b, false
+	}
+	if c, ok := rendered.Load(i.InstanceID); ok {
+		if r := c.(*renderedInstance); r.name == name && sameSources(r.src, i.xmlSrc) {
+			return append(b, r.xml...), true
+		}
+	}
+	at := len(b)
+	b, ok := xmlenc.AppendPlain(b, i, name)
+	if !ok {
+		return b[:at], false
+	}
+	rendered.Store(i.InstanceID, &renderedInstance{name: name, src: i.xmlSrc, xml: bytes.Clone(b[at:])})
+	return b, true
+}
+
+func sameSources(a, b [][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if len(a[i]) != len(b[i]) || (len(a[i]) > 0 && &a[i][0] != &b[i][0] && !bytes.Equal(a[i], b[i])) {
+			return false
+		}
+	}
+	return true
 }
 
 // filtersNeedNetwork reports whether a filter reads members that come

@@ -556,3 +556,56 @@ func TestEC2InstanceNetworkInterfaces(t *testing.T) {
 	_, err = c.DescribeNetworkInterfaces(ctx(), &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: []string{eni}})
 	wantCode(t, err, "InvalidNetworkInterfaceID.NotFound")
 }
+
+// TestEC2ListingReflectsChanges: a listing after a change shows it (the
+// listing reuses each instance's rendered element only while the records
+// it came from are unchanged).
+func TestEC2ListingReflectsChanges(t *testing.T) {
+	e := newEnv(t)
+	c := e.ec2("test", "test")
+	ami := amazonImage(t, c, "al2023-ami-2023", "x86_64")
+	run, err := c.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: "t3.micro", MinCount: aws.Int32(2), MaxCount: aws.Int32(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := *run.Instances[0].InstanceId, *run.Instances[1].InstanceId
+	w := ec2.NewInstanceRunningWaiter(c, func(o *ec2.InstanceRunningWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second })
+	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{a, b}}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	list := func() map[string]ec2types.Instance {
+		t.Helper()
+		out, err := c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]ec2types.Instance{}
+		for _, r := range out.Reservations {
+			for _, i := range r.Instances {
+				m[*i.InstanceId] = i
+			}
+		}
+		return m
+	}
+	before := list()
+	if len(before[a].Tags) != 0 || before[b].State.Name != ec2types.InstanceStateNameRunning {
+		t.Fatalf("before: %+v %+v", before[a].Tags, before[b].State)
+	}
+	list() // a second listing, from the rendered elements
+	if _, err := c.CreateTags(ctx(), &ec2.CreateTagsInput{Resources: []string{a}, Tags: []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String("web")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.StopInstances(ctx(), &ec2.StopInstancesInput{InstanceIds: []string{b}}); err != nil {
+		t.Fatal(err)
+	}
+	after := list()
+	if len(after[a].Tags) != 1 || aws.ToString(after[a].Tags[0].Value) != "web" {
+		t.Fatalf("tag not listed: %+v", after[a].Tags)
+	}
+	if st := after[b].State.Name; st != ec2types.InstanceStateNameStopping && st != ec2types.InstanceStateNameStopped {
+		t.Fatalf("state after stop: %s", st)
+	}
+	if after[b].PublicIpAddress != nil {
+		t.Fatalf("a stopped instance keeps its public IP in the listing: %s", *after[b].PublicIpAddress)
+	}
+}

@@ -50,9 +50,38 @@ func AppendMembers(b []byte, v any) ([]byte, bool) {
 type encoder func(b []byte, v reflect.Value, name string, omit bool) []byte
 
 type entry struct {
-	enc encoder
-	st  *structInfo
-	err error
+	enc   encoder
+	plain encoder // for an Appender type: its encoder without the hook
+	st    *structInfo
+	err   error
+}
+
+// Appender is implemented (on the pointer) by a struct type that can
+// append its own element, e.g. from a cache of rendered elements. It
+// reports false to have the compiled encoder write it instead. Its output
+// must be what encoding/xml writes; AppendPlain gives that.
+type Appender interface {
+	AppendXML(b []byte, name string) ([]byte, bool)
+}
+
+var appenderType = reflect.TypeFor[Appender]()
+
+// AppendPlain appends the element name holding *v (v a pointer to a
+// struct) as encoding/xml writes it, without calling v's AppendXML.
+func AppendPlain(b []byte, v any, name string) ([]byte, bool) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return b, false
+	}
+	if _, err := typeEncoder(rv.Elem().Type()); err != nil {
+		return b, false
+	}
+	e, _ := cache.Load(rv.Elem().Type())
+	enc := e.(*entry).plain
+	if enc == nil {
+		enc = e.(*entry).enc
+	}
+	return enc(b, rv.Elem(), name, false), true
 }
 
 var (
@@ -123,9 +152,25 @@ func (c *compiler) compile(t reflect.Type) (encoder, error) {
 	if err != nil {
 		return nil, err
 	}
+	var plain encoder
+	if t.Kind() == reflect.Struct && reflect.PointerTo(t).Implements(appenderType) {
+		plain, enc = enc, hooked(enc)
+	}
 	*slot = enc
-	c.done[t] = &entry{enc: enc, st: st}
+	c.done[t] = &entry{enc: enc, plain: plain, st: st}
 	return enc, nil
+}
+
+// hooked wraps a struct encoder to let the value's AppendXML go first.
+func hooked(plain encoder) encoder {
+	return func(b []byte, v reflect.Value, name string, omit bool) []byte {
+		if v.CanAddr() {
+			if out, ok := v.Addr().Interface().(Appender).AppendXML(b, name); ok {
+				return out
+			}
+		}
+		return plain(b, v, name, omit)
+	}
 }
 
 func (c *compiler) build(t reflect.Type) (encoder, *structInfo, error) {

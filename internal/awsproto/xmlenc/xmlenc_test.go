@@ -207,3 +207,31 @@ func BenchmarkReservation(b *testing.B) {
 		}
 	})
 }
+
+// cached appends a fixed element when Use is set, else defers.
+type cached struct {
+	A   string `xml:"a"`
+	Use bool   `xml:"-"`
+}
+
+func (c *cached) AppendXML(b []byte, name string) ([]byte, bool) {
+	if !c.Use {
+		return b, false
+	}
+	return append(b, "<"+name+"><a>from cache</a></"+name+">"...), true
+}
+
+func TestAppender(t *testing.T) {
+	out := struct {
+		L []*cached `xml:"list>item"`
+	}{[]*cached{{A: "x", Use: true}, {A: "y"}}}
+	got, ok := xmlenc.AppendMembers(nil, &out)
+	want := "<list><item><a>from cache</a></item><item><a>y</a></item></list>"
+	if !ok || string(got) != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+	plain, ok := xmlenc.AppendPlain([]byte("<!---->"), out.L[0], "item")
+	if !ok || string(plain) != "<!----><item><a>x</a></item>" {
+		t.Fatalf("AppendPlain: %s", plain)
+	}
+}

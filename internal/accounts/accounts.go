@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/gureum/gureum/internal/request"
 	"github.com/gureum/gureum/internal/sigv4"
@@ -24,7 +25,7 @@ type Account struct {
 	SecretKey string
 }
 
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+var accountID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
 
 // Parse reads an --account value: ID:ACCESS_KEY:SECRET_KEY.
 func Parse(s string) (Account, error) {
@@ -32,7 +33,7 @@ func Parse(s string) (Account, error) {
 	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
 		return Account{}, fmt.Errorf("--account %q: want ID:ACCESS_KEY:SECRET_KEY", redact(s))
 	}
-	if !accountID.MatchString(parts[0]) {
+	if !accountID().MatchString(parts[0]) {
 		return Account{}, fmt.Errorf("--account: account id %q is not 12 digits", parts[0])
 	}
 	return Account{ID: parts[0], AccessKey: parts[1], SecretKey: parts[2]}, nil

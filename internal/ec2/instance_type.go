@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Instance types: DescribeInstanceTypes and DescribeInstanceTypeOfferings
@@ -26,7 +27,8 @@ type itype struct {
 	maker     string
 }
 
-var instanceTypes = func() []itype {
+// instanceTypes is the catalogue, built on first use.
+var instanceTypes = sync.OnceValue(func() []itype {
 	var out []itype
 	add := func(family, arch, hyper, maker string, clock float64, burst, current bool, sizes ...struct {
 		s    string
@@ -86,12 +88,13 @@ var instanceTypes = func() []itype {
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].name < out[b].name })
 	return out
-}()
+})
 
 func lookupInstanceType(name string) (itype, bool) {
-	i := sort.Search(len(instanceTypes), func(i int) bool { return instanceTypes[i].name >= name })
-	if i < len(instanceTypes) && instanceTypes[i].name == name {
-		return instanceTypes[i], true
+	types := instanceTypes()
+	i := sort.Search(len(types), func(i int) bool { return types[i].name >= name })
+	if i < len(types) && types[i].name == name {
+		return types[i], true
 	}
 	return itype{}, false
 }
@@ -280,7 +283,7 @@ func (s *Service) describeInstanceTypes(ctx context.Context, in *describeInstanc
 		return nil, errf("InvalidInstanceType", "The following supplied instance types do not exist: [%s]", strings.Join(bad, ", "))
 	}
 	var all []*InstanceTypeInfo
-	for _, t := range instanceTypes {
+	for _, t := range instanceTypes() {
 		if len(in.InstanceType) > 0 && !contains(in.InstanceType, t.name) {
 			continue
 		}
@@ -336,7 +339,7 @@ func (s *Service) describeInstanceTypeOfferings(ctx context.Context, in *describ
 		return nil, errInvalidParameterValue("Value (%s) for parameter locationType is invalid. Valid values are: region, availability-zone, availability-zone-id.", in.LocationType)
 	}
 	var all []*InstanceTypeOffering
-	for _, t := range instanceTypes {
+	for _, t := range instanceTypes() {
 		if !t.current {
 			continue
 		}

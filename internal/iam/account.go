@@ -239,7 +239,7 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, in *authDe
 			}
 		}
 		if want("AWSManagedPolicy") {
-			for a, m := range awsPolicies {
+			for a, m := range awsPolicies() {
 				if at.count(a) > 0 || at.boundaries[a] > 0 {
 					addPolicy(m)
 				}

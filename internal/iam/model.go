@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gureum/gureum/internal/awsproto"
@@ -235,15 +236,17 @@ func notFound(err error, nf error) error {
 // Validation of names and paths, as botocore's model constrains them.
 
 var (
-	entityName = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	pathRe     = regexp.MustCompile(`^(\x{002F})|(\x{002F}[\x{0021}-\x{007E}]+\x{002F})$`)
+	entityName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]+$`) })
+	pathRe     = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(\x{002F})|(\x{002F}[\x{0021}-\x{007E}]+\x{002F})$`)
+	})
 )
 
 func checkName(member, v string, max int) error {
 	if len(v) < 1 || len(v) > max {
 		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", v, member, max)
 	}
-	if !entityName.MatchString(v) {
+	if !entityName().MatchString(v) {
 		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+", v, member)
 	}
 	return nil
@@ -253,7 +256,7 @@ func checkPath(p *string) (string, error) {
 	if p == nil || *p == "" {
 		return "/", nil
 	}
-	if len(*p) > 512 || !pathRe.MatchString(*p) || !strings.HasPrefix(*p, "/") || !strings.HasSuffix(*p, "/") {
+	if len(*p) > 512 || !pathRe().MatchString(*p) || !strings.HasPrefix(*p, "/") || !strings.HasSuffix(*p, "/") {
 		return "", validation("1 validation error detected: Value '%s' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)", *p)
 	}
 	return *p, nil

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -71,7 +72,9 @@ func (m *managed) doc() string {
 	return ""
 }
 
-var awsPolicies = func() map[string]*managed {
+// awsPolicies is AWS's managed policies by ARN, built on first use (the
+// documents are parsed then, not at every start).
+var awsPolicies = sync.OnceValue(func() map[string]*managed {
 	out := map[string]*managed{}
 	for _, p := range awsmanaged.All() {
 		out[p.ARN] = &managed{arn: p.ARN, aws: true, rec: &policyRecord{
@@ -80,7 +83,7 @@ var awsPolicies = func() map[string]*managed {
 		}}
 	}
 	return out
-}()
+})
 
 // parsePolicyArn splits arn:aws:iam::ACCOUNT:policy/PATH/NAME.
 func parsePolicyArn(a string) (acct, path, name string, ok bool) {
@@ -113,7 +116,7 @@ func checkArn(member, a string) error {
 // getManaged reads a managed policy by ARN, from the AWS catalogue or the
 // account's own.
 func getManaged(tx store.Tx, acct, a string) (*managed, error) {
-	if m, ok := awsPolicies[a]; ok {
+	if m, ok := awsPolicies()[a]; ok {
 		return m, nil
 	}
 	pa, path, name, ok := parsePolicyArn(a)
@@ -395,7 +398,7 @@ func (s *Service) listPolicies(ctx context.Context, in *listPoliciesInput) (*lis
 		}
 		if scope != "Local" {
 			for _, p := range awsmanaged.All() {
-				add(awsPolicies[p.ARN])
+				add(awsPolicies()[p.ARN])
 			}
 		}
 		if scope != "AWS" {

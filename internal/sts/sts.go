@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -145,7 +146,7 @@ type assumeRoleOutput struct {
 	SourceIdentity   string          `xml:"SourceIdentity,omitempty"`
 }
 
-var sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]*$`)
+var sessionNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]*$`) })
 
 func validation(format string, args ...any) error {
 	return awsproto.Newf(http.StatusBadRequest, "ValidationError", format, args...)
@@ -156,7 +157,7 @@ func accessDenied(p request.Principal, action, resource string) error {
 }
 
 func (s *Service) assumeRole(ctx context.Context, r *http.Request, in *assumeRoleInput) (*assumeRoleOutput, error) {
-	if n := len(in.RoleSessionName); n < 2 || n > 64 || !sessionNameRe.MatchString(in.RoleSessionName) {
+	if n := len(in.RoleSessionName); n < 2 || n > 64 || !sessionNameRe().MatchString(in.RoleSessionName) {
 		return nil, validation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", in.RoleSessionName)
 	}
 	if len(in.RoleArn) < 20 {

@@ -32,13 +32,14 @@ const (
 )
 
 type bucketRecord struct {
-	Name       string    `json:"name"`
-	Account    string    `json:"account"`
-	Region     string    `json:"region"`
-	Created    time.Time `json:"created"`
-	Versioning string    `json:"versioning,omitempty"` // "", Enabled, Suspended
-	Ownership  string    `json:"ownership,omitempty"`
-	Tags       []tag     `json:"tags,omitempty"`
+	Name       string     `json:"name"`
+	Account    string     `json:"account"`
+	Region     string     `json:"region"`
+	Created    time.Time  `json:"created"`
+	Versioning string     `json:"versioning,omitempty"` // "", Enabled, Suspended
+	Ownership  string     `json:"ownership,omitempty"`
+	Tags       []tag      `json:"tags,omitempty"`
+	SSE        *bucketSSE `json:"sse,omitempty"` // default encryption; nil: SSE-S3
 	// Policy is the bucket policy as the owner wrote it; PAB the bucket's
 	// Block Public Access settings (nil: none); ACL its access control
 	// list (nil: the owner's FULL_CONTROL only).

@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
@@ -211,7 +210,7 @@ func TestUnimplementedOperation(t *testing.T) {
 func TestBucketEncryption(t *testing.T) {
 	e := newEnv(t)
 	e.bucket("enc")
-	rule := func() s3types.ServerSideEncryptionRule {
+	rule := func() types.ServerSideEncryptionRule {
 		t.Helper()
 		out, err := e.S3.GetBucketEncryption(ctx(), &s3.GetBucketEncryptionInput{Bucket: aws.String("enc")})
 		if err != nil || out.ServerSideEncryptionConfiguration == nil || len(out.ServerSideEncryptionConfiguration.Rules) != 1 {
@@ -219,28 +218,28 @@ func TestBucketEncryption(t *testing.T) {
 		}
 		return out.ServerSideEncryptionConfiguration.Rules[0]
 	}
-	if r := rule(); r.ApplyServerSideEncryptionByDefault.SSEAlgorithm != s3types.ServerSideEncryptionAes256 || aws.ToBool(r.BucketKeyEnabled) {
+	if r := rule(); r.ApplyServerSideEncryptionByDefault.SSEAlgorithm != types.ServerSideEncryptionAes256 || aws.ToBool(r.BucketKeyEnabled) {
 		t.Fatalf("default: %+v", r.ApplyServerSideEncryptionByDefault)
 	}
-	kms := &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
-		ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAwsKms, KMSMasterKeyID: aws.String("alias/app")},
+	kms := &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
+		ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: types.ServerSideEncryptionAwsKms, KMSMasterKeyID: aws.String("alias/app")},
 		BucketKeyEnabled:                   aws.Bool(true),
 	}}}
 	if _, err := e.S3.PutBucketEncryption(ctx(), &s3.PutBucketEncryptionInput{Bucket: aws.String("enc"), ServerSideEncryptionConfiguration: kms}); err != nil {
 		t.Fatal(err)
 	}
-	if r := rule(); r.ApplyServerSideEncryptionByDefault.SSEAlgorithm != s3types.ServerSideEncryptionAwsKms || aws.ToString(r.ApplyServerSideEncryptionByDefault.KMSMasterKeyID) != "alias/app" || !aws.ToBool(r.BucketKeyEnabled) {
+	if r := rule(); r.ApplyServerSideEncryptionByDefault.SSEAlgorithm != types.ServerSideEncryptionAwsKms || aws.ToString(r.ApplyServerSideEncryptionByDefault.KMSMasterKeyID) != "alias/app" || !aws.ToBool(r.BucketKeyEnabled) {
 		t.Fatalf("after put: %+v %v", r.ApplyServerSideEncryptionByDefault, aws.ToBool(r.BucketKeyEnabled))
 	}
-	bad := &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
-		ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256, KMSMasterKeyID: aws.String("alias/app")},
+	bad := &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
+		ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: types.ServerSideEncryptionAes256, KMSMasterKeyID: aws.String("alias/app")},
 	}}}
 	_, err := e.S3.PutBucketEncryption(ctx(), &s3.PutBucketEncryptionInput{Bucket: aws.String("enc"), ServerSideEncryptionConfiguration: bad})
 	if ae := wantCode(t, err, "InvalidArgument"); ae.ErrorMessage() != "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse" {
 		t.Fatal(ae.ErrorMessage())
 	}
-	_, err = e.S3.PutBucketEncryption(ctx(), &s3.PutBucketEncryptionInput{Bucket: aws.String("enc"), ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
-		ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: "DES"},
+	_, err = e.S3.PutBucketEncryption(ctx(), &s3.PutBucketEncryptionInput{Bucket: aws.String("enc"), ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
+		ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: "DES"},
 	}}}})
 	wantCode(t, err, "MalformedXML")
 	if _, err := e.Alt.GetBucketEncryption(ctx(), &s3.GetBucketEncryptionInput{Bucket: aws.String("enc")}); err == nil {
@@ -249,7 +248,7 @@ func TestBucketEncryption(t *testing.T) {
 	if _, err := e.S3.DeleteBucketEncryption(ctx(), &s3.DeleteBucketEncryptionInput{Bucket: aws.String("enc")}); err != nil {
 		t.Fatal(err)
 	}
-	if r := rule(); r.ApplyServerSideEncryptionByDefault.SSEAlgorithm != s3types.ServerSideEncryptionAes256 {
+	if r := rule(); r.ApplyServerSideEncryptionByDefault.SSEAlgorithm != types.ServerSideEncryptionAes256 {
 		t.Fatalf("after delete: %+v", r.ApplyServerSideEncryptionByDefault)
 	}
 }

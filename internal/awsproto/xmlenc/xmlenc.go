@@ -240,57 +240,36 @@ func (c *compiler) build(t reflect.Type) (encoder, *structInfo, error) {
 			return appendEnd(b, name)
 		}, st, nil
 	case reflect.String:
-		return func(b []byte, v reflect.Value, name string, omit bool) []byte {
-			s := v.String()
-			if omit && s == "" {
-				return b
-			}
-			b = appendStart(b, name)
-			b = appendEscaped(b, s)
-			return appendEnd(b, name)
-		}, nil, nil
+		return scalar(func(v reflect.Value) bool { return v.Len() == 0 },
+			func(b []byte, v reflect.Value) []byte { return appendEscaped(b, v.String()) }), nil, nil
 	case reflect.Bool:
-		return func(b []byte, v reflect.Value, name string, omit bool) []byte {
-			x := v.Bool()
-			if omit && !x {
-				return b
-			}
-			b = appendStart(b, name)
-			b = strconv.AppendBool(b, x)
-			return appendEnd(b, name)
-		}, nil, nil
+		return scalar(func(v reflect.Value) bool { return !v.Bool() },
+			func(b []byte, v reflect.Value) []byte { return strconv.AppendBool(b, v.Bool()) }), nil, nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return func(b []byte, v reflect.Value, name string, omit bool) []byte {
-			x := v.Int()
-			if omit && x == 0 {
-				return b
-			}
-			b = appendStart(b, name)
-			b = strconv.AppendInt(b, x, 10)
-			return appendEnd(b, name)
-		}, nil, nil
+		return scalar(func(v reflect.Value) bool { return v.Int() == 0 },
+			func(b []byte, v reflect.Value) []byte { return strconv.AppendInt(b, v.Int(), 10) }), nil, nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return func(b []byte, v reflect.Value, name string, omit bool) []byte {
-			x := v.Uint()
-			if omit && x == 0 {
-				return b
-			}
-			b = appendStart(b, name)
-			b = strconv.AppendUint(b, x, 10)
-			return appendEnd(b, name)
-		}, nil, nil
+		return scalar(func(v reflect.Value) bool { return v.Uint() == 0 },
+			func(b []byte, v reflect.Value) []byte { return strconv.AppendUint(b, v.Uint(), 10) }), nil, nil
 	case reflect.Float32, reflect.Float64:
 		bits := t.Bits()
-		return func(b []byte, v reflect.Value, name string, omit bool) []byte {
-			if omit && v.IsZero() {
-				return b
-			}
-			b = appendStart(b, name)
-			b = strconv.AppendFloat(b, v.Float(), 'g', -1, bits)
-			return appendEnd(b, name)
-		}, nil, nil
+		return scalar(reflect.Value.IsZero,
+			func(b []byte, v reflect.Value) []byte { return strconv.AppendFloat(b, v.Float(), 'g', -1, bits) }), nil, nil
 	}
 	return nil, nil, errUnsupported
+}
+
+// scalar is the encoder of a simple value: empty says when omitempty
+// leaves it out, text appends its escaped text.
+func scalar(empty func(reflect.Value) bool, text func([]byte, reflect.Value) []byte) encoder {
+	return func(b []byte, v reflect.Value, name string, omit bool) []byte {
+		if omit && empty(v) {
+			return b
+		}
+		b = appendStart(b, name)
+		b = text(b, v)
+		return appendEnd(b, name)
+	}
 }
 
 func textEncoder(b []byte, v reflect.Value, name string, omit bool) []byte {

@@ -222,29 +222,12 @@ func (g *InternetGateway) filter(name string) ([]string, bool) {
 }
 
 func (s *Service) describeInternetGateways(ctx context.Context, in *describeInternetGatewaysInput) (*describeInternetGatewaysOutput, error) {
-	sc := scopeOf(ctx)
-	var all []*InternetGateway
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		for _, id := range in.InternetGatewayId {
-			if _, err := getInternetGateway(tx, sc, id); err != nil {
-				return err
-			}
-		}
-		return scanRes(tx, sc, "igw-", func(g *InternetGateway) error {
-			if len(in.InternetGatewayId) > 0 && !contains(in.InternetGatewayId, g.InternetGatewayID) {
-				return nil
-			}
-			ok, err := matchFilters(in.Filter, g.Tags, g.filter)
-			if ok {
-				all = append(all, g)
-			}
-			return err
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	items, next, err := page(all, in.MaxResults, in.NextToken, 5, 1000)
+	items, next, err := describeRes(s, ctx, "igw-", in.InternetGatewayId, getInternetGateway,
+		func(g *InternetGateway) string { return g.InternetGatewayID },
+		func(_ store.Tx, _ scope, g *InternetGateway) (bool, error) {
+			return matchFilters(in.Filter, g.Tags, g.filter)
+		},
+		in.MaxResults, in.NextToken, 1000)
 	if err != nil {
 		return nil, err
 	}

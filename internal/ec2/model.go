@@ -1,6 +1,7 @@
 package ec2
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -114,6 +115,39 @@ func errMissingParameter(name string) *awsproto.Error {
 
 func errDependency(format string, args ...any) *awsproto.Error {
 	return errf("DependencyViolation", format, args...)
+}
+
+// describeRes is the Describe most resources share: every id asked for
+// must exist (get answers AWS's NotFound for it); then each resource of the
+// prefix that is among those ids (when any were given) and that keep
+// accepts (keep also readies it for display: fill, show), paged with max
+// the largest MaxResults.
+func describeRes[T any](s *Service, ctx context.Context, prefix string, ids []string,
+	get func(store.Tx, scope, string) (*T, error), idOf func(*T) string,
+	keep func(store.Tx, scope, *T) (bool, error), maxResults *int32, token *string, max int32) ([]*T, string, error) {
+	sc := scopeOf(ctx)
+	var all []*T
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		for _, id := range ids {
+			if _, err := get(tx, sc, id); err != nil {
+				return err
+			}
+		}
+		return scanRes(tx, sc, prefix, func(v *T) error {
+			if len(ids) > 0 && !contains(ids, idOf(v)) {
+				return nil
+			}
+			ok, err := keep(tx, sc, v)
+			if ok {
+				all = append(all, v)
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return page(all, maxResults, token, 5, max)
 }
 
 // Filters (Filter.N.Name / Filter.N.Value.M) on Describe calls.

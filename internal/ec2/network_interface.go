@@ -278,33 +278,18 @@ func (n *NetworkInterface) filter(name string) ([]string, bool) {
 }
 
 func (s *Service) describeNetworkInterfaces(ctx context.Context, in *describeNetworkInterfacesInput) (*describeNetworkInterfacesOutput, error) {
-	sc := scopeOf(ctx)
-	var out []*NetworkInterface
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		for _, id := range in.NetworkInterfaceId {
-			if _, err := getENI(tx, sc, id); err != nil {
-				return err
-			}
-		}
-		return scanRes(tx, sc, "eni-", func(n *NetworkInterface) error {
+	items, next, err := describeRes(s, ctx, "eni-", in.NetworkInterfaceId, getENI, func(n *NetworkInterface) string { return n.NetworkInterfaceID },
+		func(_ store.Tx, _ scope, n *NetworkInterface) (bool, error) {
 			if strings.HasPrefix(n.NetworkInterfaceID, "eni-attach-") {
-				return nil
-			}
-			if len(in.NetworkInterfaceId) > 0 && !contains(in.NetworkInterfaceId, n.NetworkInterfaceID) {
-				return nil
+				return false, nil // attachment records share the prefix
 			}
 			ok, err := matchFilters(in.Filter, n.Tags, n.filter)
 			if ok {
 				n.fill()
-				out = append(out, n)
 			}
-			return err
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	items, next, err := page(out, in.MaxResults, in.NextToken, 5, 1000)
+			return ok, err
+		},
+		in.MaxResults, in.NextToken, 1000)
 	if err != nil {
 		return nil, err
 	}

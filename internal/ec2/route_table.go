@@ -223,31 +223,14 @@ func (s *Service) describeRouteTables(ctx context.Context, in *describeRouteTabl
 	if err := s.settleNatGateways(ctx, sc); err != nil {
 		return nil, err
 	}
-	var all []*RouteTable
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		for _, id := range in.RouteTableId {
-			if _, err := getRouteTable(tx, sc, id); err != nil {
-				return err
-			}
-		}
-		return scanRes(tx, sc, "rtb-", func(r *RouteTable) error {
-			if len(in.RouteTableId) > 0 && !contains(in.RouteTableId, r.RouteTableID) {
-				return nil
-			}
+	items, next, err := describeRes(s, ctx, "rtb-", in.RouteTableId, getRouteTable, func(r *RouteTable) string { return r.RouteTableID },
+		func(tx store.Tx, sc scope, r *RouteTable) (bool, error) {
 			if err := r.show(tx, sc); err != nil {
-				return err
+				return false, err
 			}
-			ok, err := matchFilters(in.Filter, r.Tags, r.filter)
-			if ok {
-				all = append(all, r)
-			}
-			return err
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	items, next, err := page(all, in.MaxResults, in.NextToken, 5, 100)
+			return matchFilters(in.Filter, r.Tags, r.filter)
+		},
+		in.MaxResults, in.NextToken, 100)
 	if err != nil {
 		return nil, err
 	}

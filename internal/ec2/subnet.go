@@ -285,30 +285,12 @@ func (s *Subnet) filter(name string) ([]string, bool) {
 }
 
 func (s *Service) describeSubnets(ctx context.Context, in *describeSubnetsInput) (*describeSubnetsOutput, error) {
-	sc := scopeOf(ctx)
-	var all []*Subnet
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		for _, id := range in.SubnetId {
-			if _, err := getSubnet(tx, sc, id); err != nil {
-				return err
-			}
-		}
-		return scanRes(tx, sc, "subnet-", func(sub *Subnet) error {
-			if len(in.SubnetId) > 0 && !contains(in.SubnetId, sub.SubnetID) {
-				return nil
-			}
+	items, next, err := describeRes(s, ctx, "subnet-", in.SubnetId, getSubnet, func(sub *Subnet) string { return sub.SubnetID },
+		func(_ store.Tx, _ scope, sub *Subnet) (bool, error) {
 			sub.fill()
-			ok, err := matchFilters(in.Filter, sub.Tags, sub.filter)
-			if ok {
-				all = append(all, sub)
-			}
-			return err
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	items, next, err := page(all, in.MaxResults, in.NextToken, 5, 1000)
+			return matchFilters(in.Filter, sub.Tags, sub.filter)
+		},
+		in.MaxResults, in.NextToken, 1000)
 	if err != nil {
 		return nil, err
 	}

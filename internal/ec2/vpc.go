@@ -306,29 +306,9 @@ func (v *Vpc) filter(name string) ([]string, bool) {
 }
 
 func (s *Service) describeVpcs(ctx context.Context, in *describeVpcsInput) (*describeVpcsOutput, error) {
-	sc := scopeOf(ctx)
-	var all []*Vpc
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		for _, id := range in.VpcId {
-			if _, err := getVpc(tx, sc, id); err != nil {
-				return err
-			}
-		}
-		return scanRes(tx, sc, "vpc-", func(v *Vpc) error {
-			if len(in.VpcId) > 0 && !contains(in.VpcId, v.VpcID) {
-				return nil
-			}
-			ok, err := matchFilters(in.Filter, v.Tags, v.filter)
-			if ok {
-				all = append(all, v)
-			}
-			return err
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	items, next, err := page(all, in.MaxResults, in.NextToken, 5, 1000)
+	items, next, err := describeRes(s, ctx, "vpc-", in.VpcId, getVpc, func(v *Vpc) string { return v.VpcID },
+		func(_ store.Tx, _ scope, v *Vpc) (bool, error) { return matchFilters(in.Filter, v.Tags, v.filter) },
+		in.MaxResults, in.NextToken, 1000)
 	if err != nil {
 		return nil, err
 	}

@@ -256,8 +256,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // unencrypted and readable without the key.
 func checkSSEC(rc *request.Context, names iter.Seq[string]) error {
 	for k := range names {
-		lk := strings.ToLower(k)
-		if strings.HasPrefix(lk, "x-amz-server-side-encryption-customer-") || strings.HasPrefix(lk, "x-amz-copy-source-server-side-encryption-customer-") {
+		if hasPrefixFold(k, "x-amz-server-side-encryption-customer-") || hasPrefixFold(k, "x-amz-copy-source-server-side-encryption-customer-") {
 			if !rc.Secure {
 				return awsproto.New(http.StatusBadRequest, "InvalidRequest", "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.")
 			}
@@ -265,6 +264,12 @@ func checkSSEC(rc *request.Context, names iter.Seq[string]) error {
 		}
 	}
 	return nil
+}
+
+// hasPrefixFold is strings.HasPrefix ignoring case, without allocating
+// (this runs over every header of every request).
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // hideMissingKey turns a read's NoSuchKey into AccessDenied for a caller

@@ -60,6 +60,107 @@ func viewRes[T any](tx store.Tx, sc scope, id string) (*T, []byte, error) {
 	return v, raw, nil
 }
 
+// Service.listings keeps, per scope, the last listing of all its instances as
+// showInstances left them, with the stored records it was made from:
+// every instance's and every network interface's, in key order. A later
+// listing whose records are all byte-for-byte the same returns it as is,
+// so a steady account of 1,000 instances is listed without decoding,
+// copying or looking up any of them.
+
+type listing struct {
+	inst, eni []record
+	shown     []*Instance // read only: shared by every request that gets it
+}
+
+type record struct{ k, v []byte }
+
+// listInstances returns every instance of the scope, shown. The result
+// and its instances are shared: callers must not modify them.
+func (s *Service) listInstances(tx store.Tx, sc scope) ([]*Instance, error) {
+	var last *listing
+	if l, ok := s.listings.Load(sc); ok {
+		last = l.(*listing)
+	}
+	var lastInst, lastENI []record
+	if last != nil {
+		lastInst, lastENI = last.inst, last.eni
+	}
+	inst, sameInst, err := scanRecords(tx, sc, "i-", lastInst)
+	if err != nil {
+		return nil, err
+	}
+	eni, sameENI, err := scanRecords(tx, sc, "eni-", lastENI)
+	if err != nil {
+		return nil, err
+	}
+	if last != nil && sameInst && sameENI {
+		return last.shown, nil
+	}
+	all, err := scanInstances(tx, sc)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.showInstances(tx, sc, all); err != nil {
+		return nil, err
+	}
+	s.listings.Store(sc, &listing{inst: inst, eni: eni, shown: all})
+	return all, nil
+}
+
+// scanRecords reads the scope's records whose ids start with prefix and
+// reports whether they are exactly last. Records equal to last's entries
+// share their bytes; others are copied out of the transaction.
+func scanRecords(tx store.Tx, sc scope, prefix string, last []record) ([]record, bool, error) {
+	var out []record
+	same, n := true, 0
+	err := tx.Scan(tRes, resKey(sc.acct, sc.region, prefix), nil, func(k, v []byte) (bool, error) {
+		if same && n < len(last) && bytes.Equal(last[n].k, k) && bytes.Equal(last[n].v, v) {
+			n++
+			return true, nil
+		}
+		if same {
+			same = false
+			out = append(make([]record, 0, max(len(last), n+1)), last[:n]...)
+		}
+		out = append(out, record{bytes.Clone(k), bytes.Clone(v)})
+		n++
+		return true, nil
+	})
+	if same && n != len(last) {
+		same, out = false, last[:n:n]
+	}
+	if same {
+		out = last
+	}
+	return out, same, err
+}
+
+// scanENIsFrom is how many instances make showInstances read every
+// network interface of the scope in one scan instead of one by one.
+const scanENIsFrom = 32
+
+// viewed is a record read through the cache, with its stored bytes.
+type viewed[T any] struct {
+	v   *T // shared with the cache: copy before changing
+	raw []byte
+}
+
+// scanViews reads every record of the scope whose id starts with prefix,
+// through the cache, keyed by id.
+func scanViews[T any](tx store.Tx, sc scope, prefix string) (map[string]viewed[T], error) {
+	out := map[string]viewed[T]{}
+	base := len(resKey(sc.acct, sc.region, ""))
+	err := tx.Scan(tRes, resKey(sc.acct, sc.region, prefix), nil, func(k, v []byte) (bool, error) {
+		t, raw, err := decodeCached[T](k, v)
+		if err != nil {
+			return false, fmt.Errorf("ec2: decoding %s: %w", k[base:], err)
+		}
+		out[string(k[base:])] = viewed[T]{t, raw}
+		return true, nil
+	})
+	return out, err
+}
+
 // scanInstances returns every instance of the account and region,
 // decoding only records that changed since they were last seen.
 func scanInstances(tx store.Tx, sc scope) ([]*Instance, error) {

@@ -60,6 +60,7 @@ type Service struct {
 	ops      map[string]func(ctx context.Context, v url.Values) (any, error)
 
 	defaults sync.Map // account/region → struct{}: default VPC ensured
+	listings sync.Map // scope → *listing: the last listing of all instances (listInstances)
 	mu       sync.Mutex
 }
 

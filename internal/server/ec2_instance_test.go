@@ -608,4 +608,42 @@ func TestEC2ListingReflectsChanges(t *testing.T) {
 	if after[b].PublicIpAddress != nil {
 		t.Fatalf("a stopped instance keeps its public IP in the listing: %s", *after[b].PublicIpAddress)
 	}
+	// An Elastic IP changes only a's network interface, not its record.
+	eip, err := c.AllocateAddress(ctx(), &ec2.AllocateAddressInput{Domain: ec2types.DomainTypeVpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AssociateAddress(ctx(), &ec2.AssociateAddressInput{AllocationId: eip.AllocationId, InstanceId: aws.String(a)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(list()[a].PublicIpAddress); got != *eip.PublicIp {
+		t.Fatalf("listing after AssociateAddress: public IP %q, want %q", got, *eip.PublicIp)
+	}
+	// One more instance, then one fewer.
+	more, err := c.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: "t3.micro", MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := *more.Instances[0].InstanceId
+	if l := list(); len(l) != 3 || l[third].State == nil {
+		t.Fatalf("listing after a launch: %d instances, %s missing", len(l), third)
+	}
+	old := gec2.TerminatedRetention
+	gec2.TerminatedRetention = 0 // a terminated instance's record goes at once
+	defer func() { gec2.TerminatedRetention = old }()
+	if _, err := c.TerminateInstances(ctx(), &ec2.TerminateInstancesInput{InstanceIds: []string{third}}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		l := list()
+		if _, ok := l[third]; !ok {
+			if len(l) != 2 {
+				t.Fatalf("listing after %s vanished: %d instances", third, len(l))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still listed", third)
+		}
+	}
 }

@@ -390,16 +390,29 @@ func (s *Service) resolver() acl.Resolver {
 }
 
 // checkNewACL applies Object Ownership and Block Public Access to an ACL a
-// request sets on a bucket or object.
-func (s *Service) checkNewACL(ctx context.Context, b *bucketRecord, a acl.ACL, h http.Header) error {
+// request sets on a bucket or object: set is true for PutBucketAcl and
+// PutObjectAcl, false for an ACL that comes with a new object.
+//
+// With BucketOwnerEnforced, S3 "only accepts PUT requests that don't
+// specify an ACL or specify bucket owner full control ACLs (such as the
+// predefined bucket-owner-full-control canned ACL or a custom ACL in XML
+// format that grants the same permissions)" (OwnershipControlsRule, S3 API
+// Reference). What counts as the same, from what AWS answers:
+//   - a new object's canned `private` is accepted from the bucket owner's
+//     account, for whom it is the same ACL, and refused from any other
+//     account (rclone/rclone#6413: rclone's `private` failed only across
+//     accounts);
+//   - PutBucketAcl and PutObjectAcl refuse canned `private` even from the
+//     owner (hashicorp/terraform-provider-aws#34079);
+//   - grants, in headers or XML, may name only the bucket owner.
+func (s *Service) checkNewACL(ctx context.Context, b *bucketRecord, a acl.ACL, h http.Header, set bool) error {
 	if b.Ownership == "BucketOwnerEnforced" {
-		// Only ACLs that give the bucket owner full control (or say
-		// nothing more than private) are accepted.
-		canned := h.Get(acl.CannedHeader)
-		if canned != "" && canned != "bucket-owner-full-control" && canned != "private" {
+		switch canned := h.Get(acl.CannedHeader); {
+		case canned == "bucket-owner-full-control":
+		case canned == "private" && !set && request.From(ctx).Account() == b.Account:
+		case canned != "":
 			return acl.ErrACLNotSupported()
-		}
-		if canned == "" && !ownerOnly(a, b.owner()) && !ownerOnly(a, a.Owner) {
+		case !ownerOnly(a, b.owner()):
 			return acl.ErrACLNotSupported()
 		}
 	}
@@ -432,7 +445,7 @@ func (s *Service) objectACL(ctx context.Context, b *bucketRecord, h http.Header)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := s.checkNewACL(ctx, b, a, h); err != nil {
+	if err := s.checkNewACL(ctx, b, a, h, false); err != nil {
 		return nil, "", err
 	}
 	if b.Ownership == "BucketOwnerEnforced" {
@@ -473,7 +486,7 @@ func (s *Service) PutBucketAcl(ctx context.Context, in *PutACLInput) (*struct{},
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkNewACL(ctx, b, a, in.Header); err != nil {
+	if err := s.checkNewACL(ctx, b, a, in.Header, true); err != nil {
 		return nil, err
 	}
 	return &struct{}{}, s.updateBucket(ctx, in.Bucket, func(b *bucketRecord) error {
@@ -517,7 +530,7 @@ func (s *Service) PutObjectAcl(ctx context.Context, in *PutACLInput) (*struct{},
 		if err != nil {
 			return err
 		}
-		if err := s.checkNewACL(ctx, b, a, in.Header); err != nil {
+		if err := s.checkNewACL(ctx, b, a, in.Header, true); err != nil {
 			return err
 		}
 		v.ACL = &a

@@ -311,6 +311,56 @@ func TestOwnershipControlsAndACLErrors(t *testing.T) {
 	}
 }
 
+// TestOwnerEnforcedEquivalentACLs: with ACLs disabled, an ACL equal to
+// "bucket owner full control" is accepted and nothing else is. A new
+// object's canned private is that ACL from the owner's account (rclone
+// sends it on every upload) but not from another account
+// (rclone/rclone#6413); PutBucketAcl and PutObjectAcl refuse canned
+// private even from the owner (hashicorp/terraform-provider-aws#34079).
+func TestOwnerEnforcedEquivalentACLs(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("owned")
+	owner := canonicalOf("000000000000")
+	put := func(c *s3.Client, key string, acl s3types.ObjectCannedACL) error {
+		_, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("owned"), Key: aws.String(key), Body: stringsReader("v"), ACL: acl})
+		return err
+	}
+	if err := put(e.S3, "mine", s3types.ObjectCannedACLPrivate); err != nil {
+		t.Fatalf("the owner's PutObject with ACL private: %v", err)
+	}
+	if _, err := e.S3.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String("owned"), Key: aws.String("copy"), CopySource: aws.String("owned/mine"),
+		ACL: s3types.ObjectCannedACLPrivate}); err != nil {
+		t.Fatalf("the owner's CopyObject with ACL private: %v", err)
+	}
+	// The other account may write (bucket policy), but not with its own private ACL.
+	if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("owned"), Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+		"Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::owned/*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, put(e.Alt, "theirs", s3types.ObjectCannedACLPrivate), "AccessControlListNotSupported")
+	_, err := e.Alt.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String("owned"), Key: aws.String("theirs"), ACL: s3types.ObjectCannedACLPrivate})
+	wantCode(t, err, "AccessControlListNotSupported")
+	if err := put(e.Alt, "theirs", s3types.ObjectCannedACLBucketOwnerFullControl); err != nil {
+		t.Fatalf("the other account's PutObject with bucket-owner-full-control: %v", err)
+	}
+	if err := put(e.Alt, "theirs", ""); err != nil {
+		t.Fatalf("the other account's PutObject without an ACL: %v", err)
+	}
+	// Setting ACLs: canned private is refused; an XML ACL of owner full control is not.
+	_, err = e.S3.PutBucketAcl(ctx(), &s3.PutBucketAclInput{Bucket: aws.String("owned"), ACL: s3types.BucketCannedACLPrivate})
+	wantCode(t, err, "AccessControlListNotSupported")
+	_, err = e.S3.PutObjectAcl(ctx(), &s3.PutObjectAclInput{Bucket: aws.String("owned"), Key: aws.String("mine"), ACL: s3types.ObjectCannedACLPrivate})
+	wantCode(t, err, "AccessControlListNotSupported")
+	full := &s3types.AccessControlPolicy{Owner: &s3types.Owner{ID: aws.String(owner)}, Grants: []s3types.Grant{{
+		Grantee: &s3types.Grantee{Type: s3types.TypeCanonicalUser, ID: aws.String(owner)}, Permission: s3types.PermissionFullControl}}}
+	if _, err := e.S3.PutBucketAcl(ctx(), &s3.PutBucketAclInput{Bucket: aws.String("owned"), AccessControlPolicy: full}); err != nil {
+		t.Fatalf("PutBucketAcl of bucket owner full control: %v", err)
+	}
+	full.Grants = append(full.Grants, s3types.Grant{Grantee: &s3types.Grantee{Type: s3types.TypeCanonicalUser, ID: aws.String(canonicalOf("111111111111"))}, Permission: s3types.PermissionRead})
+	_, err = e.S3.PutBucketAcl(ctx(), &s3.PutBucketAclInput{Bucket: aws.String("owned"), AccessControlPolicy: full})
+	wantCode(t, err, "AccessControlListNotSupported")
+}
+
 // TestLegacyBucketDefaults: the opt-in pre-2023 defaults.
 func TestLegacyBucketDefaults(t *testing.T) {
 	e := newEnvWith(t, server.Config{LegacyBucketDefaults: true})

@@ -48,8 +48,8 @@ type bucketRecord struct {
 	// PolicyLocksRoot: the policy was put with
 	// x-amz-confirm-remove-self-bucket-access, so the owner's root loses
 	// its standing right to get, put and delete it (see check).
-	PolicyLocksRoot bool `json:"policyLocksRoot,omitempty"`
-	ACL    *acl.ACL           `json:"acl,omitempty"`
+	PolicyLocksRoot bool     `json:"policyLocksRoot,omitempty"`
+	ACL             *acl.ACL `json:"acl,omitempty"`
 
 	// Compiled once when the record is loaded (records are cached and
 	// never modified): the parsed policy, its Deny statements alone, and

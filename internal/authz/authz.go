@@ -49,6 +49,10 @@ func Needs(in *policy.Input, extra ...*policy.Policy) func(family string) bool {
 	if in.UsedKeys == nil {
 		return nil
 	}
+	if (in.Resource == nil || in.Resource.Policy == nil) && (len(extra) == 0 || (len(extra) == 1 && extra[0] == nil)) {
+		used := in.UsedKeys
+		return func(f string) bool { return used[f] } // the common case: identity policies only
+	}
 	return func(f string) bool {
 		if in.UsedKeys[f] {
 			return true
@@ -70,7 +74,7 @@ func Needs(in *policy.Input, extra ...*policy.Policy) func(family string) bool {
 // that need reports some policy reads (need nil: all of them). The
 // principal keys (aws:PrincipalArn …) are filled by policy.Evaluate.
 func GlobalContext(rc *request.Context, r *http.Request, need func(string) bool) policy.Context {
-	c := policy.Context{}
+	c := make(policy.Context, 4)
 	want := func(f string) bool { return need == nil || need(f) }
 	now := rc.Start
 	if now.IsZero() {

@@ -1,5 +1,11 @@
 package policy
 
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
 // Source is one policy taking part in an evaluation.
 type Source struct {
 	// Kind is how the policy is used.
@@ -270,30 +276,94 @@ func (o *outcome) merge(x outcome) {
 }
 
 // policy evaluates every statement of one policy, recording matches.
+// Statements whose Action or NotAction rules the action out are skipped
+// through the policy's action index.
 func (e *evaluator) policy(src *Source, resource bool) outcome {
 	var o outcome
 	if src.Policy == nil {
 		return o
 	}
+	if idx, ok := src.Policy.statementsFor(e.action); ok {
+		for _, i := range idx {
+			e.visit(src, i, resource, true, &o)
+		}
+		return o
+	}
 	for i := range src.Policy.Statements {
-		s := &src.Policy.Statements[i]
-		g := e.statement(s, resource)
-		if g == grantNone {
-			continue
-		}
-		e.res.Matched = append(e.res.Matched, Match{Source: src.Name, Kind: src.Kind, Sid: s.Sid, Index: i, Effect: s.Effect})
-		if s.Effect == "Deny" {
-			o.deny = true
-		} else if g > o.allow {
-			o.allow = g
-		}
+		e.visit(src, i, resource, false, &o)
 	}
 	return o
 }
 
+// visit evaluates statement i of src into o, recording a match.
+func (e *evaluator) visit(src *Source, i int, resource, actionMatched bool, o *outcome) {
+	s := &src.Policy.Statements[i]
+	g := e.statement(s, resource, actionMatched)
+	if g == grantNone {
+		return
+	}
+	e.res.Matched = append(e.res.Matched, Match{Source: src.Name, Kind: src.Kind, Sid: s.Sid, Index: i, Effect: s.Effect})
+	if s.Effect == "Deny" {
+		o.deny = true
+	} else if g > o.allow {
+		o.allow = g
+	}
+}
+
+// actionIndex maps a lower-cased action to the indexes, in order, of the
+// statements whose Action or NotAction admits it. Matching an action
+// reads nothing but the statement and the action, so the answer never
+// changes for a policy; a principal's cached policies answer each action
+// once. At most maxIndexedActions are kept (SimulatePrincipalPolicy takes
+// action names from its caller).
+type actionIndex struct {
+	m    sync.Map // string → *indexed
+	n    atomic.Int32
+	last atomic.Pointer[indexed] // the last action asked for: most requests repeat it
+}
+
+type indexed struct {
+	action string
+	idx    []int
+}
+
+const maxIndexedActions = 512
+
+// statementsFor returns the statements of p that admit action, or false
+// when p has no index (then the caller visits every statement).
+func (p *Policy) statementsFor(action string) ([]int, bool) {
+	if p.byAction == nil {
+		return nil, false
+	}
+	if l := p.byAction.last.Load(); l != nil && l.action == action {
+		return l.idx, true
+	}
+	if v, ok := p.byAction.m.Load(action); ok {
+		l := v.(*indexed)
+		p.byAction.last.Store(l)
+		return l.idx, true
+	}
+	idx := []int{}
+	for i := range p.Statements {
+		if p.Statements[i].matchAction(action) {
+			idx = append(idx, i)
+		}
+	}
+	if p.byAction.n.Load() < maxIndexedActions {
+		// A copy of action keeps it, and the evaluator it comes from,
+		// off the heap.
+		l := &indexed{strings.Clone(action), idx}
+		if _, loaded := p.byAction.m.LoadOrStore(l.action, l); !loaded {
+			p.byAction.n.Add(1)
+		}
+	}
+	return idx, true
+}
+
 // statement reports whether s applies to the request and, for a resource
-// policy, how strongly its principal names the requester.
-func (e *evaluator) statement(s *Statement, resource bool) grant {
+// policy, how strongly its principal names the requester. actionMatched
+// says the action is already known to match.
+func (e *evaluator) statement(s *Statement, resource, actionMatched bool) grant {
 	g := grantDirect
 	if resource {
 		p := &e.req.Principal
@@ -315,7 +385,7 @@ func (e *evaluator) statement(s *Statement, resource bool) grant {
 			return grantNone
 		}
 	}
-	if !s.matchAction(e.action) || !s.matchResource(e.req.Resource, e.look) {
+	if (!actionMatched && !s.matchAction(e.action)) || !s.matchResource(e.req.Resource, e.look) {
 		return grantNone
 	}
 	for i := range s.Condition {

@@ -22,6 +22,9 @@ type Policy struct {
 	// keyFamilies holds the lower-cased condition keys up to any "/"
 	// ("s3:existingobjecttag" for s3:ExistingObjectTag/owner).
 	keyFamilies map[string]bool
+	// byAction remembers which statements name an action (nil for a
+	// Policy not made by Parse: then every statement is visited).
+	byAction *actionIndex
 }
 
 // UsesKey reports whether any condition of p names the key family, e.g.

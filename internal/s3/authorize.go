@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/gureum/gureum/internal/authz"
 	"github.com/gureum/gureum/internal/awsproto"
@@ -323,29 +322,37 @@ func s3Context(rc *request.Context, r *http.Request, b *bucketRecord, obj *versi
 	if r == nil {
 		return c
 	}
-	q := r.URL.Query()
+	var q url.Values // parsed only when a policy reads a query key
+	query := func() url.Values {
+		if q == nil {
+			q = r.URL.Query()
+		}
+		return q
+	}
 	switch rc.Operation {
 	case "ListObjects", "ListObjectsV2", "ListObjectVersions", "HeadBucket":
 		if want("s3:prefix") {
-			c["s3:prefix"] = []string{q.Get("prefix")}
+			c["s3:prefix"] = []string{query().Get("prefix")}
 		}
-		if q.Has("delimiter") && want("s3:delimiter") {
-			c["s3:delimiter"] = []string{q.Get("delimiter")}
+		if want("s3:delimiter") && query().Has("delimiter") {
+			c["s3:delimiter"] = []string{query().Get("delimiter")}
 		}
-		if q.Has("max-keys") && want("s3:max-keys") {
-			c["s3:max-keys"] = []string{q.Get("max-keys")}
+		if want("s3:max-keys") && query().Has("max-keys") {
+			c["s3:max-keys"] = []string{query().Get("max-keys")}
 		}
 	}
-	if v := q.Get("versionId"); v != "" && want("s3:versionid") {
-		c["s3:versionid"] = []string{v}
-	}
-	for name, vs := range r.Header {
-		if len(name) < 6 || !strings.EqualFold(name[:6], "X-Amz-") || len(vs) == 0 {
-			continue
+	if want("s3:versionid") {
+		if v := query().Get("versionId"); v != "" {
+			c["s3:versionid"] = []string{v}
 		}
-		key := "s3:" + strings.ToLower(name)
-		if s3HeaderKeys[key] && want(key) {
-			c[key] = []string{vs[0]}
+	}
+	if want(policy.AnyS3HeaderKey) {
+		for _, h := range s3HeaderKeys {
+			if want(h.key) {
+				if vs := r.Header[h.header]; len(vs) > 0 {
+					c[h.key] = []string{vs[0]}
+				}
+			}
 		}
 	}
 	if tagging := r.Header.Get("x-amz-tagging"); tagging != "" && (want("s3:requestobjecttag") || want("s3:requestobjecttagkeys")) {
@@ -361,14 +368,19 @@ func s3Context(rc *request.Context, r *http.Request, b *bucketRecord, obj *versi
 	return c
 }
 
-// s3HeaderKeys are the request headers S3 offers as condition keys.
-var s3HeaderKeys = map[string]bool{
-	"s3:x-amz-acl": true, "s3:x-amz-grant-read": true, "s3:x-amz-grant-write": true, "s3:x-amz-grant-read-acp": true,
-	"s3:x-amz-grant-write-acp": true, "s3:x-amz-grant-full-control": true, "s3:x-amz-copy-source": true,
-	"s3:x-amz-metadata-directive": true, "s3:x-amz-server-side-encryption": true, "s3:x-amz-server-side-encryption-aws-kms-key-id": true,
-	"s3:x-amz-storage-class": true, "s3:x-amz-content-sha256": true, "s3:x-amz-object-ownership": true,
-	"s3:x-amz-website-redirect-location": true, "s3:x-amz-server-side-encryption-customer-algorithm": true,
-}
+// s3HeaderKeys are the request headers S3 offers as condition keys: the
+// key (lower case) and the header's canonical name.
+var s3HeaderKeys = func() []struct{ key, header string } {
+	var out []struct{ key, header string }
+	for _, h := range []string{"x-amz-acl", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
+		"x-amz-grant-write-acp", "x-amz-grant-full-control", "x-amz-copy-source",
+		"x-amz-metadata-directive", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+		"x-amz-storage-class", "x-amz-content-sha256", "x-amz-object-ownership",
+		"x-amz-website-redirect-location", "x-amz-server-side-encryption-customer-algorithm"} {
+		out = append(out, struct{ key, header string }{"s3:" + h, http.CanonicalHeaderKey(h)})
+	}
+	return out
+}()
 
 // errBlockedPublicPolicy is S3's answer to a public bucket policy under
 // BlockPublicPolicy.

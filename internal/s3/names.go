@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // validBucketName applies S3's general purpose bucket naming rules.
@@ -59,8 +60,19 @@ var regions = map[string]bool{
 // CanonicalID is the S3 canonical user id of an account: 64 hex digits,
 // stable for the account.
 func CanonicalID(account string) string {
+	if id, ok := canonicalIDs.Load(account); ok {
+		return id.(string)
+	}
 	sum := sha256.Sum256([]byte("gureum-canonical-user:" + account))
-	return hex.EncodeToString(sum[:])
+	id := hex.EncodeToString(sum[:])
+	canonicalIDs.Store(account, id)
+	return id
 }
+
+// canonicalIDs remembers CanonicalID's answers: every caller passes an
+// account that exists (an authenticated principal's, a stored owner's),
+// so the set stays as small as the accounts, and an authorized request
+// no longer hashes.
+var canonicalIDs sync.Map // account id → canonical id
 
 func strconvFormat(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,6 +1,9 @@
 package policy
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 // FuzzParse checks that no document makes Parse, Validate, Evaluate or
 // IsPublic panic, whatever kind it is used as.
@@ -31,9 +34,17 @@ func FuzzParse(f *testing.F) {
 		_ = p.IsPublic()
 		s := Source{Kind: Identity, Name: "fuzz", Policy: p}
 		in := &Input{Identity: []Source{s}, Resource: &Source{Kind: Resource, Policy: p}, Boundary: &s, Session: []Source{s}}
+		// The same policy without its action index: every statement visited.
+		q := *p
+		q.byAction = nil
+		sq := Source{Kind: Identity, Name: "fuzz", Policy: &q}
+		scan := &Input{Identity: []Source{sq}, Resource: &Source{Kind: Resource, Policy: &q}, Boundary: &sq, Session: []Source{sq}}
 		for i := range reqs {
 			r := Evaluate(in, &reqs[i])
 			_ = r.Reason(reqs[i].Action)
+			if w := Evaluate(scan, &reqs[i]); !reflect.DeepEqual(r, w) {
+				t.Fatalf("%s: with the action index %+v, without %+v", reqs[i].Action, r, w)
+			}
 			in.ResourceAccount = acctB
 			_ = Evaluate(in, &reqs[i])
 			in.ResourceAccount = ""

@@ -69,44 +69,68 @@ func Needs(in *policy.Input, extra ...*policy.Policy) func(family string) bool {
 	}
 }
 
-// GlobalContext returns the global condition keys a request carries
-// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)
-// that need reports some policy reads (need nil: all of them). The
-// principal keys (aws:PrincipalArn …) are filled by policy.Evaluate.
+// globalKeys are the global condition keys a request carries
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html),
+// lower-cased. The principal keys (aws:PrincipalArn …) are filled by
+// policy.Evaluate.
+var globalKeys = []string{"aws:currenttime", "aws:epochtime", "aws:securetransport", "aws:sourceip",
+	"aws:useragent", "aws:requestedregion", "aws:referer", "aws:tokenissuetime"}
+
+// GlobalContext returns the global condition keys a request carries that
+// need reports some policy reads (need nil: all of them).
 func GlobalContext(rc *request.Context, r *http.Request, need func(string) bool) policy.Context {
 	c := make(policy.Context, 4)
-	want := func(f string) bool { return need == nil || need(f) }
-	now := rc.Start
-	if now.IsZero() {
-		now = time.Now()
-	}
-	if want("aws:currenttime") {
-		c["aws:currenttime"] = []string{now.UTC().Format(time.RFC3339)}
-	}
-	if want("aws:epochtime") {
-		c["aws:epochtime"] = []string{strconv.FormatInt(now.Unix(), 10)}
-	}
-	if want("aws:securetransport") {
-		c["aws:securetransport"] = []string{strconv.FormatBool(rc.Secure)}
-	}
-	if rc.SourceIP.IsValid() && want("aws:sourceip") {
-		c["aws:sourceip"] = []string{rc.SourceIP.String()}
-	}
-	if rc.UserAgent != "" && want("aws:useragent") {
-		c["aws:useragent"] = []string{rc.UserAgent}
-	}
-	if rc.Region != "" && want("aws:requestedregion") {
-		c["aws:requestedregion"] = []string{rc.Region}
-	}
-	if r != nil && want("aws:referer") {
-		if ref := r.Header.Get("Referer"); ref != "" {
-			c["aws:referer"] = []string{ref}
+	for _, k := range globalKeys {
+		if need == nil || need(k) {
+			if v, ok := GlobalKey(rc, r, k); ok {
+				c[k] = v
+			}
 		}
 	}
-	if !rc.Principal.TokenIssued.IsZero() && want("aws:tokenissuetime") {
-		c["aws:tokenissuetime"] = []string{rc.Principal.TokenIssued.UTC().Format(time.RFC3339)}
-	}
 	return c
+}
+
+// GlobalKey returns one global condition key (lower-cased) of a request,
+// and whether the request carries it.
+func GlobalKey(rc *request.Context, r *http.Request, key string) ([]string, bool) {
+	one := func(v string) ([]string, bool) { return []string{v}, true }
+	now := func() time.Time {
+		if rc.Start.IsZero() {
+			return time.Now()
+		}
+		return rc.Start
+	}
+	switch key {
+	case "aws:currenttime":
+		return one(now().UTC().Format(time.RFC3339))
+	case "aws:epochtime":
+		return one(strconv.FormatInt(now().Unix(), 10))
+	case "aws:securetransport":
+		return one(strconv.FormatBool(rc.Secure))
+	case "aws:sourceip":
+		if rc.SourceIP.IsValid() {
+			return one(rc.SourceIP.String())
+		}
+	case "aws:useragent":
+		if rc.UserAgent != "" {
+			return one(rc.UserAgent)
+		}
+	case "aws:requestedregion":
+		if rc.Region != "" {
+			return one(rc.Region)
+		}
+	case "aws:referer":
+		if r != nil {
+			if ref := r.Header.Get("Referer"); ref != "" {
+				return one(ref)
+			}
+		}
+	case "aws:tokenissuetime":
+		if !rc.Principal.TokenIssued.IsZero() {
+			return one(rc.Principal.TokenIssued.UTC().Format(time.RFC3339))
+		}
+	}
+	return nil, false
 }
 
 // Denied returns AWS's AccessDenied for a decision, worded as AWS's

@@ -77,6 +77,10 @@ type Request struct {
 	// Context holds the condition keys; principal keys missing from it are
 	// filled from Principal.
 	Context Context
+	// Keys, when set, supplies the keys Context does not hold, when a
+	// condition or policy variable asks for one (key lower-cased), so a
+	// caller gathers only the keys that are read.
+	Keys func(key string) ([]string, bool)
 }
 
 // Lower-cased global condition keys Evaluate derives from the principal; see
@@ -94,13 +98,14 @@ const (
 // statements, so a single value slice per derived key is reused.
 type lookup struct {
 	ctx   Context
+	keys  func(string) ([]string, bool)
 	vals  [5][1]string
 	found [5]bool
 }
 
 // init prepares the derived principal keys of req.
 func (l *lookup) init(req *Request) {
-	*l = lookup{ctx: req.Context}
+	*l = lookup{ctx: req.Context, keys: req.Keys}
 	p := &req.Principal
 	set := func(i int, v string) {
 		if v != "" {
@@ -132,6 +137,11 @@ func (l *lookup) get(key string) ([]string, bool) {
 	}
 	if v, ok := l.ctx[key]; ok {
 		return v, true
+	}
+	if l.keys != nil {
+		if v, ok := l.keys(key); ok {
+			return v, true
+		}
 	}
 	i := -1
 	switch key {

@@ -106,10 +106,6 @@ func compile(top map[string]any) (*Policy, error) {
 	return p, nil
 }
 
-// AnyS3HeaderKey is the key family a policy reads when any of its keys
-// is an S3 request header (s3:x-amz-acl, s3:x-amz-server-side-encryption …).
-const AnyS3HeaderKey = "s3:x-amz-*"
-
 // noteKeys records the key families a statement reads: its condition
 // keys and the variables in its resources and condition values.
 func (p *Policy) noteKeys(s *Statement) {
@@ -119,11 +115,6 @@ func (p *Policy) noteKeys(s *Statement) {
 			p.keyFamilies = map[string]bool{}
 		}
 		p.keyFamilies[fam] = true
-		if strings.HasPrefix(fam, "s3:x-amz-") {
-			// One entry for all request-header keys, so a caller can
-			// ask once whether to look at the headers at all.
-			p.keyFamilies[AnyS3HeaderKey] = true
-		}
 	}
 	vars := func(ps []pattern) {
 		for i := range ps {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/gureum/gureum/internal/authz"
 	"github.com/gureum/gureum/internal/awsproto"
@@ -188,12 +189,7 @@ func (s *Service) check(ctx context.Context, r *http.Request, b *bucketRecord, a
 	if b != nil && b.Ownership != "BucketOwnerEnforced" {
 		in.ExtraAllow = aclAllows(b, obj, p, action, pab.IgnorePublicAcls)
 	}
-	var bp *policy.Policy
-	if b != nil {
-		bp = b.policy
-	}
-	keys := s3Context(rc, r, b, obj, authz.Needs(&in, bp))
-	req := &policy.Request{Principal: authz.Principal(p, CanonicalID(p.Account)), Action: action, Resource: resource, Context: keys}
+	req := &policy.Request{Principal: authz.Principal(p, CanonicalID(p.Account)), Action: action, Resource: resource, Keys: s3Keys(rc, r, b, obj)}
 	res := policy.Evaluate(&in, req)
 	authz.Log(ctx, s.log, req, res)
 	if res.Decision == policy.Allow {
@@ -290,82 +286,126 @@ func aclAllows(b *bucketRecord, obj *versionRecord, p request.Principal, action 
 	return a.Allows(id, !p.IsAnonymous(), acl.Permission(ap.perm))
 }
 
-// s3Context is the condition keys of an S3 request
+// s3Keys resolves the condition keys of an S3 request
 // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html#amazons3-policy-keys)
-// that some policy reads (need nil: all).
-func s3Context(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionRecord, need func(string) bool) policy.Context {
-	c := authz.GlobalContext(rc, r, need)
-	want := func(f string) bool { return need == nil || need(f) }
-	if rc.SignatureVersion != "" {
-		if want("s3:signatureversion") {
-			c["s3:signatureversion"] = []string{rc.SignatureVersion}
-		}
-		if want("s3:authtype") {
-			c["s3:authtype"] = []string{rc.AuthType}
-		}
-	}
-	if b != nil {
-		if want("s3:resourceaccount") {
-			c["s3:resourceaccount"] = []string{b.Account}
-		}
-		if want("aws:resourcetag") {
-			for _, t := range b.Tags {
-				c.Set("aws:ResourceTag/"+t.Key, t.Value)
-			}
-		}
-	}
-	if obj != nil && want("s3:existingobjecttag") {
-		for _, t := range obj.Tags {
-			c.Set("s3:ExistingObjectTag/"+t.Key, t.Value)
-		}
-	}
-	if r == nil {
-		return c
-	}
-	var q url.Values // parsed only when a policy reads a query key
+// and the global ones, as policy.Evaluate asks for them (key lower-cased):
+// a key no condition reads is never computed.
+func s3Keys(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionRecord) func(string) ([]string, bool) {
+	var q url.Values // the query, parsed once if a key needs it
 	query := func() url.Values {
 		if q == nil {
 			q = r.URL.Query()
 		}
 		return q
 	}
-	switch rc.Operation {
-	case "ListObjects", "ListObjectsV2", "ListObjectVersions", "HeadBucket":
-		if want("s3:prefix") {
-			c["s3:prefix"] = []string{query().Get("prefix")}
+	one := func(v string) ([]string, bool) { return []string{v}, true }
+	return func(key string) ([]string, bool) {
+		if strings.HasPrefix(key, "aws:") {
+			if rest, ok := strings.CutPrefix(key, "aws:resourcetag/"); ok {
+				if b != nil {
+					return lastTag(b.Tags, rest)
+				}
+				return nil, false
+			}
+			return authz.GlobalKey(rc, r, key)
 		}
-		if want("s3:delimiter") && query().Has("delimiter") {
-			c["s3:delimiter"] = []string{query().Get("delimiter")}
+		switch key {
+		case "s3:signatureversion":
+			if rc.SignatureVersion != "" {
+				return one(rc.SignatureVersion)
+			}
+			return nil, false
+		case "s3:authtype":
+			if rc.SignatureVersion != "" {
+				return one(rc.AuthType)
+			}
+			return nil, false
+		case "s3:resourceaccount":
+			if b != nil {
+				return one(b.Account)
+			}
+			return nil, false
 		}
-		if want("s3:max-keys") && query().Has("max-keys") {
-			c["s3:max-keys"] = []string{query().Get("max-keys")}
+		if rest, ok := strings.CutPrefix(key, "s3:existingobjecttag/"); ok {
+			if obj != nil {
+				return lastTag(obj.Tags, rest)
+			}
+			return nil, false
 		}
-	}
-	if want("s3:versionid") {
-		if v := query().Get("versionId"); v != "" {
-			c["s3:versionid"] = []string{v}
+		if r == nil {
+			return nil, false
 		}
-	}
-	if want(policy.AnyS3HeaderKey) {
-		for _, h := range s3HeaderKeys {
-			if want(h.key) {
-				if vs := r.Header[h.header]; len(vs) > 0 {
-					c[h.key] = []string{vs[0]}
+		switch key {
+		case "s3:prefix", "s3:delimiter", "s3:max-keys":
+			switch rc.Operation {
+			case "ListObjects", "ListObjectsV2", "ListObjectVersions", "HeadBucket":
+				name := key[len("s3:"):]
+				if key == "s3:prefix" || query().Has(name) {
+					return one(query().Get(name))
+				}
+			}
+			return nil, false
+		case "s3:versionid":
+			if v := query().Get("versionId"); v != "" {
+				return one(v)
+			}
+			return nil, false
+		case "s3:requestobjecttagkeys":
+			vals, ok := requestTags(r)
+			if !ok {
+				return nil, false
+			}
+			keys := make([]string, 0, len(vals))
+			for k := range vals {
+				keys = append(keys, k)
+			}
+			return keys, true
+		}
+		if rest, ok := strings.CutPrefix(key, "s3:requestobjecttag/"); ok {
+			vals, ok := requestTags(r)
+			if !ok {
+				return nil, false
+			}
+			for k, v := range vals { // keys compare as lower-cased, the last one wins
+				if strings.ToLower(k) == rest {
+					return v, true
+				}
+			}
+			return nil, false
+		}
+		if strings.HasPrefix(key, "s3:x-amz-") {
+			for _, h := range s3HeaderKeys {
+				if h.key == key {
+					if vs := r.Header[h.header]; len(vs) > 0 {
+						return one(vs[0])
+					}
 				}
 			}
 		}
+		return nil, false
 	}
-	if tagging := r.Header.Get("x-amz-tagging"); tagging != "" && (want("s3:requestobjecttag") || want("s3:requestobjecttagkeys")) {
-		if vals, err := url.ParseQuery(tagging); err == nil {
-			var keys []string
-			for k, v := range vals {
-				keys = append(keys, k)
-				c.Set("s3:RequestObjectTag/"+k, v...)
-			}
-			c.Set("s3:RequestObjectTagKeys", keys...)
+}
+
+// lastTag returns the value of the tag whose key, lower-cased, is key
+// (condition keys compare case-insensitively; the last such tag wins).
+func lastTag(tags []tag, key string) ([]string, bool) {
+	var v []string
+	for _, t := range tags {
+		if strings.ToLower(t.Key) == key {
+			v = []string{t.Value}
 		}
 	}
-	return c
+	return v, v != nil
+}
+
+// requestTags parses the x-amz-tagging header of a request, if any.
+func requestTags(r *http.Request) (url.Values, bool) {
+	tagging := r.Header.Get("x-amz-tagging")
+	if tagging == "" {
+		return nil, false
+	}
+	vals, err := url.ParseQuery(tagging)
+	return vals, err == nil
 }
 
 // s3HeaderKeys are the request headers S3 offers as condition keys: the

@@ -127,10 +127,6 @@ func (s *Service) effectivePAB(ctx context.Context, b *bucketRecord) publicAcces
 type PutBucketPolicyInput struct {
 	Bucket string `loc:"uri,Bucket"`
 	Body   []byte `loc:"body"`
-	// ConfirmRemoveSelfBucketAccess confirms "that you want to remove
-	// your permissions to change this bucket policy in the future"
-	// (PutBucketPolicy, S3 API Reference).
-	ConfirmRemoveSelfBucketAccess *bool `loc:"header,x-amz-confirm-remove-self-bucket-access"`
 }
 
 func errMalformedPolicy(msg string) error {
@@ -172,7 +168,6 @@ func (s *Service) PutBucketPolicy(ctx context.Context, in *PutBucketPolicyInput)
 	}
 	err = s.updateBucket(ctx, in.Bucket, func(b *bucketRecord) error {
 		b.Policy = string(doc)
-		b.PolicyLocksRoot = in.ConfirmRemoveSelfBucketAccess != nil && *in.ConfirmRemoveSelfBucketAccess
 		return nil
 	})
 	if err != nil {
@@ -213,7 +208,7 @@ func (s *Service) GetBucketPolicy(ctx context.Context, in *BucketInput) (*GetBuc
 // DeleteBucketPolicy removes the policy (no error when there is none).
 func (s *Service) DeleteBucketPolicy(ctx context.Context, in *BucketInput) (*NoContentOutput, error) {
 	err := s.updateBucket(ctx, in.Bucket, func(b *bucketRecord) error {
-		b.Policy, b.PolicyLocksRoot = "", false
+		b.Policy = ""
 		return nil
 	})
 	if err != nil {

@@ -123,13 +123,8 @@ func isOwnerRoot(p request.Principal, acct string) bool {
 }
 
 // bucketPolicyAction is an action the bucket owner's root may always do,
-// even when its bucket policy denies it, so it can never lock itself out
-// (PutBucketPolicy, S3 API Reference) — unless the policy was put with
-// x-amz-confirm-remove-self-bucket-access: true.
-func bucketPolicyAction(b *bucketRecord, action string) bool {
-	if b.PolicyLocksRoot {
-		return false
-	}
+// even when its bucket policy denies it, so it can never lock itself out.
+func bucketPolicyAction(action string) bool {
 	switch action {
 	case "s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy":
 		return true
@@ -148,7 +143,7 @@ func (s *Service) check(ctx context.Context, r *http.Request, b *bucketRecord, a
 		// … unless the object belongs to another account (ACLs enabled,
 		// ObjectWriter): then the object's ACL speaks for its owner.
 		objectACL := b != nil && key != nil && needsObjectACL(b, action)
-		if !objectACL && (b == nil || b.policy == nil || bucketPolicyAction(b, action)) {
+		if !objectACL && (b == nil || b.policy == nil || bucketPolicyAction(action)) {
 			return nil
 		}
 	}

@@ -45,11 +45,7 @@ type bucketRecord struct {
 	// list (nil: the owner's FULL_CONTROL only).
 	Policy string             `json:"policy,omitempty"`
 	PAB    *publicAccessBlock `json:"pab,omitempty"`
-	// PolicyLocksRoot: the policy was put with
-	// x-amz-confirm-remove-self-bucket-access, so the owner's root loses
-	// its standing right to get, put and delete it (see check).
-	PolicyLocksRoot bool     `json:"policyLocksRoot,omitempty"`
-	ACL             *acl.ACL `json:"acl,omitempty"`
+	ACL    *acl.ACL           `json:"acl,omitempty"`
 
 	// Compiled once when the record is loaded (records are cached and
 	// never modified): the parsed policy, its Deny statements alone, and

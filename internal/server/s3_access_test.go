@@ -362,40 +362,32 @@ func TestOwnerEnforcedEquivalentACLs(t *testing.T) {
 }
 
 // TestRootKeepsBucketPolicyAccess: the owner's root may always get, put
-// and delete its bucket policy, even one that denies it — unless it put
-// that policy with x-amz-confirm-remove-self-bucket-access (PutBucketPolicy,
-// S3 API Reference).
+// and delete its bucket policy, even one that denies it explicitly, and
+// even one put with x-amz-confirm-remove-self-bucket-access: "Bucket owner
+// root principals can only be blocked from performing these API actions by
+// VPC endpoint policies and AWS Organizations policies" (DeleteBucketPolicy,
+// S3 API Reference). An IAM user of the account is denied.
 func TestRootKeepsBucketPolicyAccess(t *testing.T) {
-	dir := t.TempDir()
-	e := newEnvWith(t, server.Config{DataDir: dir})
+	e := newEnv(t)
 	e.bucket("locked")
 	deny := aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",
 		"Action":["s3:PutBucketPolicy","s3:GetBucketPolicy","s3:DeleteBucketPolicy"],"Resource":"arn:aws:s3:::locked"}]}`)
-	if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("locked"), Policy: deny}); err != nil {
-		t.Fatal(err)
+	_, key := e.newUser("admin", "arn:aws:iam::aws:policy/AdministratorAccess")
+	admin := e.s3As(*key.AccessKeyId, *key.SecretAccessKey, "")
+	for _, confirm := range []*bool{nil, aws.Bool(true)} {
+		if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("locked"), Policy: deny,
+			ConfirmRemoveSelfBucketAccess: confirm}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := admin.GetBucketPolicy(ctx(), &s3.GetBucketPolicyInput{Bucket: aws.String("locked")})
+		wantCode(t, err, "AccessDenied")
+		if _, err := e.S3.GetBucketPolicy(ctx(), &s3.GetBucketPolicyInput{Bucket: aws.String("locked")}); err != nil {
+			t.Fatalf("root's GetBucketPolicy under a policy denying it (confirm %v): %v", confirm != nil, err)
+		}
+		if _, err := e.S3.DeleteBucketPolicy(ctx(), &s3.DeleteBucketPolicyInput{Bucket: aws.String("locked")}); err != nil {
+			t.Fatalf("root's DeleteBucketPolicy under a policy denying it (confirm %v): %v", confirm != nil, err)
+		}
 	}
-	if _, err := e.S3.GetBucketPolicy(ctx(), &s3.GetBucketPolicyInput{Bucket: aws.String("locked")}); err != nil {
-		t.Fatalf("root's GetBucketPolicy under a policy denying it: %v", err)
-	}
-	if _, err := e.S3.DeleteBucketPolicy(ctx(), &s3.DeleteBucketPolicyInput{Bucket: aws.String("locked")}); err != nil {
-		t.Fatalf("root's DeleteBucketPolicy under a policy denying it: %v", err)
-	}
-	if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("locked"), Policy: deny,
-		ConfirmRemoveSelfBucketAccess: aws.Bool(true)}); err != nil {
-		t.Fatal(err)
-	}
-	_, err := e.S3.GetBucketPolicy(ctx(), &s3.GetBucketPolicyInput{Bucket: aws.String("locked")})
-	wantCode(t, err, "AccessDenied")
-	_, err = e.S3.DeleteBucketPolicy(ctx(), &s3.DeleteBucketPolicyInput{Bucket: aws.String("locked")})
-	wantCode(t, err, "AccessDenied")
-	_, err = e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("locked"), Policy: deny})
-	wantCode(t, err, "AccessDenied")
-	// The lock survives a restart.
-	e.ts.Close()
-	e.srv.Close()
-	e = newEnvWith(t, server.Config{DataDir: dir})
-	_, err = e.S3.GetBucketPolicy(ctx(), &s3.GetBucketPolicyInput{Bucket: aws.String("locked")})
-	wantCode(t, err, "AccessDenied")
 }
 
 // TestLegacyBucketDefaults: the opt-in pre-2023 defaults.

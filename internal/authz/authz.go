@@ -80,9 +80,10 @@ var globalKeys = []string{"aws:currenttime", "aws:epochtime", "aws:securetranspo
 // need reports some policy reads (need nil: all of them).
 func GlobalContext(rc *request.Context, r *http.Request, need func(string) bool) policy.Context {
 	c := make(policy.Context, 4)
+	now := Now(rc)
 	for _, k := range globalKeys {
 		if need == nil || need(k) {
-			if v, ok := GlobalKey(rc, r, k); ok {
+			if v, ok := GlobalKey(rc, r, now, k); ok {
 				c[k] = v
 			}
 		}
@@ -90,21 +91,24 @@ func GlobalContext(rc *request.Context, r *http.Request, need func(string) bool)
 	return c
 }
 
-// GlobalKey returns one global condition key (lower-cased) of a request,
-// and whether the request carries it.
-func GlobalKey(rc *request.Context, r *http.Request, key string) ([]string, bool) {
-	one := func(v string) ([]string, bool) { return []string{v}, true }
-	now := func() time.Time {
-		if rc.Start.IsZero() {
-			return time.Now()
-		}
-		return rc.Start
+// Now is the time a request's time keys report: when it started.
+func Now(rc *request.Context) time.Time {
+	if rc.Start.IsZero() {
+		return time.Now()
 	}
+	return rc.Start
+}
+
+// GlobalKey returns one global condition key (lower-cased) of a request,
+// and whether the request carries it; now is Now(rc), read once per
+// request so aws:CurrentTime and aws:EpochTime agree.
+func GlobalKey(rc *request.Context, r *http.Request, now time.Time, key string) ([]string, bool) {
+	one := func(v string) ([]string, bool) { return []string{v}, true }
 	switch key {
 	case "aws:currenttime":
-		return one(now().UTC().Format(time.RFC3339))
+		return one(now.UTC().Format(time.RFC3339))
 	case "aws:epochtime":
-		return one(strconv.FormatInt(now().Unix(), 10))
+		return one(strconv.FormatInt(now.Unix(), 10))
 	case "aws:securetransport":
 		return one(strconv.FormatBool(rc.Secure))
 	case "aws:sourceip":

@@ -103,6 +103,10 @@ func (s *Service) listInstances(tx store.Tx, sc scope) ([]*Instance, error) {
 	if err := s.showInstances(tx, sc, all); err != nil {
 		return nil, err
 	}
+	if len(all) == 0 {
+		s.listings.Delete(sc) // nothing to keep for a scope without instances
+		return all, nil
+	}
 	s.listings.Store(sc, &listing{inst: inst, eni: eni, shown: all})
 	return all, nil
 }

@@ -27,6 +27,20 @@ type Policy struct {
 	byAction *actionIndex
 }
 
+// Denies returns a policy of p's Deny statements only, with its own key
+// families and action index (RestrictPublicBuckets applies only these of a
+// public bucket policy to other accounts).
+func (p *Policy) Denies() *Policy {
+	d := &Policy{Version: p.Version, ID: p.ID, array: p.array, byAction: &actionIndex{}}
+	for i := range p.Statements {
+		if p.Statements[i].Effect == "Deny" {
+			d.Statements = append(d.Statements, p.Statements[i])
+			d.noteKeys(&d.Statements[len(d.Statements)-1])
+		}
+	}
+	return d
+}
+
 // UsesKey reports whether any condition of p names the key family, e.g.
 // "s3:ExistingObjectTag" (a tag key after "/" is ignored), so a caller
 // can skip gathering values no statement reads.

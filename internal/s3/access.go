@@ -54,13 +54,7 @@ func (b *bucketRecord) compile() {
 	}
 	b.policy = p
 	b.policyPublic = p.IsPublic()
-	d := &policy.Policy{Version: p.Version, ID: p.ID}
-	for _, st := range p.Statements {
-		if st.Effect == "Deny" {
-			d.Statements = append(d.Statements, st)
-		}
-	}
-	b.policyDenies = d
+	b.policyDenies = p.Denies()
 }
 
 func (b *bucketRecord) owner() acl.Owner { return acl.Owner{ID: CanonicalID(b.Account)} }
@@ -342,6 +336,17 @@ func ownerOnly(a acl.ACL, owner acl.Owner) bool {
 	return true
 }
 
+// ownerFullControl reports whether an ACL is "bucket owner full control":
+// at least one grant, and every grant FULL_CONTROL to the owner.
+func ownerFullControl(a acl.ACL, owner acl.Owner) bool {
+	for _, g := range a.Grants {
+		if g.Permission != acl.FullControl {
+			return false
+		}
+	}
+	return len(a.Grants) > 0 && ownerOnly(a, owner)
+}
+
 type GetBucketOwnershipControlsOutput struct {
 	Body *ownershipControls `loc:"body"`
 }
@@ -404,7 +409,8 @@ func (s *Service) resolver() acl.Resolver {
 //     accounts);
 //   - PutBucketAcl and PutObjectAcl refuse canned `private` even from the
 //     owner (hashicorp/terraform-provider-aws#34079);
-//   - grants, in headers or XML, may name only the bucket owner.
+//   - grants, in headers or XML, must be FULL_CONTROL to the bucket
+//     owner and nothing else.
 func (s *Service) checkNewACL(ctx context.Context, b *bucketRecord, a acl.ACL, h http.Header, set bool) error {
 	if b.Ownership == "BucketOwnerEnforced" {
 		switch canned := h.Get(acl.CannedHeader); {
@@ -412,7 +418,7 @@ func (s *Service) checkNewACL(ctx context.Context, b *bucketRecord, a acl.ACL, h
 		case canned == "private" && !set && request.From(ctx).Account() == b.Account:
 		case canned != "":
 			return acl.ErrACLNotSupported()
-		case !ownerOnly(a, b.owner()):
+		case !ownerFullControl(a, b.owner()):
 			return acl.ErrACLNotSupported()
 		}
 	}
@@ -532,6 +538,9 @@ func (s *Service) PutObjectAcl(ctx context.Context, in *PutACLInput) (*struct{},
 		}
 		if err := s.checkNewACL(ctx, b, a, in.Header, true); err != nil {
 			return err
+		}
+		if b.Ownership == "BucketOwnerEnforced" {
+			return nil // accepted, and meaningless: ACLs are disabled
 		}
 		v.ACL = &a
 		return tx.Put(tVersions, versionKey(b.Name, v.Key, v.Seq), marshal(v))

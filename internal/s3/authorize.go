@@ -294,6 +294,7 @@ func s3Keys(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionR
 		return q
 	}
 	one := func(v string) ([]string, bool) { return []string{v}, true }
+	now := authz.Now(rc)
 	return func(key string) ([]string, bool) {
 		if strings.HasPrefix(key, "aws:") {
 			if rest, ok := strings.CutPrefix(key, "aws:resourcetag/"); ok {
@@ -302,7 +303,7 @@ func s3Keys(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionR
 				}
 				return nil, false
 			}
-			return authz.GlobalKey(rc, r, key)
+			return authz.GlobalKey(rc, r, now, key)
 		}
 		switch key {
 		case "s3:signatureversion":
@@ -346,25 +347,19 @@ func s3Keys(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionR
 			}
 			return nil, false
 		case "s3:requestobjecttagkeys":
-			vals, ok := requestTags(r)
+			tags, ok := requestTags(r)
 			if !ok {
 				return nil, false
 			}
-			keys := make([]string, 0, len(vals))
-			for k := range vals {
-				keys = append(keys, k)
+			keys := make([]string, 0, len(tags))
+			for _, t := range tags {
+				keys = append(keys, t.Key)
 			}
 			return keys, true
 		}
 		if rest, ok := strings.CutPrefix(key, "s3:requestobjecttag/"); ok {
-			vals, ok := requestTags(r)
-			if !ok {
-				return nil, false
-			}
-			for k, v := range vals { // keys compare as lower-cased, the last one wins
-				if strings.ToLower(k) == rest {
-					return v, true
-				}
+			if tags, ok := requestTags(r); ok {
+				return lastTag(tags, rest)
 			}
 			return nil, false
 		}
@@ -393,14 +388,30 @@ func lastTag(tags []tag, key string) ([]string, bool) {
 	return v, v != nil
 }
 
-// requestTags parses the x-amz-tagging header of a request, if any.
-func requestTags(r *http.Request) (url.Values, bool) {
+// requestTags parses the x-amz-tagging header of a request (a URL query:
+// Key1=Value1&Key2=Value2), in order, if it has a valid one.
+func requestTags(r *http.Request) ([]tag, bool) {
 	tagging := r.Header.Get("x-amz-tagging")
 	if tagging == "" {
 		return nil, false
 	}
-	vals, err := url.ParseQuery(tagging)
-	return vals, err == nil
+	var tags []tag
+	for _, kv := range strings.Split(tagging, "&") {
+		if kv == "" {
+			continue
+		}
+		if strings.Contains(kv, ";") { // as url.ParseQuery: not a separator, an error
+			return nil, false
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		k, err1 := url.QueryUnescape(k)
+		v, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			return nil, false
+		}
+		tags = append(tags, tag{k, v})
+	}
+	return tags, true
 }
 
 // s3HeaderKeys are the request headers S3 offers as condition keys: the

@@ -22,7 +22,7 @@ func TestS3Keys(t *testing.T) {
 	r := httptest.NewRequest("GET", "http://photos.s3.amazonaws.com/?list-type=2&prefix=home%2Falice%2F&delimiter=%2F&versionId=v1", nil)
 	r.Header.Set("x-amz-acl", "public-read")
 	r.Header.Set("x-amz-server-side-encryption", "aws:kms")
-	r.Header.Set("x-amz-tagging", "Project=blue&team=red")
+	r.Header.Set("x-amz-tagging", "Project=blue&team=red&Team=green")
 	r.Header.Set("Referer", "https://example.com/page")
 	b := &bucketRecord{Name: "photos", Account: "111122223333", Tags: []tag{{"Env", "prod"}}}
 	obj := &versionRecord{Tags: []tag{{"Class", "secret"}}}
@@ -55,9 +55,9 @@ func TestS3Keys(t *testing.T) {
 		{"s3:x-amz-storage-class", nil},
 		{"s3:x-amz-date", nil}, // not a condition key
 		{"s3:requestobjecttag/project", []string{"blue"}},
-		{"s3:requestobjecttag/team", []string{"red"}},
+		{"s3:requestobjecttag/team", []string{"green"}}, // keys compare case-insensitively; the last wins
 		{"s3:requestobjecttag/none", nil},
-		{"s3:requestobjecttagkeys", []string{"Project", "team"}},
+		{"s3:requestobjecttagkeys", []string{"Project", "Team", "team"}},
 		{"s3:unknown", nil},
 	} {
 		got, ok := keys(c.key)

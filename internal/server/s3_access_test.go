@@ -177,6 +177,32 @@ func TestRestrictPublicBuckets(t *testing.T) {
 	}
 }
 
+// TestRestrictPublicBucketsKeepsTagDenies: RestrictPublicBuckets drops a
+// public policy's allows for other accounts, not its denies — including
+// a deny on s3:ExistingObjectTag, which needs the object read first.
+func TestRestrictPublicBucketsKeepsTagDenies(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("tagged") // ACLs disabled: only the tag condition needs the object
+	setPAB(t, e.S3, "tagged", false, false, false, true)
+	e.put("tagged", "secret.txt", "x")
+	if _, err := e.S3.PutObjectTagging(ctx(), &s3.PutObjectTaggingInput{Bucket: aws.String("tagged"), Key: aws.String("secret.txt"),
+		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("Class"), Value: aws.String("secret")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	pol := `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::tagged/*"},
+		{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::tagged/*",
+		 "Condition":{"StringEquals":{"s3:ExistingObjectTag/Class":"secret"}}}]}`
+	if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("tagged"), Policy: aws.String(pol)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.Alt.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("tagged"), Key: aws.String("secret.txt")})
+	ae := wantCode(t, err, "AccessDenied")
+	if !strings.Contains(ae.ErrorMessage(), "with an explicit deny in a resource-based policy") {
+		t.Fatalf("the tag deny did not apply: %s", ae.ErrorMessage())
+	}
+}
+
 // TestCrossAccountBucketPolicy: another account's root needs the bucket
 // policy; another account's user needs both its own identity policy and
 // the bucket policy.
@@ -356,6 +382,16 @@ func TestOwnerEnforcedEquivalentACLs(t *testing.T) {
 	if _, err := e.S3.PutBucketAcl(ctx(), &s3.PutBucketAclInput{Bucket: aws.String("owned"), AccessControlPolicy: full}); err != nil {
 		t.Fatalf("PutBucketAcl of bucket owner full control: %v", err)
 	}
+	if _, err := e.S3.PutObjectAcl(ctx(), &s3.PutObjectAclInput{Bucket: aws.String("owned"), Key: aws.String("mine"), AccessControlPolicy: full}); err != nil {
+		t.Fatalf("PutObjectAcl of bucket owner full control: %v", err)
+	}
+	// Less than full control to the owner, no grants at all, or a grant to
+	// anyone else: refused.
+	_, err = e.S3.PutBucketAcl(ctx(), &s3.PutBucketAclInput{Bucket: aws.String("owned"), GrantRead: aws.String(`id="` + owner + `"`)})
+	wantCode(t, err, "AccessControlListNotSupported")
+	_, err = e.S3.PutBucketAcl(ctx(), &s3.PutBucketAclInput{Bucket: aws.String("owned"),
+		AccessControlPolicy: &s3types.AccessControlPolicy{Owner: &s3types.Owner{ID: aws.String(owner)}, Grants: []s3types.Grant{}}})
+	wantCode(t, err, "AccessControlListNotSupported")
 	full.Grants = append(full.Grants, s3types.Grant{Grantee: &s3types.Grantee{Type: s3types.TypeCanonicalUser, ID: aws.String(canonicalOf("111111111111"))}, Permission: s3types.PermissionRead})
 	_, err = e.S3.PutBucketAcl(ctx(), &s3.PutBucketAclInput{Bucket: aws.String("owned"), AccessControlPolicy: full})
 	wantCode(t, err, "AccessControlListNotSupported")

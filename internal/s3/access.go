@@ -157,6 +157,9 @@ func (s *Service) PutBucketPolicy(ctx context.Context, in *PutBucketPolicyInput)
 	if err != nil {
 		return nil, err
 	}
+	if err := ownerAccountOnly(ctx, b, "PUT"); err != nil {
+		return nil, err
+	}
 	if s.effectivePAB(ctx, b).BlockPublicPolicy && p.IsPublic() {
 		return nil, errBlockedPublicPolicy(rc.Principal, in.Bucket)
 	}
@@ -193,14 +196,34 @@ func (s *Service) GetBucketPolicy(ctx context.Context, in *BucketInput) (*GetBuc
 	if err != nil {
 		return nil, err
 	}
+	if err := ownerAccountOnly(ctx, b, "GET"); err != nil {
+		return nil, err
+	}
 	if b.Policy == "" {
 		return nil, errNoSuchBucketPolicy(b.Name)
 	}
 	return &GetBucketPolicyOutput{ContentType: "application/json", Body: io.NopCloser(strings.NewReader(b.Policy))}, nil
 }
 
+// ownerAccountOnly refuses a bucket-policy operation from outside the
+// bucket owner's account even when a policy allows it: "If you have the
+// correct permissions, but you're not using an identity that belongs to
+// the bucket owner's account, Amazon S3 returns a 405 Method Not Allowed
+// error" (Get/Put/DeleteBucketPolicy, S3 API Reference).
+func ownerAccountOnly(ctx context.Context, b *bucketRecord, method string) error {
+	if request.From(ctx).Principal.Account != b.Account {
+		return errMethodNotAllowed(method, "BUCKET")
+	}
+	return nil
+}
+
 // DeleteBucketPolicy removes the policy (no error when there is none).
 func (s *Service) DeleteBucketPolicy(ctx context.Context, in *BucketInput) (*NoContentOutput, error) {
+	if b, err := s.loadBucket(ctx, in.Bucket); err != nil {
+		return nil, err
+	} else if err := ownerAccountOnly(ctx, b, "DELETE"); err != nil {
+		return nil, err
+	}
 	err := s.updateBucket(ctx, in.Bucket, func(b *bucketRecord) error {
 		b.Policy = ""
 		return nil

@@ -426,6 +426,35 @@ func TestRootKeepsBucketPolicyAccess(t *testing.T) {
 	}
 }
 
+// TestBucketPolicyOwnerAccountOnly: another account is refused the bucket
+// policy operations with 403 without permission and with 405 with it
+// ("…not using an identity that belongs to the bucket owner's account",
+// GetBucketPolicy, S3 API Reference; s3tools/s3cmd#885).
+func TestBucketPolicyOwnerAccountOnly(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("mine")
+	pol := aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},
+		"Action":["s3:GetBucketPolicy","s3:PutBucketPolicy","s3:DeleteBucketPolicy"],"Resource":"arn:aws:s3:::mine"}]}`)
+	try := func() []error {
+		_, err1 := e.Alt.GetBucketPolicy(ctx(), &s3.GetBucketPolicyInput{Bucket: aws.String("mine")})
+		_, err2 := e.Alt.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("mine"), Policy: pol})
+		_, err3 := e.Alt.DeleteBucketPolicy(ctx(), &s3.DeleteBucketPolicyInput{Bucket: aws.String("mine")})
+		return []error{err1, err2, err3}
+	}
+	for _, err := range try() {
+		wantCode(t, err, "AccessDenied")
+	}
+	if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("mine"), Policy: pol}); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range try() {
+		wantCode(t, err, "MethodNotAllowed")
+	}
+	if _, err := e.S3.GetBucketPolicy(ctx(), &s3.GetBucketPolicyInput{Bucket: aws.String("mine")}); err != nil {
+		t.Fatalf("the owner's GetBucketPolicy: %v", err)
+	}
+}
+
 // TestLegacyBucketDefaults: the opt-in pre-2023 defaults.
 func TestLegacyBucketDefaults(t *testing.T) {
 	e := newEnvWith(t, server.Config{LegacyBucketDefaults: true})

@@ -311,6 +311,8 @@ type Reservation struct {
 	OwnerID       string            `xml:"ownerId"`
 	Groups        []GroupIdentifier `xml:"groupSet>item"`
 	Instances     []*Instance       `xml:"instancesSet>item"`
+
+	rendered *renderedReservation // set for a cached listing's reservations
 }
 
 // tToken indexes RunInstances client tokens:
@@ -1024,6 +1026,7 @@ func (s *Service) describeInstances(ctx context.Context, in *describeInstancesIn
 	s.ensureReconciler(ctx)
 	var out []*Instance
 	var next string
+	var whole *listing
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var all []*Instance
 		var err error
@@ -1032,10 +1035,16 @@ func (s *Service) describeInstances(ctx context.Context, in *describeInstancesIn
 			if all, err = instancesByID(tx, sc, in.InstanceId); err != nil {
 				return err
 			}
-		} else if all, err = s.listInstances(tx, sc); err != nil {
-			return err
 		} else {
-			shown = true
+			l, err := s.listInstances(tx, sc)
+			if err != nil {
+				return err
+			}
+			if len(in.Filter) == 0 && in.MaxResults == nil && (in.NextToken == nil || *in.NextToken == "") {
+				whole = l // every instance: the listing's own reservations
+				return nil
+			}
+			all, shown = l.shown, true
 		}
 		needNet := filtersNeedNetwork(in.Filter)
 		if needNet && !shown {
@@ -1062,6 +1071,9 @@ func (s *Service) describeInstances(ctx context.Context, in *describeInstancesIn
 	})
 	if err != nil {
 		return nil, err
+	}
+	if whole != nil {
+		return &describeInstancesOutput{Reservations: whole.reservations()}, nil
 	}
 	return &describeInstancesOutput{Reservations: group(out), NextToken: next}, nil
 }

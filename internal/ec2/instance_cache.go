@@ -70,13 +70,54 @@ func viewRes[T any](tx store.Tx, sc scope, id string) (*T, []byte, error) {
 type listing struct {
 	inst, eni []record
 	shown     []*Instance // read only: shared by every request that gets it
+
+	resOnce sync.Once
+	res     []*Reservation // shown, grouped: made once, then shared
+}
+
+// reservations returns the listing's instances grouped into reservations,
+// made once per listing. Each keeps its rendered element, so a listing of
+// all instances writes a few cached elements rather than one per instance.
+func (l *listing) reservations() []*Reservation {
+	l.resOnce.Do(func() {
+		l.res = group(l.shown)
+		for _, r := range l.res {
+			r.rendered = &renderedReservation{}
+		}
+	})
+	return l.res
+}
+
+// renderedReservation is a reservation's element as first written.
+type renderedReservation struct {
+	once sync.Once
+	name string
+	xml  []byte
+	ok   bool
+}
+
+// AppendXML implements xmlenc.Appender: a reservation of a listing (whose
+// instances never change) is rendered once.
+func (r *Reservation) AppendXML(b []byte, name string) ([]byte, bool) {
+	c := r.rendered
+	if c == nil {
+		return b, false
+	}
+	c.once.Do(func() {
+		c.name = name
+		c.xml, c.ok = xmlenc.AppendPlain(nil, r, name)
+	})
+	if !c.ok || c.name != name {
+		return b, false
+	}
+	return append(b, c.xml...), true
 }
 
 type record struct{ k, v []byte }
 
-// listInstances returns every instance of the scope, shown. The result
-// and its instances are shared: callers must not modify them.
-func (s *Service) listInstances(tx store.Tx, sc scope) ([]*Instance, error) {
+// listInstances returns every instance of the scope, shown, in a listing.
+// The listing and its instances are shared: callers must not modify them.
+func (s *Service) listInstances(tx store.Tx, sc scope) (*listing, error) {
 	var last *listing
 	if l, ok := s.listings.Load(sc); ok {
 		last = l.(*listing)
@@ -94,7 +135,7 @@ func (s *Service) listInstances(tx store.Tx, sc scope) ([]*Instance, error) {
 		return nil, err
 	}
 	if last != nil && sameInst && sameENI {
-		return last.shown, nil
+		return last, nil
 	}
 	all, err := scanInstances(tx, sc)
 	if err != nil {
@@ -103,12 +144,13 @@ func (s *Service) listInstances(tx store.Tx, sc scope) ([]*Instance, error) {
 	if err := s.showInstances(tx, sc, all); err != nil {
 		return nil, err
 	}
+	l := &listing{inst: inst, eni: eni, shown: all}
 	if len(all) == 0 {
 		s.listings.Delete(sc) // nothing to keep for a scope without instances
-		return all, nil
+		return l, nil
 	}
-	s.listings.Store(sc, &listing{inst: inst, eni: eni, shown: all})
-	return all, nil
+	s.listings.Store(sc, l)
+	return l, nil
 }
 
 // scanRecords reads the scope's records whose ids start with prefix and

@@ -97,10 +97,7 @@ func BenchmarkPutObject4KParallel(b *testing.B) {
 }
 
 func BenchmarkGetObject4K(b *testing.B) {
-	h := benchServer(b)
-	serve(b, h, signedReq(b, "PUT", "/bench", nil), nil, 200)
-	body := bytes.Repeat([]byte("x"), 4096)
-	serve(b, h, signedReq(b, "PUT", "/bench/key", body), body, 200)
+	h, body := bench4K(b)
 	req := signedReq(b, "GET", "/bench/key", nil)
 	b.SetBytes(int64(len(body)))
 	b.ResetTimer()
@@ -186,23 +183,24 @@ func between(s, a, z string) string {
 	return v
 }
 
-// BenchmarkGetObject4KRootVsUser alternates a root GET and an IAM user's
-// GET (the user of BenchmarkGetObject4KAsUser) of the same 4 KiB object,
-// so both see the same machine, and reports each one's time and the
-// user's extra cost: the figure issue 3 bounds (under 10 %).
-func BenchmarkGetObject4KRootVsUser(b *testing.B) {
+// bench4K is a server holding /bench/key, 4 KiB.
+func bench4K(b *testing.B) (http.Handler, []byte) {
 	h := benchServer(b)
 	serve(b, h, signedReq(b, "PUT", "/bench", nil), nil, 200)
 	body := bytes.Repeat([]byte("x"), 4096)
 	serve(b, h, signedReq(b, "PUT", "/bench/key", body), body, 200)
-	root := signedReq(b, "GET", "/bench/key", nil)
-	user := userGetRequest(b, h)
+	return h, body
+}
+
+// alternate runs root then user once per iteration and reports each
+// one's mean time and the user's extra cost in percent.
+func alternate(b *testing.B, root, user func()) {
 	var tRoot, tUser time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		serve(b, h, root, nil, 200)
+		root()
 		t1 := time.Now()
-		serve(b, h, user, nil, 200)
+		user()
 		tUser += time.Since(t1)
 		tRoot += t1.Sub(t0)
 	}
@@ -212,16 +210,24 @@ func BenchmarkGetObject4KRootVsUser(b *testing.B) {
 	b.ReportMetric(100*(float64(tUser)/float64(tRoot)-1), "user-extra-%")
 }
 
+// BenchmarkGetObject4KRootVsUser alternates a root GET and an IAM user's
+// GET (the user of BenchmarkGetObject4KAsUser) of the same 4 KiB object,
+// so both see the same machine, and reports each one's time and the
+// user's extra cost: the figure issue 3 bounds (under 10 %).
+func BenchmarkGetObject4KRootVsUser(b *testing.B) {
+	h, _ := bench4K(b)
+	root := signedReq(b, "GET", "/bench/key", nil)
+	user := userGetRequest(b, h)
+	alternate(b, func() { serve(b, h, root, nil, 200) }, func() { serve(b, h, user, nil, 200) })
+}
+
 // BenchmarkGetObject4KRootVsUserWire is BenchmarkGetObject4KRootVsUser
 // over HTTP on loopback (one keep-alive connection each), which is how a
 // client sees ops/s.
 func BenchmarkGetObject4KRootVsUserWire(b *testing.B) {
-	h := benchServer(b)
+	h, _ := bench4K(b)
 	ts := httptest.NewServer(h)
 	b.Cleanup(ts.Close)
-	serve(b, h, signedReq(b, "PUT", "/bench", nil), nil, 200)
-	body := bytes.Repeat([]byte("x"), 4096)
-	serve(b, h, signedReq(b, "PUT", "/bench/key", body), body, 200)
 	onWire := func(r *http.Request) *http.Request {
 		w := r.Clone(ctx())
 		u, _ := url.Parse(ts.URL + r.URL.Path)
@@ -243,19 +249,7 @@ func BenchmarkGetObject4KRootVsUserWire(b *testing.B) {
 			b.Fatalf("GET: %d, %d bytes", resp.StatusCode, n)
 		}
 	}
-	var tRoot, tUser time.Duration
-	for b.Loop() {
-		t0 := time.Now()
-		get(root)
-		t1 := time.Now()
-		get(user)
-		tUser += time.Since(t1)
-		tRoot += t1.Sub(t0)
-	}
-	n := float64(b.N)
-	b.ReportMetric(float64(tRoot.Nanoseconds())/n, "root-ns/GET")
-	b.ReportMetric(float64(tUser.Nanoseconds())/n, "user-ns/GET")
-	b.ReportMetric(100*(float64(tUser)/float64(tRoot)-1), "user-extra-%")
+	alternate(b, func() { get(root) }, func() { get(user) })
 }
 
 // userGetRequest makes the benchmark user and its signed GET of /bench/key.
@@ -277,10 +271,7 @@ func userGetRequest(b *testing.B, h http.Handler) *http.Request {
 // 10 policies of 10 statements are evaluated on every request; compare the
 // two for the cost of authorization.
 func BenchmarkGetObject4KAsUser(b *testing.B) {
-	h := benchServer(b)
-	serve(b, h, signedReq(b, "PUT", "/bench", nil), nil, 200)
-	body := bytes.Repeat([]byte("x"), 4096)
-	serve(b, h, signedReq(b, "PUT", "/bench/key", body), body, 200)
+	h, body := bench4K(b)
 	req := userGetRequest(b, h)
 	b.SetBytes(int64(len(body)))
 	b.ResetTimer()

@@ -161,10 +161,7 @@ func TestEC2InstanceLifecycle(t *testing.T) {
 		t.Fatalf("launched: %+v", inst)
 	}
 	privIP, pubIP := *inst.PrivateIpAddress, *inst.PublicIpAddress
-	w := ec2.NewInstanceRunningWaiter(c, func(o *ec2.InstanceRunningWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second })
-	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	waitRunning(t, c, id)
 	st, err := c.DescribeInstanceStatus(ctx(), &ec2.DescribeInstanceStatusInput{InstanceIds: []string{id}})
 	if err != nil || len(st.InstanceStatuses) != 1 || st.InstanceStatuses[0].InstanceStatus.Status != ec2types.SummaryStatusOk {
 		t.Fatalf("status: %+v %v", st, err)
@@ -220,9 +217,7 @@ func TestEC2InstanceLifecycle(t *testing.T) {
 	if _, err := c.StartInstances(ctx(), &ec2.StartInstancesInput{InstanceIds: []string{id}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	waitRunning(t, c, id)
 	d, err = c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
 	if err != nil {
 		t.Fatal(err)
@@ -398,10 +393,7 @@ func TestEC2InstanceValidation(t *testing.T) {
 			ids = append(ids, *i.InstanceId)
 		}
 	}
-	rw := ec2.NewInstanceRunningWaiter(c, func(o *ec2.InstanceRunningWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second })
-	if err := rw.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: ids}, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	waitRunning(t, c, ids...)
 	if _, err := c.TerminateInstances(ctx(), &ec2.TerminateInstancesInput{InstanceIds: ids}); err != nil {
 		t.Fatal(err)
 	}
@@ -431,10 +423,7 @@ func TestEC2ImageFromInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := *run.Instances[0].InstanceId
-	rw := ec2.NewInstanceRunningWaiter(c, func(o *ec2.InstanceRunningWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second })
-	if err := rw.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	waitRunning(t, c, id)
 	img, err := c.CreateImage(ctx(), &ec2.CreateImageInput{InstanceId: aws.String(id), Name: aws.String("my-app v1"),
 		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeImage, Tags: []ec2types.Tag{{Key: aws.String("app"), Value: aws.String("web")}}}}})
 	if err != nil {
@@ -516,10 +505,7 @@ func TestEC2InstanceNetworkInterfaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	inst := run.Instances[0]
-	rw := ec2.NewInstanceRunningWaiter(c, func(o *ec2.InstanceRunningWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second })
-	if err := rw.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{*inst.InstanceId}}, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	waitRunning(t, c, *inst.InstanceId)
 	primary := *inst.NetworkInterfaces[0].NetworkInterfaceId
 	d, err := c.DescribeNetworkInterfaces(ctx(), &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: []string{primary}})
 	if err != nil || d.NetworkInterfaces[0].Status != ec2types.NetworkInterfaceStatusInUse || *d.NetworkInterfaces[0].Attachment.InstanceId != *inst.InstanceId ||
@@ -569,10 +555,7 @@ func TestEC2ListingReflectsChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := *run.Instances[0].InstanceId, *run.Instances[1].InstanceId
-	w := ec2.NewInstanceRunningWaiter(c, func(o *ec2.InstanceRunningWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second })
-	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{a, b}}, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	waitRunning(t, c, a, b)
 	list := func() map[string]ec2types.Instance {
 		t.Helper()
 		out, err := c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{})

@@ -169,13 +169,7 @@ func TestEC2SurvivesRestart(t *testing.T) {
 	if _, err := c2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{VpcIds: []string{*v.Vpc.VpcId}}); err != nil {
 		t.Fatalf("VPC after restart: %v", err)
 	}
-	w := ec2.NewInstanceRunningWaiter(c2, func(o *ec2.InstanceRunningWaiterOptions) {
-		o.MinDelay = 200 * time.Millisecond
-		o.MaxDelay = time.Second
-	})
-	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, 30*time.Second); err != nil {
-		t.Fatalf("instance after restart: %v", err)
-	}
+	waitRunning(t, c2, id)
 }
 
 // TestEC2Permissions: EC2 calls are judged by IAM policies, and DryRun
@@ -260,13 +254,7 @@ func TestEC2SharedImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := ec2.NewInstanceRunningWaiter(owner, func(o *ec2.InstanceRunningWaiterOptions) {
-		o.MinDelay = 200 * time.Millisecond
-		o.MaxDelay = time.Second
-	})
-	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{*run.Instances[0].InstanceId}}, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	waitRunning(t, owner, *run.Instances[0].InstanceId)
 	img, err := owner.CreateImage(ctx(), &ec2.CreateImageInput{InstanceId: run.Instances[0].InstanceId, Name: aws.String("golden")})
 	if err != nil {
 		t.Fatal(err)
@@ -356,13 +344,7 @@ func TestEC2ResourcePermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	op := e.ec2(*key.AccessKeyId, *key.SecretAccessKey)
-	w := ec2.NewInstanceRunningWaiter(op, func(o *ec2.InstanceRunningWaiterOptions) {
-		o.MinDelay = 200 * time.Millisecond
-		o.MaxDelay = time.Second
-	})
-	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{mine, theirs}}, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	waitRunning(t, op, mine, theirs)
 	if _, err := op.StopInstances(ctx(), &ec2.StopInstancesInput{InstanceIds: []string{mine}}); err != nil {
 		t.Fatalf("stop the allowed instance: %v", err)
 	}

@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
@@ -222,5 +224,14 @@ func (t bufferedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		r = r.Clone(r.Context())
 		r.Body = body
+	}
+}
+
+// waitRunning waits (SDK waiter, up to 30 s) until the instances are running.
+func waitRunning(t *testing.T, c *ec2.Client, ids ...string) {
+	t.Helper()
+	w := ec2.NewInstanceRunningWaiter(c, func(o *ec2.InstanceRunningWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second })
+	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: ids}, 30*time.Second); err != nil {
+		t.Fatalf("waiting for %v to run: %v", ids, err)
 	}
 }

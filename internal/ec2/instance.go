@@ -773,11 +773,16 @@ func releaseAutoPublicIP(tx store.Tx, eni *NetworkInterface) error {
 
 // showInstances fills the members derived from the instances' ENIs.
 func (s *Service) showInstances(tx store.Tx, sc scope, insts []*Instance) error {
+	return s.showWith(tx, sc, insts, nil)
+}
+
+// showWith is showInstances with the scope's ENIs already read (enis nil:
+// read them here).
+func (s *Service) showWith(tx store.Tx, sc scope, insts []*Instance, enis map[string]viewed[NetworkInterface]) error {
 	// Many instances read their interfaces in one pass over the ENIs
 	// rather than one lookup each (a listing of 1,000 spent more on the
 	// lookups than on anything else).
-	var enis map[string]viewed[NetworkInterface]
-	if len(insts) >= scanENIsFrom {
+	if enis == nil && len(insts) >= scanENIsFrom {
 		var err error
 		if enis, err = scanViews[NetworkInterface](tx, sc, "eni-"); err != nil {
 			return err

@@ -137,11 +137,24 @@ func (s *Service) listInstances(tx store.Tx, sc scope) (*listing, error) {
 	if last != nil && sameInst && sameENI {
 		return last, nil
 	}
-	all, err := scanInstances(tx, sc)
-	if err != nil {
-		return nil, err
+	// Build from the records just read rather than scanning again.
+	all := make([]*Instance, 0, len(inst))
+	for _, r := range inst {
+		i, raw, err := decodeCached[Instance](r.k, r.v)
+		if err != nil {
+			return nil, fmt.Errorf("ec2: decoding %s: %w", r.k, err)
+		}
+		i.xmlSrc = [][]byte{raw}
+		all = append(all, i)
 	}
-	if err := s.showInstances(tx, sc, all); err != nil {
+	enis := make(map[string]viewed[NetworkInterface], len(eni))
+	base := len(resKey(sc.acct, sc.region, ""))
+	for _, r := range eni {
+		if err := addView(enis, base, r.k, r.v); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.showWith(tx, sc, all, enis); err != nil {
 		return nil, err
 	}
 	l := &listing{inst: inst, eni: eni, shown: all}
@@ -197,30 +210,19 @@ func scanViews[T any](tx store.Tx, sc scope, prefix string) (map[string]viewed[T
 	out := map[string]viewed[T]{}
 	base := len(resKey(sc.acct, sc.region, ""))
 	err := tx.Scan(tRes, resKey(sc.acct, sc.region, prefix), nil, func(k, v []byte) (bool, error) {
-		t, raw, err := decodeCached[T](k, v)
-		if err != nil {
-			return false, fmt.Errorf("ec2: decoding %s: %w", k[base:], err)
-		}
-		out[string(k[base:])] = viewed[T]{t, raw}
-		return true, nil
+		return true, addView(out, base, k, v)
 	})
 	return out, err
 }
 
-// scanInstances returns every instance of the account and region,
-// decoding only records that changed since they were last seen.
-func scanInstances(tx store.Tx, sc scope) ([]*Instance, error) {
-	var out []*Instance
-	err := tx.Scan(tRes, resKey(sc.acct, sc.region, "i-"), nil, func(k, v []byte) (bool, error) {
-		inst, raw, err := decodeCached[Instance](k, v)
-		if err != nil {
-			return false, err
-		}
-		inst.xmlSrc = [][]byte{raw}
-		out = append(out, inst)
-		return true, nil
-	})
-	return out, err
+// addView decodes the record k (its id after base bytes of scope) into out.
+func addView[T any](out map[string]viewed[T], base int, k, v []byte) error {
+	t, raw, err := decodeCached[T](k, v)
+	if err != nil {
+		return fmt.Errorf("ec2: decoding %s: %w", k[base:], err)
+	}
+	out[string(k[base:])] = viewed[T]{t, raw}
+	return nil
 }
 
 func forget(sc scope, id string) {

@@ -1,8 +1,10 @@
 // Command gureum is a whole AWS region on your own machine: one binary that
 // serves the AWS APIs on one port.
 //
-//	gureum [serve] [flags]   run the server (the default)
-//	gureum version           print the version
+//	gureum [serve] [flags]                    run the server (the default)
+//	gureum ami build minimal|debian [--with-docker]   build an AMI's image
+//	gureum ssh INSTANCE_ID [command …]        a shell (or a command) in an instance
+//	gureum version                            print the version
 package main
 
 import (
@@ -24,6 +26,7 @@ import (
 	"time"
 
 	"github.com/gureum/gureum/internal/accounts"
+	"github.com/gureum/gureum/internal/compute/docker"
 	"github.com/gureum/gureum/internal/edge"
 	"github.com/gureum/gureum/internal/server"
 )
@@ -31,7 +34,23 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "0.1.0-dev"
 
+const usage = `usage: gureum [command] [flags]
+
+commands:
+  serve                  run gureum (the default); 'gureum serve -h' lists the flags
+  ami build KIND         build an AMI's image in the Docker Engine:
+                           minimal                BusyBox, boots in well under a second
+                           debian [--with-docker] Debian 12 by debootstrap (root), optionally with Docker Engine
+  ami list               the AMIs gureum builds and whether they are built
+  ssh INSTANCE_ID [CMD]  a shell in a running instance as its AMI's default user, or CMD
+  version                print the version
+`
+
 func main() {
+	// Inside an instance's container the same binary is the init.
+	if code, ok := docker.Child(os.Args); ok {
+		os.Exit(code)
+	}
 	args := os.Args[1:]
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -47,10 +66,14 @@ func main() {
 		}
 	case "version":
 		fmt.Println("gureum", version)
+	case "ami":
+		os.Exit(amiCommand(args, os.Stdout, os.Stderr))
+	case "ssh":
+		os.Exit(sshCommand(args))
 	case "help", "-h", "--help":
-		fmt.Println("usage: gureum [serve] [flags] | gureum version\nRun 'gureum serve -h' for the flags.")
+		fmt.Print(usage)
 	default:
-		fmt.Fprintf(os.Stderr, "gureum: unknown command %q (want serve or version)\n", cmd)
+		fmt.Fprintf(os.Stderr, "gureum: unknown command %q\n\n%s", cmd, usage)
 		os.Exit(2)
 	}
 }
@@ -70,6 +93,9 @@ type options struct {
 	accounts      []string
 	logLevel      string
 	logFormat     string
+	compute       string
+	isolation     string
+	pull          bool
 }
 
 type multiFlag struct{ vals *[]string }
@@ -123,6 +149,9 @@ func parseOptions(args []string) (*options, error) {
 	fs.Var(multiFlag{&o.accounts}, "account", "another account, ID:ACCESS_KEY:SECRET_KEY; repeatable (GUREUM_ACCOUNTS, comma-separated)")
 	fs.StringVar(&o.logLevel, "log-level", env("GUREUM_LOG_LEVEL", "info"), "debug, info, warn or error (GUREUM_LOG_LEVEL)")
 	fs.StringVar(&o.logFormat, "log-format", env("GUREUM_LOG_FORMAT", "text"), "text or json (GUREUM_LOG_FORMAT)")
+	fs.StringVar(&o.compute, "compute", env("GUREUM_COMPUTE", "auto"), "what instances run on: docker, none, or auto (docker when an Engine answers) (GUREUM_COMPUTE)")
+	fs.StringVar(&o.isolation, "instance-isolation", env("GUREUM_INSTANCE_ISOLATION", "standard"), "standard (instances can run Docker inside) or strict (Docker's default capabilities) (GUREUM_INSTANCE_ISOLATION)")
+	fs.BoolVar(&o.pull, "image-pull", envBool("GUREUM_IMAGE_PULL"), "list the Amazon Linux and Ubuntu AMIs and pull their registry images on first launch (GUREUM_IMAGE_PULL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -184,7 +213,8 @@ func serve(args []string, stdout io.Writer) error {
 		}
 		defer os.RemoveAll(dir)
 	}
-	srv, err := server.Open(server.Config{DataDir: dir, Region: o.region, Accounts: list, AcceptAnyKey: o.acceptAnyKey, LegacyBucketDefaults: o.legacyBuckets, PublicIPPool: pool, Logger: log, Version: version})
+	srv, err := server.Open(server.Config{DataDir: dir, Region: o.region, Accounts: list, AcceptAnyKey: o.acceptAnyKey, LegacyBucketDefaults: o.legacyBuckets,
+		PublicIPPool: pool, Logger: log, Version: version, Compute: o.compute, Isolation: o.isolation, Pull: o.pull, Ephemeral: o.ephemeral})
 	if err != nil {
 		return err
 	}
@@ -194,7 +224,7 @@ func serve(args []string, stdout io.Writer) error {
 		return err
 	}
 	httpSrv := edge.NewServer(srv.Handler, log)
-	fmt.Fprintf(stdout, "gureum %s serving AWS on http://%s (region %s, data %s)\n", version, ln.Addr(), o.region, describeDir(dir, o.ephemeral))
+	fmt.Fprintf(stdout, "gureum %s serving AWS on http://%s (region %s, data %s, instances: %s)\n", version, ln.Addr(), o.region, describeDir(dir, o.ephemeral), srv.Compute.Name())
 	secret := o.rootSecretKey
 	if secret != "test" {
 		secret = "<your --root-secret-key>"

@@ -1,7 +1,15 @@
 // Package compute is the engine that makes EC2 instances real. The EC2
 // API records what the user asked for (an instance pending, stopping …);
 // a reconciler calls a Driver to make it so, and records the outcome.
-// Drivers: none/ (API only, every transition succeeds) and, later, docker/.
+// Drivers: none/ (API only, every transition succeeds) and docker/ (an
+// instance is a container, an AMI an image).
+//
+// The interface follows Nomad's task drivers: a driver starts workloads
+// and hands back an opaque, versioned Handle that gureum stores with the
+// instance; with the handle it can find the workload again after gureum
+// restarts (Inspect), tell of exits (Watcher) and list what it owns so
+// that orphans are found (Lister). Optional capabilities are separate
+// interfaces.
 package compute
 
 import (
@@ -13,8 +21,15 @@ import (
 // ErrNotFound is returned by a driver for a handle whose workload is gone.
 var ErrNotFound = errors.New("compute: not found")
 
+// ErrImageUnavailable is returned (wrapped, with a message that says how
+// to get the image) when an instance's image is neither present nor
+// pullable.
+var ErrImageUnavailable = errors.New("compute: image unavailable")
+
 // Spec is what an instance is started from.
 type Spec struct {
+	Account      string
+	Region       string
 	InstanceID   string
 	ImageRef     string // the catalogue entry's Ref, or a created image's
 	InstanceType string
@@ -28,6 +43,8 @@ type Spec struct {
 	SubnetCIDR   string
 	VpcID        string
 	SubnetID     string
+	// PublicKeys are the key pair's public key (authorized_keys lines).
+	PublicKeys []string
 	// Previous is the handle of the instance's earlier run (a start after
 	// a stop), so the driver can reuse its disk.
 	Previous *Handle
@@ -45,7 +62,9 @@ type Handle struct {
 type Status struct {
 	Running  bool
 	ExitCode int
+	OOM      bool
 	Started  time.Time
+	Finished time.Time
 }
 
 // Image is an entry of a driver's AMI catalogue.
@@ -64,22 +83,19 @@ type Image struct {
 }
 
 // Driver runs instances. Every method MUST be safe to call again with the
-// same arguments (reconcilers retry after crashes).
-// Rebooter is a Driver that can restart a running workload in place
-// (RebootInstances); drivers without it treat a reboot as a no-op.
-type Rebooter interface {
-	Reboot(ctx context.Context, h Handle) error
-}
-
-// Driver runs instances.
+// same arguments (reconcilers retry after crashes). Errors of a runtime
+// that does not answer SHOULD wrap reconcile.ErrUnavailable.
 type Driver interface {
 	// Name is the driver's name, stored in handles.
 	Name() string
 	// Images is the catalogue of public images the driver can boot.
 	Images(ctx context.Context) ([]Image, error)
-	// Start boots an instance and returns its handle.
+	// Start boots an instance and returns its handle. With spec.Previous
+	// naming a workload that still exists, that workload (and its disk) is
+	// started again.
 	Start(ctx context.Context, spec Spec) (Handle, error)
-	// Stop halts an instance, keeping its disk for a later Start.
+	// Stop halts an instance, keeping its disk for a later Start. A
+	// workload that is gone MUST give ErrNotFound.
 	Stop(ctx context.Context, h Handle) error
 	// Destroy removes an instance and its disk. A handle already gone
 	// MUST NOT be an error.
@@ -90,9 +106,65 @@ type Driver interface {
 	ConsoleOutput(ctx context.Context, h Handle) ([]byte, error)
 }
 
+// Rebooter is a Driver that can restart a running workload in place
+// (RebootInstances); drivers without it treat a reboot as a no-op.
+type Rebooter interface {
+	Reboot(ctx context.Context, h Handle) error
+}
+
+// ImageOptions are CreateImage's options.
+type ImageOptions struct {
+	ImageID     string // the new AMI's id
+	Name        string
+	Description string
+	// Reboot stops a running instance before the snapshot and starts it
+	// again afterwards (CreateImage without NoReboot).
+	Reboot bool
+}
+
 // ImageCreator is implemented by drivers that can snapshot an instance
 // into a new image (CreateImage).
 type ImageCreator interface {
 	// CreateImage snapshots h and returns the new image's Ref.
-	CreateImage(ctx context.Context, h Handle, name string) (string, error)
+	CreateImage(ctx context.Context, h Handle, o ImageOptions) (string, error)
+	// RemoveImage removes an image made by CreateImage. An image still in
+	// use by a workload MUST give an error (the caller retries later); one
+	// already gone MUST NOT.
+	RemoveImage(ctx context.Context, ref string) error
+}
+
+// ImageChecker is implemented by drivers that can tell quickly, without
+// downloading anything, whether an image can be booted. RunInstances asks
+// it so that a launch that cannot work fails at once.
+type ImageChecker interface {
+	// CheckImage returns nil when ref is present or pullable, else an error
+	// wrapping ErrImageUnavailable whose message says how to get it.
+	CheckImage(ctx context.Context, ref string) error
+}
+
+// Workload is one workload a driver owns, as Lister reports it.
+type Workload struct {
+	Account, Region, InstanceID string
+	Handle                      Handle
+	Status                      Status
+}
+
+// Lister is implemented by drivers that can list the workloads they own,
+// so that a reconciler finds orphans and drift.
+type Lister interface {
+	List(ctx context.Context) ([]Workload, error)
+}
+
+// Event tells that a workload stopped running or went away.
+type Event struct {
+	Account, Region, InstanceID string
+	Gone                        bool // removed, not just exited
+}
+
+// Watcher is implemented by drivers that tell of exits as they happen.
+type Watcher interface {
+	// Watch calls fn for each event until ctx ends; it reconnects by
+	// itself when the runtime comes back, calling fn with a zero Event
+	// (no InstanceID) so the caller re-checks everything.
+	Watch(ctx context.Context, fn func(Event))
 }

@@ -549,9 +549,6 @@ func (a *Address) filter(name string) ([]string, bool) {
 
 func (s *Service) describeAddresses(ctx context.Context, in *describeAddressesInput) (*describeAddressesOutput, error) {
 	sc := scopeOf(ctx)
-	if err := s.settleNatGateways(ctx, sc); err != nil {
-		return nil, err
-	}
 	out := &describeAddressesOutput{Addresses: []*Address{}}
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		for _, id := range in.AllocationId {

@@ -2,55 +2,105 @@ package ec2
 
 import (
 	"context"
-	"sync"
+	"errors"
+	"time"
 
 	"github.com/gureum/gureum/internal/compute"
-	"github.com/gureum/gureum/internal/compute/none"
+	"github.com/gureum/gureum/internal/reconcile"
+	"github.com/gureum/gureum/internal/store"
 )
 
-// computeRuntime is a Service's compute driver and reconciler. It lives
-// beside the Service (keyed by it) until Config grows a Compute member;
-// until then SetComputeDriver wires a driver, and the none driver is used
-// when nothing was.
-type computeRuntime struct {
-	driver compute.Driver
-	once   sync.Once
-	stop   chan struct{}
-}
+// The kinds of reconciler work EC2 registers. Each item's id is
+// account "/" region "/" resource id.
+const (
+	workInstance    = "ec2.instance"     // drive an instance toward its recorded state
+	workImage       = "ec2.image"        // snapshot an instance into a pending image
+	workImageRemove = "ec2.image-remove" // remove a deregistered image's bytes
+	workReboot      = "ec2.reboot"       // restart a running instance in place
+	workNat         = "ec2.nat"          // settle a NAT gateway's timed states
+	workSweep       = "ec2.sweep"        // compare every workload with the store
+)
 
-var runtimes sync.Map // *Service → *computeRuntime
+// sweepInterval is how often every workload is compared with the store
+// (exits and removals also arrive as events, at once).
+const sweepInterval = 30 * time.Second
 
-// SetComputeDriver sets the driver that runs the Service's instances. It
-// must be called before the first request.
-func (s *Service) SetComputeDriver(d compute.Driver) {
-	runtimes.Store(s, &computeRuntime{driver: d, stop: make(chan struct{})})
-}
+func (s *Service) driver() compute.Driver { return s.compute }
 
-func (s *Service) runtime() *computeRuntime {
-	if rt, ok := runtimes.Load(s); ok {
-		return rt.(*computeRuntime)
-	}
-	rt, _ := runtimes.LoadOrStore(s, &computeRuntime{driver: none.New(), stop: make(chan struct{})})
-	return rt.(*computeRuntime)
-}
-
-func (s *Service) driver() compute.Driver { return s.runtime().driver }
-
-// StopReconciler stops the Service's instance reconciler (it also stops by
-// itself once the store is closed).
-func (s *Service) StopReconciler() {
-	rt := s.runtime()
-	rt.once.Do(func() {}) // never start after a stop
-	select {
-	case <-rt.stop:
-	default:
-		close(rt.stop)
+// kick makes the reconciler look for due work now.
+func (s *Service) kick() {
+	if s.rec != nil {
+		s.rec.Kick()
 	}
 }
 
-// ensureReconciler starts the reconciler on first use of instances or
-// images; it then also picks up work left by an earlier run.
-func (s *Service) ensureReconciler(context.Context) {
-	rt := s.runtime()
-	rt.once.Do(func() { go s.reconcileLoop(rt) })
+func workKind(id string) string {
+	switch {
+	case len(id) > 4 && id[:4] == "ami-":
+		return workImage
+	case len(id) > 4 && id[:4] == "nat-":
+		return workNat
+	}
+	return workInstance
+}
+
+func addWork(tx store.Tx, sc scope, id string, due time.Time) error {
+	return reconcile.Add(tx, workKind(id), string(resKey(sc.acct, sc.region, id)), due)
+}
+
+func delWork(tx store.Tx, sc scope, id string) error {
+	return reconcile.Remove(tx, workKind(id), string(resKey(sc.acct, sc.region, id)))
+}
+
+// registerWork registers EC2's kinds of work with the reconciler.
+func (s *Service) registerWork(e *reconcile.Engine) {
+	e.Register(reconcile.Kind{Name: workInstance, Handle: s.reconcileInstance, Fail: s.failInstance})
+	e.Register(reconcile.Kind{Name: workImage, Handle: s.reconcileImage, Fail: s.failImage})
+	e.Register(reconcile.Kind{Name: workImageRemove, Handle: s.removeImageBytes, MaxAttempts: 1 << 20})
+	e.Register(reconcile.Kind{Name: workReboot, Handle: s.rebootWorkload, MaxAttempts: 3})
+	e.Register(reconcile.Kind{Name: workNat, Handle: s.reconcileNat})
+	e.Register(reconcile.Kind{Name: workSweep, Handle: s.sweep, MaxAttempts: 1 << 20})
+}
+
+// Resume schedules what a start needs: a sweep that re-adopts running
+// workloads, finds drift and removes orphans. It also starts watching the
+// driver's exits. Call it once the reconciler runs; ctx bounds the watch.
+func (s *Service) Resume(ctx context.Context) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		return reconcile.Add(tx, workSweep, "all", s.now())
+	})
+	if err != nil {
+		return err
+	}
+	if w, ok := s.compute.(compute.Watcher); ok {
+		go w.Watch(ctx, s.onWorkloadEvent)
+	}
+	s.kick()
+	return nil
+}
+
+// onWorkloadEvent schedules a check of the instance an event is about (all
+// of them after the runtime came back).
+func (s *Service) onWorkloadEvent(ev compute.Event) {
+	ctx := context.Background()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if ev.InstanceID == "" {
+			return reconcile.Add(tx, workSweep, "all", s.now())
+		}
+		sc := scope{ev.Account, ev.Region}
+		if _, err := getRes[Instance](tx, sc, ev.InstanceID); err != nil {
+			if isNotFound(err) {
+				return nil
+			}
+			return err
+		}
+		if _, pending, err := reconcile.Scheduled(tx, workInstance, string(resKey(sc.acct, sc.region, ev.InstanceID))); err != nil || pending {
+			return err // the work already scheduled will look
+		}
+		return addWork(tx, sc, ev.InstanceID, s.now())
+	})
+	if err != nil && !errors.Is(err, store.ErrClosed) {
+		s.log.Warn("ec2: scheduling a workload check", "instance", ev.InstanceID, "err", err)
+	}
+	s.kick()
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gureum/gureum/internal/compute"
+	"github.com/gureum/gureum/internal/reconcile"
 	"github.com/gureum/gureum/internal/store"
 )
 
@@ -52,6 +53,9 @@ type Image struct {
 	// LaunchPermissions are the accounts (or the group "all") allowed to
 	// launch a private image.
 	LaunchPermissions []LaunchPermission `xml:"-" json:"perms,omitempty"`
+	// NoReboot is CreateImage's flag: snapshot a running instance as it
+	// is, without stopping it first.
+	NoReboot bool `xml:"-" json:"noreboot,omitempty"`
 	// Since is when the image was created, for the reconciler.
 	Since time.Time `xml:"-" json:"since,omitempty"`
 }
@@ -251,7 +255,6 @@ func (im *Image) filter(name string) ([]string, bool) {
 
 func (s *Service) describeImages(ctx context.Context, in *describeImagesInput) (*describeImagesOutput, error) {
 	sc := scopeOf(ctx)
-	s.ensureReconciler(ctx)
 	for _, id := range in.ImageId {
 		if err := validAMIID(id); err != nil {
 			return nil, err
@@ -362,7 +365,6 @@ func (s *Service) createImage(ctx context.Context, in *createImageInput) (*creat
 		return nil, err
 	}
 	sc := scopeOf(ctx)
-	s.ensureReconciler(ctx)
 	now := s.now().UTC()
 	var im *Image
 	err = s.store.Update(ctx, func(tx store.Tx) error {
@@ -391,7 +393,7 @@ func (s *Service) createImage(ctx context.Context, in *createImageInput) (*creat
 			Hypervisor: "xen", Name: in.Name, RootDeviceName: inst.RootDeviceName, RootDeviceType: "ebs", SriovNetSupport: "simple",
 			Tags: imgTags, VirtualizationType: "hvm", SourceInstanceID: inst.InstanceID, ImageID: id, ImageLocation: sc.acct + "/" + in.Name,
 			State: "pending", OwnerID: sc.acct, CreationDate: now.Format("2006-01-02T15:04:05.000Z"), Architecture: inst.Architecture,
-			ImageType: "machine", Since: now, BootMode: "uefi-preferred", ImdsSupport: "v2.0"}
+			ImageType: "machine", Since: now, BootMode: "uefi-preferred", ImdsSupport: "v2.0", NoReboot: in.NoReboot}
 		size := int32(8)
 		if src != nil {
 			im.Ref = src.Ref
@@ -404,7 +406,7 @@ func (s *Service) createImage(ctx context.Context, in *createImageInput) (*creat
 		if err := putRes(tx, sc, id, im); err != nil {
 			return err
 		}
-		return addWork(tx, sc, id, now.Add(ImagePendingDelay))
+		return addWork(tx, sc, id, now.Add(s.delay(ImagePendingDelay)))
 	})
 	if err != nil {
 		return nil, err
@@ -439,6 +441,13 @@ func (s *Service) deregisterImage(ctx context.Context, in *imageIDInput) (*retur
 			return err
 		}
 		_ = delWork(tx, sc, im.ImageID)
+		if im.State == "available" && im.Ref != "" {
+			// Its bytes go once no instance uses them (the driver only
+			// removes images it made).
+			if err := reconcile.Add(tx, workImageRemove, string(resKey(sc.acct, sc.region, im.Ref)), s.now()); err != nil {
+				return err
+			}
+		}
 		im.LaunchPermissions = nil
 		if err := syncShare(tx, sc, im); err != nil {
 			return err

@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/gureum/gureum/internal/compute"
+	"github.com/gureum/gureum/internal/reconcile"
 	"github.com/gureum/gureum/internal/store"
 )
 
@@ -176,6 +178,7 @@ type Instance struct {
 	ShutdownBehavior      string          `xml:"-" json:"shutdown,omitempty"`
 	PublicOnLaunch        bool            `xml:"-" json:"pubOnLaunch,omitempty"`
 	Handle                *compute.Handle `xml:"-" json:"handle,omitempty"`
+	TerminatedAt          time.Time       `xml:"-" json:"tat,omitzero"`
 
 	// xmlSrc is the stored records this value was made from, when it was
 	// read for a listing (see AppendXML).
@@ -240,7 +243,7 @@ func (s *Service) instanceOps() opTable {
 
 // instanceSpec is what the driver needs to start an instance.
 func (s *Service) instanceSpec(ctx context.Context, tx store.Tx, sc scope, inst *Instance) (compute.Spec, error) {
-	spec := compute.Spec{InstanceID: inst.InstanceID, InstanceType: inst.InstanceType, Architecture: inst.Architecture,
+	spec := compute.Spec{Account: sc.acct, Region: sc.region, InstanceID: inst.InstanceID, InstanceType: inst.InstanceType, Architecture: inst.Architecture,
 		Hostname: inst.PrivateDNSName, PrivateIP: inst.PrivateIPAddress, VpcID: inst.VpcID, SubnetID: inst.SubnetID, Previous: inst.Handle}
 	if t, ok := lookupInstanceType(inst.InstanceType); ok {
 		spec.VCPUs, spec.MemoryMiB = t.vcpu, t.memMiB
@@ -254,12 +257,47 @@ func (s *Service) instanceSpec(ctx context.Context, tx store.Tx, sc scope, inst 
 	if sub, err := getSubnet(tx, sc, inst.SubnetID); err == nil {
 		spec.SubnetCIDR = sub.CidrBlock
 	}
+	if inst.KeyName != "" {
+		if k, err := keyPairByName(tx, sc, inst.KeyName); err == nil && k.PublicKey != "" {
+			spec.PublicKeys = []string{strings.TrimSpace(k.PublicKey) + " " + inst.KeyName}
+		}
+	}
 	if len(inst.ENIs) > 0 {
 		if n, err := getRes[NetworkInterface](tx, sc, inst.ENIs[0]); err == nil && n.Association != nil {
 			spec.PublicIP = n.Association.PublicIP
 		}
 	}
 	return spec, nil
+}
+
+// checkImage fails a launch at once when the driver knows the AMI's image
+// cannot be had (not built, not pullable). An engine that does not answer
+// is no reason to refuse: the reconciler retries until it does.
+func (s *Service) checkImage(ctx context.Context, sc scope, amiID string) error {
+	c, ok := s.driver().(compute.ImageChecker)
+	if !ok || amiID == "" {
+		return nil
+	}
+	var ref string
+	if err := s.store.View(ctx, func(tx store.Tx) error {
+		if im, err := s.findImage(ctx, tx, sc, amiID); err == nil && im.State == "available" {
+			ref = im.Ref
+		}
+		return nil
+	}); err != nil || ref == "" {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := c.CheckImage(cctx, ref)
+	if errors.Is(err, compute.ErrImageUnavailable) {
+		msg := strings.TrimPrefix(err.Error(), compute.ErrImageUnavailable.Error()+": ")
+		return errf("InvalidAMIID.Unavailable", "The image id '[%s]' is not available: %s", amiID, msg)
+	}
+	if err != nil {
+		s.log.Warn("ec2: checking an AMI's image", "ami", amiID, "err", err)
+	}
+	return nil
 }
 
 // RunInstances.
@@ -480,7 +518,9 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 	}
 
 	sc := scopeOf(ctx)
-	s.ensureReconciler(ctx)
+	if err := s.checkImage(ctx, sc, in.ImageId); err != nil {
+		return nil, err
+	}
 	now := s.now().UTC().Truncate(time.Second)
 	res := &Reservation{ReservationID: newID("r"), OwnerID: sc.acct, Groups: []GroupIdentifier{}}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
@@ -714,7 +754,7 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 			if err := putRes(tx, sc, inst.InstanceID, inst); err != nil {
 				return err
 			}
-			if err := addWork(tx, sc, inst.InstanceID, s.now().Add(InstancePendingDelay)); err != nil {
+			if err := addWork(tx, sc, inst.InstanceID, s.now().Add(s.delay(InstancePendingDelay))); err != nil {
 				return err
 			}
 			res.Instances = append(res.Instances, inst)
@@ -1028,7 +1068,6 @@ func (s *Service) describeInstances(ctx context.Context, in *describeInstancesIn
 		return nil, errf("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults")
 	}
 	sc := scopeOf(ctx)
-	s.ensureReconciler(ctx)
 	var out []*Instance
 	var next string
 	var whole *listing
@@ -1110,7 +1149,6 @@ func (s *Service) changeState(ctx context.Context, ids []string, check func(*Ins
 		return nil, errMissingParameter("InstanceId")
 	}
 	sc := scopeOf(ctx)
-	s.ensureReconciler(ctx)
 	out := &stateChangeOutput{}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		out.Instances = nil
@@ -1180,12 +1218,12 @@ func (s *Service) stopInstances(ctx context.Context, in *instanceIDsInput) (*sta
 		i.State, i.Reason, i.StateReason = stateStopping, userInitiated(now), userShutdown
 		n, err := s.primaryENI(tx, sc, i)
 		if err != nil || n == nil {
-			return InstanceStoppingDelay, err
+			return s.delay(InstanceStoppingDelay), err
 		}
 		if err := releaseAutoPublicIP(tx, n); err != nil {
 			return 0, err
 		}
-		return InstanceStoppingDelay, putRes(tx, sc, n.NetworkInterfaceID, n)
+		return s.delay(InstanceStoppingDelay), putRes(tx, sc, n.NetworkInterfaceID, n)
 	})
 }
 
@@ -1216,7 +1254,7 @@ func (s *Service) startInstances(ctx context.Context, in *instanceIDsInput) (*st
 				}
 			}
 		}
-		return InstancePendingDelay, nil
+		return s.delay(InstancePendingDelay), nil
 	})
 }
 
@@ -1233,42 +1271,31 @@ func (s *Service) terminateInstances(ctx context.Context, in *instanceIDsInput) 
 		i.State, i.Reason, i.StateReason = stateShuttingDown, userInitiated(now), userShutdown
 		n, err := s.primaryENI(tx, sc, i)
 		if err != nil || n == nil {
-			return InstanceStoppingDelay, err
+			return s.delay(InstanceStoppingDelay), err
 		}
 		if err := releaseAutoPublicIP(tx, n); err != nil {
 			return 0, err
 		}
-		return InstanceStoppingDelay, putRes(tx, sc, n.NetworkInterfaceID, n)
+		return s.delay(InstanceStoppingDelay), putRes(tx, sc, n.NetworkInterfaceID, n)
 	})
 }
 
 func (s *Service) rebootInstances(ctx context.Context, in *instanceIDsInput) (*returnTrue, error) {
-	type target struct {
-		id string
-		h  compute.Handle
-	}
-	var targets []target
+	// The reboot itself happens in the workload, through the reconciler;
+	// the API does not wait.
 	_, err := s.changeState(ctx, in.InstanceId, func(i *Instance) error {
 		if i.State.Name == "terminated" {
 			return errf("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be rebooted.", i.InstanceID)
 		}
-		if i.State.Name == "running" && i.Handle != nil {
-			targets = append(targets, target{i.InstanceID, *i.Handle})
-		}
 		return nil
-	}, func(store.Tx, scope, *Instance, time.Time) (time.Duration, error) { return -1, nil })
+	}, func(tx store.Tx, sc scope, i *Instance, now time.Time) (time.Duration, error) {
+		if i.State.Name == "running" && i.Handle != nil {
+			return -1, reconcile.Add(tx, workReboot, string(resKey(sc.acct, sc.region, i.InstanceID)), now)
+		}
+		return -1, nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	// The reboot itself happens in the workload; the API does not wait.
-	if r, ok := s.driver().(compute.Rebooter); ok {
-		for _, t := range targets {
-			go func(t target) {
-				if err := r.Reboot(context.WithoutCancel(ctx), t.h); err != nil {
-					s.log.Warn("reboot failed", "instance", t.id, "err", err)
-				}
-			}(t)
-		}
 	}
 	return ok, nil
 }

@@ -94,7 +94,6 @@ func (st *InstanceStatus) filter(name string) ([]string, bool) {
 
 func (s *Service) describeInstanceStatus(ctx context.Context, in *describeInstanceStatusInput) (*describeInstanceStatusOutput, error) {
 	sc := scopeOf(ctx)
-	s.ensureReconciler(ctx)
 	var out []*InstanceStatus
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var all []*Instance
@@ -422,7 +421,9 @@ func (s *Service) getConsoleOutput(ctx context.Context, in *getConsoleOutputInpu
 	}
 	out := &getConsoleOutputOutput{InstanceID: inst.InstanceID, Timestamp: s.now().UTC().Truncate(time.Second)}
 	if inst.Handle != nil {
-		b, err := s.driver().ConsoleOutput(ctx, *inst.Handle)
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		b, err := s.driver().ConsoleOutput(cctx, *inst.Handle)
+		cancel()
 		if err != nil {
 			return nil, err
 		}

@@ -2,26 +2,28 @@ package ec2
 
 import (
 	"context"
-	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/gureum/gureum/internal/compute"
+	"github.com/gureum/gureum/internal/reconcile"
 	"github.com/gureum/gureum/internal/store"
 )
 
-// The instance reconciler. The API records intent (an instance pending,
-// stopping, shutting-down; an image pending) and puts the resource in the
-// work table with the time it is due; the reconciler calls the compute
-// driver and records the outcome. The work table is in the store, so
-// after a restart the first use of instances or images resumes whatever
-// was in flight.
-//
-//	ec2.work: account "/" region "/" id → due time (unix ns, big endian)
-const tWork = "ec2.work"
+// The instance and image reconcilers. The API records intent (an instance
+// pending, stopping, shutting-down; an image pending) and schedules work
+// in the same transaction; these handlers, run by internal/reconcile,
+// call the compute driver and record the outcome. A running instance is
+// also checked when the driver tells of an exit and at every sweep: an
+// instance whose workload stopped by itself is stopped (or terminated, by
+// its shutdown behaviour) with AWS's StateReason, and one whose workload
+// was removed behind gureum's back is terminated with a reason.
 
-// Timings of the state machine. Tests may shorten them.
+// Timings of the none driver's state machine, which imitates AWS's pace.
+// Real drivers take as long as the work takes. Tests may shorten them.
 var (
 	// InstancePendingDelay is how long an instance stays pending.
 	InstancePendingDelay = time.Second
@@ -31,203 +33,465 @@ var (
 	ImagePendingDelay = time.Second
 	// TerminatedRetention is how long a terminated instance stays visible.
 	TerminatedRetention = time.Hour
-	// ReconcileInterval is the reconciler's tick.
-	ReconcileInterval = 200 * time.Millisecond
 )
 
-func addWork(tx store.Tx, sc scope, id string, due time.Time) error {
-	return tx.Put(tWork, resKey(sc.acct, sc.region, id), binary.BigEndian.AppendUint64(nil, uint64(due.UnixNano())))
-}
-
-func delWork(tx store.Tx, sc scope, id string) error {
-	return tx.Delete(tWork, resKey(sc.acct, sc.region, id))
-}
-
-type workItem struct {
-	sc scope
-	id string
-}
-
-func (s *Service) reconcileLoop(rt *computeRuntime) {
-	t := time.NewTicker(ReconcileInterval)
-	defer t.Stop()
-	for {
-		if err := s.reconcileOnce(context.Background()); errors.Is(err, store.ErrClosed) {
-			return
-		} else if err != nil {
-			s.log.Warn("ec2 reconciler", "err", err)
-		}
-		select {
-		case <-rt.stop:
-			return
-		case <-t.C:
-		}
+// delay is d for the none driver and zero for drivers that do real work.
+func (s *Service) delay(d time.Duration) time.Duration {
+	if s.compute.Name() == "none" {
+		return d
 	}
+	return 0
 }
 
-// reconcileOnce handles every work item that is due.
-func (s *Service) reconcileOnce(ctx context.Context) error {
-	now := s.now()
-	var due []workItem
+var (
+	instanceShutdown = &StateReason{Code: "Client.InstanceInitiatedShutdown", Message: "Client.InstanceInitiatedShutdown: Instance initiated shutdown"}
+	launchFailed     = "Server.InternalError"
+)
+
+// splitWork splits a work item's id into its scope and resource id.
+func splitWork(id string) (scope, string, bool) {
+	parts := strings.SplitN(id, "/", 3)
+	if len(parts) != 3 {
+		return scope{}, "", false
+	}
+	return scope{parts[0], parts[1]}, parts[2], true
+}
+
+func (s *Service) reconcileInstance(ctx context.Context, it reconcile.Item) (time.Duration, error) {
+	sc, id, ok := splitWork(it.ID)
+	if !ok {
+		return 0, nil
+	}
+	var inst *Instance
+	var spec compute.Spec
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		return tx.Scan(tWork, nil, nil, func(k, v []byte) (bool, error) {
-			if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) > now.UnixNano() {
-				return true, nil
-			}
-			parts := strings.SplitN(string(k), "/", 3)
-			if len(parts) == 3 {
-				due = append(due, workItem{scope{parts[0], parts[1]}, parts[2]})
-			}
-			return true, nil
-		})
-	})
-	if err != nil {
-		return err
-	}
-	for _, w := range due {
 		var err error
-		if strings.HasPrefix(w.id, "ami-") {
-			err = s.reconcileImage(ctx, w)
-		} else {
-			err = s.reconcileInstance(ctx, w)
-		}
-		if errors.Is(err, store.ErrClosed) {
+		if inst, err = getRes[Instance](tx, sc, id); err != nil {
 			return err
 		}
-		if err != nil {
-			s.log.Warn("ec2 reconciler", "id", w.id, "err", err)
-			// Try again a little later.
-			_ = s.store.Update(ctx, func(tx store.Tx) error { return addWork(tx, w.sc, w.id, s.now().Add(time.Second)) })
+		if inst.State.Name == "pending" {
+			spec, err = s.instanceSpec(ctx, tx, sc, inst)
 		}
+		return err
+	})
+	if isNotFound(err) {
+		return 0, nil
 	}
+	if err != nil {
+		return 0, err
+	}
+	d := s.driver()
+	observed := inst.State.Name
+	switch observed {
+	case "pending":
+		h, err := d.Start(ctx, spec)
+		if errors.Is(err, compute.ErrImageUnavailable) {
+			err = reconcile.Permanent(err)
+		}
+		if err != nil {
+			return 0, err
+		}
+		return 0, s.moveInstance(ctx, sc, id, observed, func(tx store.Tx, inst *Instance) error {
+			inst.Handle = &h
+			inst.State, inst.StateReason = stateRunning, nil
+			return nil
+		}, &h)
+	case "running", "stopped":
+		if inst.Handle == nil {
+			return 0, nil
+		}
+		st, err := d.Inspect(ctx, *inst.Handle)
+		if errors.Is(err, compute.ErrNotFound) {
+			return 0, s.workloadGone(ctx, sc, id, observed)
+		}
+		if err != nil || observed == "stopped" || st.Running {
+			return 0, err
+		}
+		return 0, s.stoppedByItself(ctx, sc, inst, st)
+	case "stopping":
+		if inst.Handle != nil {
+			err := d.Stop(ctx, *inst.Handle)
+			if errors.Is(err, compute.ErrNotFound) {
+				return 0, s.workloadGone(ctx, sc, id, observed)
+			}
+			if err != nil {
+				return 0, err
+			}
+		}
+		return 0, s.moveInstance(ctx, sc, id, observed, func(tx store.Tx, inst *Instance) error {
+			inst.State = stateStopped
+			return nil
+		}, nil)
+	case "shutting-down":
+		if inst.Handle != nil {
+			if err := d.Destroy(ctx, *inst.Handle); err != nil && !errors.Is(err, compute.ErrNotFound) {
+				return 0, err
+			}
+		}
+		return 0, s.moveInstance(ctx, sc, id, observed, s.terminate, nil)
+	case "terminated":
+		if !s.now().Before(inst.terminatedAt().Add(TerminatedRetention)) {
+			return 0, s.store.Update(ctx, func(tx store.Tx) error {
+				inst, err := getRes[Instance](tx, sc, id)
+				if isNotFound(err) || (err == nil && inst.State.Name != "terminated") {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				forget(sc, id)
+				return delRes(tx, sc, id)
+			})
+		}
+		return time.Until(inst.terminatedAt().Add(TerminatedRetention)) + time.Millisecond, nil
+	}
+	return 0, nil
+}
+
+// terminatedAt is when a terminated instance ended (its Reason's date when
+// it has one, else its launch).
+func (i *Instance) terminatedAt() time.Time {
+	if i.TerminatedAt.IsZero() {
+		return i.LaunchTime
+	}
+	return i.TerminatedAt
+}
+
+// terminate records an instance's end and releases its network.
+func (s *Service) terminate(_ store.Tx, inst *Instance) error {
+	inst.State = stateTerminated
+	inst.TerminatedAt = s.now().UTC()
 	return nil
 }
 
-func (s *Service) reconcileImage(ctx context.Context, w workItem) error {
+// moveInstance applies fn to the instance if it is still in the state
+// observed when the work began (otherwise the user moved it on, and the
+// work scheduled then stands; a new handle is kept all the same).
+func (s *Service) moveInstance(ctx context.Context, sc scope, id, observed string, fn func(store.Tx, *Instance) error, h *compute.Handle) error {
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		inst, err := getRes[Instance](tx, sc, id)
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if inst.State.Name != observed {
+			if h == nil {
+				return nil
+			}
+			inst.Handle = h
+			return putRes(tx, sc, id, inst)
+		}
+		if err := fn(tx, inst); err != nil {
+			return err
+		}
+		if inst.State.Name == "terminated" {
+			if err := s.releaseInstanceNetwork(tx, sc, inst); err != nil {
+				return err
+			}
+			if err := addWork(tx, sc, id, s.now().Add(TerminatedRetention)); err != nil {
+				return err
+			}
+		}
+		if inst.State.Name == "stopped" {
+			if n, err := s.primaryENI(tx, sc, inst); err != nil {
+				return err
+			} else if n != nil {
+				if err := releaseAutoPublicIP(tx, n); err != nil {
+					return err
+				}
+				if err := putRes(tx, sc, n.NetworkInterfaceID, n); err != nil {
+					return err
+				}
+			}
+		}
+		return putRes(tx, sc, id, inst)
+	})
+}
+
+// stoppedByItself records a workload that exited without being asked:
+// poweroff inside the instance, or a process that died. The instance's
+// shutdown behaviour decides between stopped and terminated, as on EC2.
+func (s *Service) stoppedByItself(ctx context.Context, sc scope, inst *Instance, st compute.Status) error {
+	reason := instanceShutdown
+	if st.ExitCode != 0 || st.OOM {
+		msg := fmt.Sprintf("Server.InternalError: the instance's init exited with code %d", st.ExitCode)
+		if st.OOM {
+			msg = "Server.InternalError: the instance ran out of memory"
+		}
+		reason = &StateReason{Code: "Server.InternalError", Message: msg}
+	}
+	if inst.ShutdownBehavior == "terminate" {
+		if err := s.driver().Destroy(ctx, *inst.Handle); err != nil && !errors.Is(err, compute.ErrNotFound) {
+			return err
+		}
+		return s.moveInstance(ctx, sc, inst.InstanceID, "running", func(tx store.Tx, i *Instance) error {
+			i.Reason, i.StateReason = reason.Message, reason
+			return s.terminate(tx, i)
+		}, nil)
+	}
+	return s.moveInstance(ctx, sc, inst.InstanceID, "running", func(tx store.Tx, i *Instance) error {
+		i.State, i.Reason, i.StateReason = stateStopped, reason.Message, reason
+		return nil
+	}, nil)
+}
+
+// workloadGone records an instance whose workload was removed behind
+// gureum's back: it is terminated, with a reason that says so.
+func (s *Service) workloadGone(ctx context.Context, sc scope, id, observed string) error {
+	s.log.Warn("ec2: an instance's workload is gone; the instance is terminated", "instance", id)
+	return s.moveInstance(ctx, sc, id, observed, func(tx store.Tx, i *Instance) error {
+		i.Reason = "Server.InternalError: the instance's container was removed outside gureum"
+		i.StateReason = &StateReason{Code: "Server.InternalError", Message: i.Reason}
+		return s.terminate(tx, i)
+	}, nil)
+}
+
+// failInstance records work on an instance that failed for good. A launch
+// that failed ends the instance as AWS ends one that could not launch.
+func (s *Service) failInstance(ctx context.Context, it reconcile.Item, cause error) error {
+	sc, id, ok := splitWork(it.ID)
+	if !ok {
+		return nil
+	}
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		inst, err := getRes[Instance](tx, sc, id)
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch inst.State.Name {
+		case "pending":
+			msg := "Server.InternalError: Internal error on launch"
+			if errors.Is(cause, compute.ErrImageUnavailable) {
+				msg += ": " + cause.Error()
+			}
+			inst.Reason, inst.StateReason = msg, &StateReason{Code: launchFailed, Message: msg}
+			if err := s.terminate(tx, inst); err != nil {
+				return err
+			}
+			if err := s.releaseInstanceNetwork(tx, sc, inst); err != nil {
+				return err
+			}
+			if err := putRes(tx, sc, id, inst); err != nil {
+				return err
+			}
+			return addWork(tx, sc, id, s.now().Add(TerminatedRetention))
+		}
+		// Stop and terminate keep being asked for, more slowly: the
+		// instance stays stopping or shutting-down meanwhile, as on AWS.
+		if inst.State.Name == "stopping" || inst.State.Name == "shutting-down" {
+			return addWork(tx, sc, id, s.now().Add(time.Minute))
+		}
+		return nil
+	})
+}
+
+func (s *Service) reconcileImage(ctx context.Context, it reconcile.Item) (time.Duration, error) {
+	sc, id, ok := splitWork(it.ID)
+	if !ok {
+		return 0, nil
+	}
 	var im *Image
 	var inst *Instance
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		im, err = getRes[Image](tx, w.sc, w.id)
+		im, err = getRes[Image](tx, sc, id)
 		if err != nil {
 			return err
 		}
-		inst, _ = getRes[Instance](tx, w.sc, im.SourceInstanceID)
+		inst, _ = getRes[Instance](tx, sc, im.SourceInstanceID)
 		return nil
 	})
-	if isNotFound(err) {
-		return s.store.Update(ctx, func(tx store.Tx) error { return delWork(tx, w.sc, w.id) })
+	if isNotFound(err) || (err == nil && im.State != "pending") {
+		return 0, nil
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	ref := im.Ref
 	if c, ok := s.driver().(compute.ImageCreator); ok && inst != nil && inst.Handle != nil {
-		if ref, err = c.CreateImage(ctx, *inst.Handle, im.Name); err != nil {
-			return err
+		ref, err = c.CreateImage(ctx, *inst.Handle, compute.ImageOptions{ImageID: im.ImageID, Name: im.Name,
+			Description: im.Description, Reboot: !im.NoReboot && inst.State.Name == "running"})
+		if err != nil {
+			return 0, err
 		}
 	}
-	return s.store.Update(ctx, func(tx store.Tx) error {
-		im, err := getRes[Image](tx, w.sc, w.id)
+	return 0, s.store.Update(ctx, func(tx store.Tx) error {
+		im, err := getRes[Image](tx, sc, id)
 		if isNotFound(err) {
-			return delWork(tx, w.sc, w.id)
+			// Deregistered meanwhile: its bytes go too.
+			return reconcile.Add(tx, workImageRemove, string(resKey(sc.acct, sc.region, ref)), s.now())
 		}
 		if err != nil {
 			return err
 		}
 		if im.State == "pending" {
 			im.State, im.Ref = "available", ref
-			if err := putRes(tx, w.sc, im.ImageID, im); err != nil {
-				return err
-			}
+			return putRes(tx, sc, im.ImageID, im)
 		}
-		return delWork(tx, w.sc, w.id)
+		return nil
 	})
 }
 
-func (s *Service) reconcileInstance(ctx context.Context, w workItem) error {
-	var inst *Instance
-	var spec compute.Spec
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		inst, err = getRes[Instance](tx, w.sc, w.id)
-		if err != nil {
-			return err
-		}
-		if inst.State.Name == "pending" {
-			spec, err = s.instanceSpec(ctx, tx, w.sc, inst)
-		}
-		return err
-	})
-	if isNotFound(err) {
-		return s.store.Update(ctx, func(tx store.Tx) error { return delWork(tx, w.sc, w.id) })
-	}
-	if err != nil {
-		return err
-	}
-	d := s.driver()
-	observed := inst.State.Name
-	var handle *compute.Handle
-	switch observed {
-	case "pending":
-		h, err := d.Start(ctx, spec)
-		if err != nil {
-			return err
-		}
-		handle = &h
-	case "stopping":
-		if inst.Handle != nil {
-			if err := d.Stop(ctx, *inst.Handle); err != nil {
-				return err
-			}
-		}
-	case "shutting-down":
-		if inst.Handle != nil {
-			if err := d.Destroy(ctx, *inst.Handle); err != nil && !errors.Is(err, compute.ErrNotFound) {
-				return err
-			}
-		}
+func (s *Service) failImage(ctx context.Context, it reconcile.Item, cause error) error {
+	sc, id, ok := splitWork(it.ID)
+	if !ok {
+		return nil
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		inst, err := getRes[Instance](tx, w.sc, w.id)
+		im, err := getRes[Image](tx, sc, id)
 		if isNotFound(err) {
-			return delWork(tx, w.sc, w.id)
+			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if handle != nil {
-			inst.Handle = handle
+		if im.State != "pending" {
+			return nil
 		}
-		if inst.State.Name != observed {
-			// The user moved it on meanwhile; its new work item stands.
-			return putRes(tx, w.sc, inst.InstanceID, inst)
-		}
-		now := s.now().UTC()
-		switch observed {
-		case "pending":
-			inst.State = stateRunning
-		case "stopping":
-			inst.State = stateStopped
-		case "shutting-down":
-			inst.State = stateTerminated
-			if err := s.releaseInstanceNetwork(tx, w.sc, inst); err != nil {
-				return err
-			}
-			if err := putRes(tx, w.sc, inst.InstanceID, inst); err != nil {
-				return err
-			}
-			return addWork(tx, w.sc, inst.InstanceID, now.Add(TerminatedRetention))
-		case "terminated":
-			if err := delRes(tx, w.sc, inst.InstanceID); err != nil {
-				return err
-			}
-			forget(w.sc, inst.InstanceID)
-			return delWork(tx, w.sc, w.id)
-		}
-		if err := putRes(tx, w.sc, inst.InstanceID, inst); err != nil {
+		im.State = "failed"
+		im.StateReason = &StateReason{Code: "Server.InternalError", Message: "Server.InternalError: " + cause.Error()}
+		return putRes(tx, sc, id, im)
+	})
+}
+
+// removeImageBytes removes a deregistered image's bytes; the driver
+// refuses while an instance still uses them, so this retries until none
+// does.
+func (s *Service) removeImageBytes(ctx context.Context, it reconcile.Item) (time.Duration, error) {
+	_, ref, ok := splitWork(it.ID)
+	c, can := s.driver().(compute.ImageCreator)
+	if !ok || !can || ref == "" {
+		return 0, nil
+	}
+	return 0, c.RemoveImage(ctx, ref)
+}
+
+// rebootWorkload restarts a running instance's workload in place.
+func (s *Service) rebootWorkload(ctx context.Context, it reconcile.Item) (time.Duration, error) {
+	sc, id, ok := splitWork(it.ID)
+	r, can := s.driver().(compute.Rebooter)
+	if !ok || !can {
+		return 0, nil
+	}
+	var inst *Instance
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		inst, err = getRes[Instance](tx, sc, id)
+		return err
+	})
+	if isNotFound(err) || (err == nil && (inst.State.Name != "running" || inst.Handle == nil)) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return 0, r.Reboot(ctx, *inst.Handle)
+}
+
+// reconcileNat settles a NAT gateway's timed states (pending → available,
+// deleting → deleted, deleted → forgotten) when they are due.
+func (s *Service) reconcileNat(ctx context.Context, it reconcile.Item) (time.Duration, error) {
+	sc, id, ok := splitWork(it.ID)
+	if !ok {
+		return 0, nil
+	}
+	var again time.Duration
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		again = 0
+		if err := s.advanceNatGateways(tx, sc); err != nil {
 			return err
 		}
-		return delWork(tx, w.sc, w.id)
+		b, err := tx.Get(tNatDeleted, resKey(sc.acct, sc.region, id))
+		if err == nil {
+			// Deleted: it is forgotten once natDeletedTTL has passed.
+			var n NatGateway
+			if json.Unmarshal(b, &n) == nil && n.DeleteTime != nil {
+				again = max(n.DeleteTime.Add(natDeletedTTL).Sub(s.now())+time.Second, time.Millisecond)
+			}
+			return nil
+		}
+		if n, err := getRes[NatGateway](tx, sc, id); err == nil && (n.State == "pending" || n.State == "deleting") {
+			again = max(n.Due.Sub(s.now()), time.Millisecond)
+		}
+		return nil
 	})
+	return again, err
+}
+
+// sweep compares every workload the driver owns with the store: a
+// workload whose instance is gone (or terminated) is an orphan and is
+// removed; an instance whose workload stopped or vanished is checked. It
+// runs at start (re-adopting what kept running while gureum was down) and
+// then every sweepInterval.
+func (s *Service) sweep(ctx context.Context, _ reconcile.Item) (time.Duration, error) {
+	type known struct {
+		sc    scope
+		state string
+		h     *compute.Handle
+	}
+	insts := map[string]known{}
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		return tx.Scan(tRes, nil, nil, func(k, v []byte) (bool, error) {
+			sc, id, ok := splitWork(string(k))
+			if !ok || !strings.HasPrefix(id, "i-") {
+				return true, nil
+			}
+			inst, err := getRes[Instance](tx, sc, id)
+			if err != nil {
+				return true, nil
+			}
+			insts[id] = known{sc, inst.State.Name, inst.Handle}
+			return true, nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	var check []known
+	var checkIDs []string
+	if l, ok := s.driver().(compute.Lister); ok {
+		wls, err := l.List(ctx)
+		if err != nil {
+			return 0, err
+		}
+		have := map[string]bool{}
+		for _, w := range wls {
+			have[w.InstanceID] = true
+			k, ok := insts[w.InstanceID]
+			if !ok || k.state == "terminated" {
+				s.log.Info("ec2: removing an orphan workload", "instance", w.InstanceID)
+				if err := s.driver().Destroy(ctx, w.Handle); err != nil && !errors.Is(err, compute.ErrNotFound) {
+					return 0, err
+				}
+				continue
+			}
+			if k.state == "running" && !w.Status.Running {
+				check, checkIDs = append(check, k), append(checkIDs, w.InstanceID)
+			}
+		}
+		for id, k := range insts {
+			if (k.state == "running" || k.state == "stopped") && k.h != nil && k.h.Driver == s.driver().Name() && !have[id] {
+				check, checkIDs = append(check, k), append(checkIDs, id)
+			}
+		}
+	}
+	if len(check) > 0 {
+		err := s.store.Update(ctx, func(tx store.Tx) error {
+			for i, k := range check {
+				if err := addWork(tx, k.sc, checkIDs[i], s.now()); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return sweepInterval, nil
 }

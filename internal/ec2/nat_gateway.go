@@ -16,9 +16,10 @@ import (
 //
 // A gateway moves pending → available (or failed) and deleting → deleted
 // on its own, as AWS's do. Each record keeps when its current state ends
-// (Due); the move is made lazily and durably by advanceNatGateways, which
-// every operation that shows or depends on a gateway's state runs first,
-// so no background work is needed and a restart loses nothing. Deleted
+// (Due); the reconciler makes the move when it is due (work "ec2.nat"),
+// and every operation whose outcome depends on a gateway's state runs
+// advanceNatGateways first in its transaction. The work is in the store,
+// so a restart loses nothing. Deleted
 // gateways stay visible for natDeletedTTL, as AWS keeps them about an
 // hour, in a table of their own: they are history, no longer resources
 // of their VPC (which can then be deleted):
@@ -223,30 +224,6 @@ func (s *Service) advanceNatGateways(tx store.Tx, sc scope) error {
 	return nil
 }
 
-// settleNatGateways runs advanceNatGateways in its own transaction when a
-// change is due, for read-only operations.
-func (s *Service) settleNatGateways(ctx context.Context, sc scope) error {
-	now := s.now()
-	due := false
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		if err := scanRes(tx, sc, "nat-", func(n *NatGateway) error {
-			due = due || ((n.State == "pending" || n.State == "deleting") && !now.Before(n.Due))
-			return nil
-		}); err != nil {
-			return err
-		}
-		deleted, err := deletedNatGateways(tx, sc)
-		for _, n := range deleted {
-			due = due || n.expired(now)
-		}
-		return err
-	})
-	if err != nil || !due {
-		return err
-	}
-	return s.store.Update(ctx, func(tx store.Tx) error { return s.advanceNatGateways(tx, sc) })
-}
-
 // natGatewayOps returns this file's operations.
 func (s *Service) natGatewayOps() opTable {
 	return opTable{
@@ -352,6 +329,9 @@ func (s *Service) createNatGateway(ctx context.Context, in *createNatGatewayInpu
 			}
 			n.NatGatewayAddresses = []NatGatewayAddress{a}
 			out = n
+			if err := addWork(tx, sc, n.NatGatewayID, n.Due); err != nil {
+				return err
+			}
 			return putRes(tx, sc, n.NatGatewayID, n)
 		}
 		ip, err := sub.allocateIP(in.PrivateIpAddress)
@@ -381,6 +361,9 @@ func (s *Service) createNatGateway(ctx context.Context, in *createNatGatewayInpu
 		}
 		n.NatGatewayAddresses = []NatGatewayAddress{a}
 		out = n
+		if err := addWork(tx, sc, n.NatGatewayID, n.Due); err != nil {
+			return err
+		}
 		return putRes(tx, sc, n.NatGatewayID, n)
 	})
 	if err != nil {
@@ -416,6 +399,9 @@ func (s *Service) deleteNatGateway(ctx context.Context, in *deleteNatGatewayInpu
 		}
 		n.State, n.Due = "deleting", s.now().UTC().Add(natTransition)
 		n.setAddressStatus("disassociating")
+		if err := addWork(tx, sc, n.NatGatewayID, n.Due); err != nil {
+			return err
+		}
 		return putRes(tx, sc, n.NatGatewayID, n)
 	})
 	if err != nil {
@@ -453,9 +439,6 @@ func (n *NatGateway) filter(name string) ([]string, bool) {
 
 func (s *Service) describeNatGateways(ctx context.Context, in *describeNatGatewaysInput) (*describeNatGatewaysOutput, error) {
 	sc := scopeOf(ctx)
-	if err := s.settleNatGateways(ctx, sc); err != nil {
-		return nil, err
-	}
 	var all []*NatGateway
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		for _, id := range in.NatGatewayId {

@@ -219,10 +219,6 @@ func (r *RouteTable) filter(name string) ([]string, bool) {
 }
 
 func (s *Service) describeRouteTables(ctx context.Context, in *describeRouteTablesInput) (*describeRouteTablesOutput, error) {
-	sc := scopeOf(ctx)
-	if err := s.settleNatGateways(ctx, sc); err != nil {
-		return nil, err
-	}
 	items, next, err := describeRes(s, ctx, "rtb-", in.RouteTableId, getRouteTable, func(r *RouteTable) string { return r.RouteTableID },
 		func(tx store.Tx, sc scope, r *RouteTable) (bool, error) {
 			if err := r.show(tx, sc); err != nil {

@@ -20,7 +20,10 @@ import (
 	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/ec2query"
 	"github.com/gureum/gureum/internal/awsproto/query"
+	"github.com/gureum/gureum/internal/compute"
+	"github.com/gureum/gureum/internal/compute/none"
 	"github.com/gureum/gureum/internal/policy"
+	"github.com/gureum/gureum/internal/reconcile"
 	"github.com/gureum/gureum/internal/request"
 	"github.com/gureum/gureum/internal/store"
 )
@@ -48,6 +51,11 @@ type Config struct {
 	// PublicIPPool is where Elastic and public IPs come from (default
 	// the documentation ranges 198.51.100.0/24 and 203.0.113.0/24).
 	PublicIPPool []netip.Prefix
+	// Compute runs instances (default: the none driver).
+	Compute compute.Driver
+	// Reconciler runs the work the API schedules; the Service registers
+	// its kinds of work with it. The caller starts and stops it.
+	Reconciler *reconcile.Engine
 }
 
 // Service serves EC2.
@@ -58,6 +66,8 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	ops      map[string]func(ctx context.Context, v url.Values) (any, error)
+	compute  compute.Driver
+	rec      *reconcile.Engine
 
 	defaults sync.Map // account/region → struct{}: default VPC ensured
 	listings sync.Map // scope → *listing: the last listing of all instances (listInstances)
@@ -72,7 +82,13 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Service{store: cfg.Store, auth: cfg.Auth, profiles: cfg.Profiles, log: cfg.Logger, now: cfg.Now}
+	if cfg.Compute == nil {
+		cfg.Compute = none.New()
+	}
+	s := &Service{store: cfg.Store, auth: cfg.Auth, profiles: cfg.Profiles, log: cfg.Logger, now: cfg.Now, compute: cfg.Compute, rec: cfg.Reconciler}
+	if s.rec != nil {
+		s.registerWork(s.rec)
+	}
 	s.ops = s.operations()
 	if len(cfg.PublicIPPool) > 0 {
 		s.SetAddressPool(cfg.PublicIPPool)
@@ -125,6 +141,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := op(ctx, v)
+	s.kick() // work it scheduled starts now, not at the next tick
 	if err != nil {
 		s.writeError(w, rc, err)
 		return

@@ -66,6 +66,9 @@ type Config struct {
 	Now               func() time.Time
 	MaxSkew           time.Duration
 	VirtualHostSuffix []string
+	// Engines names the engines behind the services for the health
+	// endpoint, e.g. {"compute": "docker"}.
+	Engines map[string]string
 }
 
 // Edge is the HTTP handler in front of every service.
@@ -298,7 +301,8 @@ func (e *Edge) serveInternal(w http.ResponseWriter, r *http.Request) {
 			Status   string            `json:"status"`
 			Version  string            `json:"version"`
 			Services map[string]string `json:"services"`
-		}{"ok", e.cfg.Version, services})
+			Engines  map[string]string `json:"engines,omitempty"`
+		}{"ok", e.cfg.Version, services, e.cfg.Engines})
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(append(b, '\n'))
 	case "/_gureum/metrics":

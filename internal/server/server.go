@@ -5,7 +5,12 @@
 package server
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -15,10 +20,15 @@ import (
 
 	"github.com/gureum/gureum/internal/accounts"
 	"github.com/gureum/gureum/internal/blob"
+	"github.com/gureum/gureum/internal/compute"
+	"github.com/gureum/gureum/internal/compute/docker"
+	"github.com/gureum/gureum/internal/compute/none"
 	"github.com/gureum/gureum/internal/ec2"
 	"github.com/gureum/gureum/internal/edge"
 	"github.com/gureum/gureum/internal/iam"
+	"github.com/gureum/gureum/internal/reconcile"
 	"github.com/gureum/gureum/internal/s3"
+	"github.com/gureum/gureum/internal/store"
 	"github.com/gureum/gureum/internal/store/bolt"
 	"github.com/gureum/gureum/internal/sts"
 )
@@ -37,6 +47,19 @@ type Config struct {
 	Logger       *slog.Logger
 	Version      string
 	Now          func() time.Time // nil: time.Now
+
+	// Compute picks the compute driver: "docker", "none", or "auto"
+	// (docker when an Engine answers, else none); "" means none.
+	Compute string
+	// Isolation is the docker driver's isolation: "standard" or "strict".
+	Isolation string
+	// InitBinary is the program instances run as init (default this
+	// executable; see docker.Child).
+	InitBinary string
+	// Pull lets the docker driver pull registry images.
+	Pull bool
+	// Ephemeral removes every workload of this server at Close.
+	Ephemeral bool
 }
 
 // Server is a wired gureum.
@@ -45,7 +68,13 @@ type Server struct {
 	Edge    *edge.Edge
 	S3      *s3.Service
 	IAM     *iam.Service
+	EC2     *ec2.Service
+	// Compute is the compute driver instances run on.
+	Compute compute.Driver
 	db      *bolt.DB
+	rec     *reconcile.Engine
+	stop    context.CancelFunc
+	cfg     Config
 }
 
 // Open opens (creating as needed) the state in cfg.DataDir and wires the
@@ -84,9 +113,17 @@ func Open(cfg Config) (*Server, error) {
 	})
 	iamsvc := iam.New(iam.Config{Store: db, Accounts: reg, Logger: cfg.Logger, Now: cfg.Now})
 	stssvc := sts.New(iamsvc, cfg.Logger, cfg.Now)
-	ec2svc := ec2.New(ec2.Config{Store: db, Auth: iamsvc, Profiles: iamsvc, Logger: cfg.Logger, Now: cfg.Now, PublicIPPool: cfg.PublicIPPool})
+	drv, err := openCompute(cfg, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	rec := reconcile.New(reconcile.Config{Store: db, Logger: cfg.Logger, Now: cfg.Now})
+	ec2svc := ec2.New(ec2.Config{Store: db, Auth: iamsvc, Profiles: iamsvc, Logger: cfg.Logger, Now: cfg.Now, PublicIPPool: cfg.PublicIPPool,
+		Compute: drv, Reconciler: rec})
 	e := edge.New(edge.Config{
 		Region: cfg.Region, Credentials: iamsvc, AcceptAnyKey: cfg.AcceptAnyKey, Logger: cfg.Logger, Version: cfg.Version, Now: cfg.Now,
+		Engines: map[string]string{"compute": drv.Name(), "metadata": "bolt"},
 		Services: []edge.Service{
 			{Name: "s3", Handler: s3svc, Protocol: "restxml"},
 			{Name: "iam", Handler: iamsvc, Protocol: "query"},
@@ -96,7 +133,70 @@ func Open(cfg Config) (*Server, error) {
 	})
 	s3svc.SetAuth(e.Verifier(), e.ResolvePrincipal)
 	s3svc.SetIdentities(iamsvc)
-	return &Server{Handler: e, Edge: e, S3: s3svc, IAM: iamsvc, db: db}, nil
+	ctx, stop := context.WithCancel(context.Background())
+	rec.Start()
+	if err := ec2svc.Resume(ctx); err != nil {
+		stop()
+		rec.Stop()
+		db.Close()
+		return nil, err
+	}
+	return &Server{Handler: e, Edge: e, S3: s3svc, IAM: iamsvc, EC2: ec2svc, Compute: drv, db: db, rec: rec, stop: stop, cfg: cfg}, nil
+}
+
+// openCompute picks and opens the compute driver cfg.Compute names.
+func openCompute(cfg Config, db store.Store) (compute.Driver, error) {
+	mode := cfg.Compute
+	if mode == "" {
+		mode = "none"
+	}
+	switch mode {
+	case "none":
+		return none.New(), nil
+	case "auto":
+		if err := docker.Available(context.Background(), 2*time.Second); err != nil {
+			cfg.Logger.Info("compute: no Docker Engine answers, so instances are records only (the none driver); start Docker or pass --compute docker", "err", err)
+			return none.New(), nil
+		}
+	case "docker":
+	default:
+		return nil, fmt.Errorf("compute: %q: want auto, docker or none", mode)
+	}
+	owner, err := ownerID(db)
+	if err != nil {
+		return nil, err
+	}
+	d, err := docker.New(context.Background(), docker.Config{Owner: owner, Dir: filepath.Join(cfg.DataDir, "compute"),
+		Isolation: docker.Isolation(cfg.Isolation), InitBinary: cfg.InitBinary, Pull: cfg.Pull, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	cfg.Logger.Info("compute: instances are Docker containers", "isolation", cmp.Or(cfg.Isolation, "standard"), "owner", owner)
+	return d, nil
+}
+
+// ownerID is this data directory's id, made on first use: the docker
+// driver labels what it makes with it, so gureums sharing an Engine never
+// touch each other's containers.
+func ownerID(db store.Store) (string, error) {
+	var id string
+	err := db.Update(context.Background(), func(tx store.Tx) error {
+		b, err := tx.Get("gureum.meta", []byte("owner"))
+		if err == nil {
+			id = string(b)
+			return nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		r := make([]byte, 6)
+		if _, err := rand.Read(r); err != nil {
+			return err
+		}
+		id = hex.EncodeToString(r)
+		return tx.Put("gureum.meta", []byte("owner"), []byte(id))
+	})
+	return id, err
 }
 
 // CollectOrphans removes blobs no metadata references, written before
@@ -105,5 +205,17 @@ func (s *Server) CollectOrphans(ctx context.Context, before time.Time) (int, err
 	return s.S3.CollectOrphans(ctx, before)
 }
 
-// Close closes the engines.
-func (s *Server) Close() error { return s.db.Close() }
+// Close stops the reconciler and closes the engines; an ephemeral
+// server's workloads are removed first.
+func (s *Server) Close() error {
+	s.stop()
+	s.rec.Stop()
+	if d, ok := s.Compute.(*docker.Driver); ok && s.cfg.Ephemeral {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := d.DestroyAll(ctx); err != nil {
+			s.cfg.Logger.Warn("compute: removing an ephemeral region's containers", "err", err)
+		}
+		cancel()
+	}
+	return s.db.Close()
+}

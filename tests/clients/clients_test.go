@@ -63,6 +63,14 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	// With a Docker Engine, gureum's instances are containers of the
+	// minimal AMI (sorted first among the amazon x86_64 images).
+	if out, err := exec.Command(bin, "ami", "list").Output(); err == nil && !regexp.MustCompile(`(?m)^minimal .* built$`).Match(out) {
+		if out, err := exec.Command(bin, "ami", "build", "minimal").CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "gureum ami build minimal: %v\n%s", err, out)
+			return 1
+		}
+	}
 	stop, err := startGureum(bin)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -171,10 +179,15 @@ func waitHealthy(url string, exited <-chan error) error {
 			var h struct {
 				Status   string            `json:"status"`
 				Services map[string]string `json:"services"`
+				Engines  map[string]string `json:"engines"`
 			}
 			derr := json.NewDecoder(resp.Body).Decode(&h)
 			resp.Body.Close()
 			if derr == nil && resp.StatusCode == http.StatusOK && h.Status == "ok" && h.Services["s3"] == "running" {
+				// In CI the EC2 scripts run against real containers.
+				if os.Getenv("CI") == "true" && h.Engines["compute"] != "docker" {
+					return fmt.Errorf("CI: gureum's compute driver is %q, want docker", h.Engines["compute"])
+				}
 				return nil
 			}
 			err = fmt.Errorf("status %d, %+v, decode error %v", resp.StatusCode, h, derr)

@@ -87,6 +87,9 @@ func (Driver) ConsoleOutput(_ context.Context, h compute.Handle) ([]byte, error)
 }
 
 // CreateImage implements compute.ImageCreator.
-func (Driver) CreateImage(_ context.Context, h compute.Handle, name string) (string, error) {
-	return "none/" + string(h.State) + "/" + name, nil
+func (Driver) CreateImage(_ context.Context, h compute.Handle, o compute.ImageOptions) (string, error) {
+	return "none/" + string(h.State) + "/" + o.Name, nil
 }
+
+// RemoveImage implements compute.ImageCreator.
+func (Driver) RemoveImage(context.Context, string) error { return nil }

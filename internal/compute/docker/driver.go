@@ -250,7 +250,11 @@ func (d *Driver) Start(ctx context.Context, spec compute.Spec) (compute.Handle, 
 		if err != nil {
 			return compute.Handle{}, err
 		}
-		if err := d.writeConfig(spec, st); err != nil {
+		user := ""
+		if c, err := d.c.ContainerInspect(ctx, st.Container); err == nil && c.Config != nil {
+			user = c.Config.Labels[LabelUser]
+		}
+		if err := d.writeConfig(spec, user); err != nil {
 			return compute.Handle{}, err
 		}
 		err = d.c.ContainerStart(ctx, st.Container, container.StartOptions{})
@@ -262,7 +266,7 @@ func (d *Driver) Start(ctx context.Context, spec compute.Spec) (compute.Handle, 
 	// A container of this name is one an earlier attempt created.
 	if c, err := d.c.ContainerInspect(ctx, spec.InstanceID); err == nil && c.Config != nil && c.Config.Labels[LabelOwner] == d.cfg.Owner {
 		st := state{Container: c.ID, Name: spec.InstanceID, Volume: c.Config.Labels[LabelDockerVolume]}
-		if err := d.writeConfig(spec, st); err != nil {
+		if err := d.writeConfig(spec, c.Config.Labels[LabelUser]); err != nil {
 			return compute.Handle{}, err
 		}
 		if !c.State.Running {
@@ -283,7 +287,7 @@ func (d *Driver) Start(ctx context.Context, spec compute.Spec) (compute.Handle, 
 	if u := img.Config.Labels[amibuild.LabelDefaultUser]; u != "" {
 		labels[LabelUser] = u
 	}
-	if err := d.writeConfig(spec, st); err != nil {
+	if err := d.writeConfig(spec, labels[LabelUser]); err != nil {
 		return compute.Handle{}, err
 	}
 	mounts := append([]mount.Mount(nil), d.binds...)
@@ -375,12 +379,12 @@ func domainOf(h string) string {
 }
 
 // writeConfig writes the file the init reads (instinit.Config).
-func (d *Driver) writeConfig(spec compute.Spec, _ state) error {
+func (d *Driver) writeConfig(spec compute.Spec, user string) error {
 	dir := d.instanceDir(spec.InstanceID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	c := instinit.Config{InstanceID: spec.InstanceID, Hostname: spec.Hostname, PrivateIP: spec.PrivateIP,
+	c := instinit.Config{InstanceID: spec.InstanceID, Hostname: spec.Hostname, PrivateIP: spec.PrivateIP, DefaultUser: user,
 		PublicKeys: spec.PublicKeys, UserData: spec.UserData}
 	b, err := json.Marshal(c)
 	if err != nil {

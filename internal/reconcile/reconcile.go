@@ -138,17 +138,27 @@ func (e *Engine) Register(k Kind) {
 
 func key(kind, id string) []byte { return []byte(kind + "\x00" + id) }
 
-func encode(due time.Time, attempts int) []byte {
+func encode(due time.Time, attempts int) []byte { return encodeWaits(due, attempts, 0) }
+
+// encodeWaits packs the failed attempts (low 16 bits) and the waits for an
+// unavailable engine (high 16 bits).
+func encodeWaits(due time.Time, attempts, waits int) []byte {
 	b := binary.BigEndian.AppendUint64(nil, uint64(due.UnixNano()))
-	b = binary.BigEndian.AppendUint32(b, uint32(attempts))
+	b = binary.BigEndian.AppendUint32(b, uint32(min(attempts, 0xffff))|uint32(min(waits, 0xffff))<<16)
 	return binary.BigEndian.AppendUint64(b, rand.Uint64())
 }
 
 func decode(v []byte) (due time.Time, attempts int) {
+	due, attempts, _ = decodeWaits(v)
+	return due, attempts
+}
+
+func decodeWaits(v []byte) (due time.Time, attempts, waits int) {
 	if len(v) < 12 {
-		return time.Time{}, 0
+		return time.Time{}, 0, 0
 	}
-	return time.Unix(0, int64(binary.BigEndian.Uint64(v))), int(binary.BigEndian.Uint32(v[8:]))
+	n := binary.BigEndian.Uint32(v[8:])
+	return time.Unix(0, int64(binary.BigEndian.Uint64(v))), int(n & 0xffff), int(n >> 16)
 }
 
 // Add schedules kind/id at due inside tx, replacing any schedule it had
@@ -211,8 +221,9 @@ func (e *Engine) Stop() {
 }
 
 type job struct {
-	it  Item
-	raw []byte // the stored value the attempt was taken from
+	it    Item
+	waits int    // attempts that found the engine unavailable
+	raw   []byte // the stored value the attempt was taken from
 }
 
 func (e *Engine) loop(ctx context.Context) {
@@ -266,7 +277,7 @@ func (e *Engine) due(ctx context.Context) ([]job, error) {
 	err := e.cfg.Store.View(ctx, func(tx store.Tx) error {
 		out = out[:0]
 		return tx.Scan(Table, nil, nil, func(k, v []byte) (bool, error) {
-			d, attempts := decode(v)
+			d, attempts, waits := decodeWaits(v)
 			if d.After(now) {
 				return true, nil
 			}
@@ -274,7 +285,7 @@ func (e *Engine) due(ctx context.Context) ([]job, error) {
 			if !ok {
 				return true, nil
 			}
-			out = append(out, job{Item{kind, id, attempts}, append([]byte(nil), v...)})
+			out = append(out, job{Item{kind, id, attempts}, waits, append([]byte(nil), v...)})
 			return true, nil
 		})
 	})
@@ -323,8 +334,13 @@ func (e *Engine) run(ctx context.Context, j job) {
 	case err == nil:
 		e.finish(ctx, j, encode(e.cfg.Now().Add(again), 0))
 	case errors.Is(err, ErrUnavailable):
-		e.cfg.Logger.Warn("reconcile: engine unavailable, retrying", "kind", j.it.Kind, "id", j.it.ID, "err", err)
-		e.finish(ctx, j, encode(e.cfg.Now().Add(e.backoff(j.it.Attempts+1)), j.it.Attempts))
+		// Waits count apart from failures (the high 16 bits), so the
+		// backoff grows while the engine is away but no item fails.
+		waits := j.waits + 1
+		if waits == 1 {
+			e.cfg.Logger.Warn("reconcile: engine unavailable, retrying until it answers", "kind", j.it.Kind, "id", j.it.ID, "err", err)
+		}
+		e.finish(ctx, j, encodeWaits(e.cfg.Now().Add(e.backoff(min(waits, 16))), j.it.Attempts, waits))
 	case IsPermanent(err) || j.it.Attempts+1 >= k.MaxAttempts:
 		e.cfg.Logger.Warn("reconcile: failed for good", "kind", j.it.Kind, "id", j.it.ID, "attempts", j.it.Attempts+1, "err", err)
 		if k.Fail != nil {

@@ -340,7 +340,7 @@ func (e *Engine) run(ctx context.Context, j job) {
 		if waits == 1 {
 			e.cfg.Logger.Warn("reconcile: engine unavailable, retrying until it answers", "kind", j.it.Kind, "id", j.it.ID, "err", err)
 		}
-		e.finish(ctx, j, encodeWaits(e.cfg.Now().Add(e.backoff(min(waits, 16))), j.it.Attempts, waits))
+		e.finish(ctx, j, encodeWaits(e.cfg.Now().Add(min(e.backoff(min(waits, 16)), 5*time.Second)), j.it.Attempts, waits))
 	case IsPermanent(err) || j.it.Attempts+1 >= k.MaxAttempts:
 		e.cfg.Logger.Warn("reconcile: failed for good", "kind", j.it.Kind, "id", j.it.ID, "attempts", j.it.Attempts+1, "err", err)
 		if k.Fail != nil {

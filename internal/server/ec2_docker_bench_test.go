@@ -47,7 +47,7 @@ func newDockerBench(b *testing.B) *dockerBench {
 	b.Cleanup(func() { ts.Close(); srv.Close(); cleanupOwner(b, dc, d.Owner()) })
 	tr := &http.Transport{MaxIdleConnsPerHost: 8}
 	b.Cleanup(tr.CloseIdleConnections)
-	e := &testEnv{URL: ts.URL, srv: srv, ts: ts, Region: "us-east-1", HTTP: &http.Client{Transport: tr}}
+	e := &testEnv{URL: ts.URL, srv: srv, ts: ts, Region: "us-east-1", HTTP: &http.Client{Transport: bufferedTransport{tr}}}
 	c := ec2.NewFromConfig(e.awsConfig("test", "test", ""), func(o *ec2.Options) { o.RetryMaxAttempts = 3 })
 	return &dockerBench{c: c, srv: srv, driver: d}
 }
@@ -219,4 +219,25 @@ func percentiles(d []time.Duration) (p50, p99 float64) {
 	}
 	ms := func(q float64) float64 { return float64(s[int(q*float64(len(s)-1))]) / float64(time.Millisecond) }
 	return ms(0.5), ms(0.99)
+}
+
+// BenchmarkDockerDescribeInstances answers DescribeInstances for 20
+// running containers: the handler never talks to Docker, so this is the
+// none driver's figure (compare BenchmarkDescribeInstances).
+func BenchmarkDockerDescribeInstances(b *testing.B) {
+	db := newDockerBench(b)
+	ami := amiByName(b, db.c, "busybox-minimal-gureum-x86_64")
+	ids := db.run(b, ami, 20)
+	b.Cleanup(func() { db.terminate(b, ids...) })
+	var lat []time.Duration
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		if _, err := db.c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{ids[i%len(ids)]}}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+		i++
+	}
+	reportLatency(b, lat)
 }

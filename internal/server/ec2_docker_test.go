@@ -3,6 +3,8 @@ package server_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"net/http"
 	"net"
 	"os"
 	"path/filepath"
@@ -15,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/docker/docker/api/types/container"
+
+	"github.com/gureum/gureum/internal/server"
 )
 
 // These tests run instances as containers of this machine's real Docker
@@ -345,5 +349,29 @@ func copyConn(dst, src net.Conn) {
 		if err != nil {
 			return
 		}
+	}
+}
+
+func TestComputeSelection(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "nothing.sock"))
+	// Forcing docker without an Engine is a start-up error.
+	if _, err := server.Open(server.Config{DataDir: t.TempDir(), Accounts: testAccounts, Compute: "docker"}); err == nil || !strings.Contains(err.Error(), "does not answer") {
+		t.Fatalf("docker forced without an Engine: %v", err)
+	}
+	if _, err := server.Open(server.Config{DataDir: t.TempDir(), Accounts: testAccounts, Compute: "bogus"}); err == nil {
+		t.Fatal("an unknown driver was accepted")
+	}
+	// auto falls back to none, and health says so.
+	e := newEnvWith(t, server.Config{Compute: "auto"})
+	resp, err := http.Get(e.URL + "/_gureum/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var h struct {
+		Engines map[string]string `json:"engines"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || h.Engines["compute"] != "none" {
+		t.Fatalf("health engines %v %v", h.Engines, err)
 	}
 }

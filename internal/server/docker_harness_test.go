@@ -299,3 +299,5 @@ func (e *dockerEnv) terminateAll(t testing.TB, ids ...string) {
 }
 
 var containerRemoveForce = container.RemoveOptions{Force: true, RemoveVolumes: true}
+
+var imageRemoveForce = image.RemoveOptions{Force: true, PruneChildren: true}

@@ -18,6 +18,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/docker/docker/api/types/container"
 
+	"github.com/gureum/gureum/internal/compute/docker"
 	"github.com/gureum/gureum/internal/server"
 )
 
@@ -374,4 +375,37 @@ func TestComputeSelection(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || h.Engines["compute"] != "none" {
 		t.Fatalf("health engines %v %v", h.Engines, err)
 	}
+}
+
+// TestDockerImageUnavailable: an AMI whose image cannot be had fails
+// RunInstances at once with a message that says why (and, for gureum's
+// own AMIs, the command that builds it).
+func TestDockerImageUnavailable(t *testing.T) {
+	e := newDockerEnv(t, "")
+	ami := minimalAMI(t, e)
+	id := e.launch(t, &ec2.RunInstancesInput{ImageId: aws.String(ami)})[0]
+	img, err := e.EC2.CreateImage(ctx(), &ec2.CreateImageInput{InstanceId: aws.String(id), Name: aws.String("gone-soon"), NoReboot: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iw := ec2.NewImageAvailableWaiter(e.EC2, func(o *ec2.ImageAvailableWaiterOptions) { o.MinDelay, o.MaxDelay = 100*time.Millisecond, 500*time.Millisecond })
+	if err := iw.Wait(ctx(), &ec2.DescribeImagesInput{ImageIds: []string{*img.ImageId}}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Docker.ImageRemove(ctx(), "gureum/image:"+*img.ImageId, imageRemoveForce); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.EC2.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: img.ImageId, InstanceType: "t3.micro", MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
+	ae := wantCode(t, err, "InvalidAMIID.Unavailable")
+	if !strings.Contains(ae.ErrorMessage(), *img.ImageId) || !strings.Contains(ae.ErrorMessage(), "removed from the Docker Engine outside gureum") {
+		t.Fatalf("message: %s", ae.ErrorMessage())
+	}
+	// gureum's own AMIs name their build command.
+	if err := e.Driver.CheckImage(ctx(), "gureum/ami:minimal"); err != nil {
+		t.Fatalf("the minimal AMI is built: %v", err)
+	}
+	if h, ok := docker.BuildHint("gureum/ami:debian-12-docker"); !ok || h != "gureum ami build debian --with-docker" {
+		t.Fatalf("build hint %q %v", h, ok)
+	}
+	e.terminateAll(t, id)
 }

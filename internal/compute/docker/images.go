@@ -105,8 +105,9 @@ func (d *Driver) Images(ctx context.Context) ([]compute.Image, error) {
 	return out, nil
 }
 
-// buildHint says how to get a gureum AMI's image.
-func buildHint(ref string) (string, bool) {
+// BuildHint says how to get a gureum AMI's image: the command that
+// builds it.
+func BuildHint(ref string) (string, bool) {
 	for _, b := range builtAMIs() {
 		if amibuild.Ref(b.kind) == ref {
 			return b.build, true
@@ -124,7 +125,7 @@ func (d *Driver) CheckImage(ctx context.Context, ref string) error {
 	if !cerrdefs.IsNotFound(err) {
 		return engineErr(err)
 	}
-	if hint, ok := buildHint(ref); ok {
+	if hint, ok := BuildHint(ref); ok {
 		return fmt.Errorf("%w: the image %s is not built yet; build it with `%s`", compute.ErrImageUnavailable, ref, hint)
 	}
 	if strings.HasPrefix(ref, createdImagePrefix) {

@@ -388,7 +388,9 @@ func TestDockerImageUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iw := ec2.NewImageAvailableWaiter(e.EC2, func(o *ec2.ImageAvailableWaiterOptions) { o.MinDelay, o.MaxDelay = 100*time.Millisecond, 500*time.Millisecond })
+	iw := ec2.NewImageAvailableWaiter(e.EC2, func(o *ec2.ImageAvailableWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 100*time.Millisecond, 500*time.Millisecond
+	})
 	if err := iw.Wait(ctx(), &ec2.DescribeImagesInput{ImageIds: []string{*img.ImageId}}, time.Minute); err != nil {
 		t.Fatal(err)
 	}

@@ -566,12 +566,18 @@ func (d *Driver) DestroyAll(ctx context.Context) error {
 }
 
 func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
+	return writeAtomic(path, mode, func(w io.Writer) error { _, err := w.Write(b); return err })
+}
+
+// writeAtomic writes a file by a temporary file renamed over path, so
+// a reader (or a container that mounts it) sees the old or the new file.
+func writeAtomic(path string, mode os.FileMode, fill func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
+	if err := fill(tmp); err != nil {
 		tmp.Close()
 		return err
 	}

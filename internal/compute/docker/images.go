@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"strings"
 	"time"
 
@@ -34,27 +33,13 @@ type builtAMI struct {
 	size  int32
 }
 
-func arch() string {
-	if runtime.GOARCH == "arm64" {
-		return "arm64"
-	}
-	return "x86_64"
-}
-
-func debArch() string {
-	if runtime.GOARCH == "arm64" {
-		return "arm64"
-	}
-	return "amd64"
-}
-
 func builtAMIs() []builtAMI {
 	return []builtAMI{
-		{amibuild.Minimal, "busybox-minimal-gureum-" + arch(), "gureum minimal: BusyBox and gureum's init, boots in well under a second (gureum ami build minimal)",
+		{amibuild.Minimal, "busybox-minimal-gureum-" + amibuild.Arch(), "gureum minimal: BusyBox and gureum's init, boots in well under a second (gureum ami build minimal)",
 			"137112412989", "gureum ami build minimal", 1},
-		{amibuild.Debian, "debian-12-" + debArch() + "-gureum", "Debian 12 (bookworm) " + arch() + ", built by gureum (gureum ami build debian)",
+		{amibuild.Debian, "debian-12-" + amibuild.DebianArch() + "-gureum", "Debian 12 (bookworm) " + amibuild.Arch() + ", built by gureum (gureum ami build debian)",
 			"136693071363", "gureum ami build debian", 8},
-		{amibuild.DebianDocker, "debian-12-" + debArch() + "-docker-gureum", "Debian 12 (bookworm) " + arch() + " with Docker Engine, built by gureum (gureum ami build debian --with-docker)",
+		{amibuild.DebianDocker, "debian-12-" + amibuild.DebianArch() + "-docker-gureum", "Debian 12 (bookworm) " + amibuild.Arch() + " with Docker Engine, built by gureum (gureum ami build debian --with-docker)",
 			"136693071363", "gureum ami build debian --with-docker", 8},
 	}
 }
@@ -62,7 +47,7 @@ func builtAMIs() []builtAMI {
 // registryAMIs are AWS-like AMIs of registry images.
 func registryAMIs() []compute.Image {
 	created := func(s string) time.Time { t, _ := time.Parse(time.RFC3339, s); return t }
-	if arch() == "arm64" {
+	if amibuild.Arch() == "arm64" {
 		return []compute.Image{
 			{Name: "al2023-ami-2023.6.20250107.0-kernel-6.1-arm64", Description: "Amazon Linux 2023 AMI 2023.6.20250107.0 arm64 HVM kernel-6.1",
 				Architecture: "arm64", OwnerID: "137112412989", OwnerAlias: "amazon", CreationDate: created("2025-01-07T20:38:21Z"), Ref: "amazonlinux:2023"},
@@ -82,7 +67,7 @@ func registryAMIs() []compute.Image {
 func (d *Driver) Images(ctx context.Context) ([]compute.Image, error) {
 	var out []compute.Image
 	for _, b := range builtAMIs() {
-		im := compute.Image{Name: b.name, Description: b.desc, Architecture: arch(), OwnerID: b.owner, OwnerAlias: "amazon",
+		im := compute.Image{Name: b.name, Description: b.desc, Architecture: amibuild.Arch(), OwnerID: b.owner, OwnerAlias: "amazon",
 			CreationDate: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), VolumeSizeGiB: b.size, Ref: amibuild.Ref(b.kind)}
 		if ii, err := d.c.ImageInspect(ctx, im.Ref); err == nil {
 			if t, err := time.Parse(time.RFC3339, ii.Config.Labels[amibuild.LabelCreated]); err == nil {

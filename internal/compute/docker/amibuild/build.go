@@ -137,16 +137,16 @@ func Present(ctx context.Context, c *client.Client, k Kind) (bool, error) {
 	return false, fmt.Errorf("amibuild: asking the Docker Engine for %s: %w", ref, err)
 }
 
-// archLabel is the AWS architecture name of the machine gureum runs on.
-func archLabel() string {
+// Arch is the AWS architecture name of the machine gureum runs on.
+func Arch() string {
 	if runtime.GOARCH == "arm64" {
 		return "arm64"
 	}
 	return "x86_64"
 }
 
-// debArch is Debian's name of the machine's architecture.
-func debArch() string {
+// DebianArch is Debian's name of the machine's architecture.
+func DebianArch() string {
 	if runtime.GOARCH == "arm64" {
 		return "arm64"
 	}
@@ -162,7 +162,7 @@ func changes(m meta, created time.Time) []string {
 		{LabelDescription, m.description},
 		{LabelDefaultUser, m.defaultUser},
 		{LabelDocker, strconv.FormatBool(m.docker)},
-		{LabelArch, archLabel()},
+		{LabelArch, Arch()},
 		{LabelCreated, created.UTC().Format(time.RFC3339)},
 		{LabelVolumeSize, strconv.Itoa(m.volumeGiB)},
 	}

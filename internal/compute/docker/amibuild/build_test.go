@@ -108,7 +108,7 @@ func inspectImage(t *testing.T, ref string) (labels map[string]string, cmd, env 
 // checkCommonLabels checks the labels every gureum AMI has.
 func checkCommonLabels(t *testing.T, labels map[string]string, cmd, env []string, user, docker, vol string) {
 	t.Helper()
-	want := map[string]string{LabelAMI: "true", LabelDefaultUser: user, LabelDocker: docker, LabelArch: archLabel(), LabelVolumeSize: vol}
+	want := map[string]string{LabelAMI: "true", LabelDefaultUser: user, LabelDocker: docker, LabelArch: Arch(), LabelVolumeSize: vol}
 	for k, v := range want {
 		if labels[k] != v {
 			t.Errorf("label %s = %q, want %q", k, labels[k], v)
@@ -161,7 +161,7 @@ func TestBuildMinimal(t *testing.T) {
 
 	labels, cmd, env, size := inspectImage(t, ref)
 	checkCommonLabels(t, labels, cmd, env, "ec2-user", "false", "1")
-	if name := labels[LabelName]; name != "busybox-minimal-gureum-"+archLabel() {
+	if name := labels[LabelName]; name != "busybox-minimal-gureum-"+Arch() {
 		t.Errorf("name %q", name)
 	}
 	if !strings.Contains(labels[LabelDescription], "BusyBox") {
@@ -275,7 +275,7 @@ test -d /var/lib/gureum && echo gureum-dir; stat -c '%a' /tmp; dpkg -s systemd-s
 	}
 	labels, cmd, env, _ := inspectImage(t, ref)
 	checkCommonLabels(t, labels, cmd, env, "admin", "true", "8")
-	if n := labels[LabelName]; !strings.HasPrefix(n, "debian-12-"+debArch()+"-docker-gureum-2") {
+	if n := labels[LabelName]; !strings.HasPrefix(n, "debian-12-"+DebianArch()+"-docker-gureum-2") {
 		t.Errorf("name %q", n)
 	}
 	if d := labels[LabelDescription]; !strings.Contains(d, "Docker") || !strings.Contains(d, "Debian 12") {

@@ -104,14 +104,14 @@ func buildDebian(ctx context.Context, c *client.Client, ref string, docker bool,
 	}
 
 	m := meta{
-		name:        "debian-12-" + debArch() + "-gureum", // the catalogue's name: AMI ids are hashes of it
+		name:        "debian-12-" + DebianArch() + "-gureum", // the catalogue's name: AMI ids are hashes of it
 		description: "Debian 12 (bookworm), built by gureum",
 		defaultUser: debianUser,
 		volumeGiB:   8,
 		message:     "gureum ami build debian (Debian " + version + ")",
 	}
 	if docker {
-		m.name = "debian-12-" + debArch() + "-docker-gureum"
+		m.name = "debian-12-" + DebianArch() + "-docker-gureum"
 		m.description = "Debian 12 (bookworm) with Docker Engine, built by gureum"
 		m.docker = true
 		m.message = "gureum ami build debian --with-docker (Debian " + version + ")"

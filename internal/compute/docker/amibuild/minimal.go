@@ -43,8 +43,8 @@ func buildMinimal(ctx context.Context, c *client.Client, ref string, p *progress
 	version := busyboxVersion(string(banner))
 	entries := minimalTree(bin, strings.Fields(string(out)), version)
 	m := meta{
-		name:        "busybox-minimal-gureum-" + archLabel(), // the catalogue's name: AMI ids are hashes of it
-		description: "gureum minimal: BusyBox " + version + " " + archLabel() + ", built by gureum",
+		name:        "busybox-minimal-gureum-" + Arch(), // the catalogue's name: AMI ids are hashes of it
+		description: "gureum minimal: BusyBox " + version + " " + Arch() + ", built by gureum",
 		defaultUser: minimalUser,
 		volumeGiB:   1,
 		message:     "gureum ami build minimal",

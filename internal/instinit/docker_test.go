@@ -235,7 +235,9 @@ func TestInitAsPID1InDocker(t *testing.T) {
 	}
 
 	// busybox reboot (SIGTERM) reboots in place.
-	exe("kill", "-TERM", "1")
+	// (Sent from the host: a signal sent by `docker exec kill` races the
+	// shutdown, which also ends the kill process itself.)
+	sendSignal(t, name, "TERM")
 	waitLog("reboot: Restarting system", 1)
 	waitLog(ready, 3)
 	if got := exe("cat", "/var/lib/counter"); got != "ran\n" {
@@ -243,7 +245,7 @@ func TestInitAsPID1InDocker(t *testing.T) {
 	}
 
 	// busybox poweroff (SIGUSR2) powers off.
-	exe("kill", "-USR2", "1")
+	sendSignal(t, name, "USR2")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "docker", "wait", name).Output()
@@ -254,4 +256,13 @@ func TestInitAsPID1InDocker(t *testing.T) {
 		t.Errorf("%d power down lines, want 2", n)
 	}
 	t.Logf("console:\n%s", logs())
+}
+
+// sendSignal sends sig to the container's PID 1, as busybox's reboot and
+// poweroff do from inside.
+func sendSignal(t *testing.T, name, sig string) {
+	t.Helper()
+	if out, err := exec.Command("docker", "kill", "--signal", sig, name).CombinedOutput(); err != nil {
+		t.Fatalf("docker kill --signal %s: %v\n%s", sig, err, out)
+	}
 }

@@ -411,3 +411,26 @@ func TestDockerImageUnavailable(t *testing.T) {
 	}
 	e.terminateAll(t, id)
 }
+
+// TestDockerStrictIsolation: with --instance-isolation strict an instance
+// is a container with Docker's default capabilities and profiles, and it
+// still boots, runs user data and stops cleanly.
+func TestDockerStrictIsolation(t *testing.T) {
+	e := newDockerEnv(t, "", func(c *server.Config) { c.Isolation = "strict" })
+	ami := minimalAMI(t, e)
+	id := e.launch(t, &ec2.RunInstancesInput{ImageId: aws.String(ami),
+		UserData: aws.String(base64.StdEncoding.EncodeToString([]byte("#!/bin/sh\necho strict-ok\n")))})[0]
+	ci, err := e.Docker.ContainerInspect(ctx(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ci.HostConfig.CapAdd) != 0 || len(ci.HostConfig.SecurityOpt) != 0 || ci.HostConfig.Privileged || len(ci.HostConfig.DeviceCgroupRules) != 0 {
+		t.Fatalf("strict instance reaches further: caps %v, security %v", ci.HostConfig.CapAdd, ci.HostConfig.SecurityOpt)
+	}
+	if out, _ := e.sh(t, id, "mount -o remount,rw /sys && echo remounted"); strings.Contains(out, "remounted") {
+		t.Fatal("a strict instance could remount /sys read-write")
+	}
+	e.waitConsole(t, id, "strict-ok", 10*time.Second)
+	stopWait(t, e, id)
+	e.terminateAll(t, id)
+}

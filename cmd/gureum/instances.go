@@ -73,12 +73,11 @@ func amiCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: gureum ami build minimal|debian [--with-docker] [--mirror URL]")
 		return 2
 	}
-	id, err := amibuild.Build(ctx, c, kind, amibuild.Options{Progress: stderr, Mirror: *mirror})
-	if err != nil {
+	if _, err := amibuild.Build(ctx, c, kind, amibuild.Options{Progress: stderr, Mirror: *mirror}); err != nil {
 		fmt.Fprintln(stderr, "gureum: building the", kind, "AMI:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "built %s (%s); it is an amazon-owned AMI: aws ec2 describe-images --owners amazon\n", amibuild.Ref(kind), id)
+	fmt.Fprintf(stdout, "%s is an amazon-owned AMI: aws ec2 describe-images --owners amazon\n", amibuild.Ref(kind))
 	return 0
 }
 

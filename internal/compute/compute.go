@@ -45,6 +45,9 @@ type Spec struct {
 	SubnetID     string
 	// PublicKeys are the key pair's public key (authorized_keys lines).
 	PublicKeys []string
+	// Interface, when set, is the interface a dataplane plugs into the
+	// workload after each start; the instance waits for it.
+	Interface string
 	// Previous is the handle of the instance's earlier run (a start after
 	// a stop), so the driver can reuse its disk.
 	Previous *Handle
@@ -167,4 +170,12 @@ type Watcher interface {
 	// itself when the runtime comes back, calling fn with a zero Event
 	// (no InstanceID) so the caller re-checks everything.
 	Watch(ctx context.Context, fn func(Event))
+}
+
+// NetNSer is implemented by drivers whose running workloads have a network
+// namespace of their own, into which a dataplane plugs their interfaces.
+type NetNSer interface {
+	// NetNS returns the path of a running workload's network namespace
+	// (e.g. /proc/<pid>/ns/net); a workload that is not running is an error.
+	NetNS(ctx context.Context, h Handle) (string, error)
 }

@@ -54,6 +54,9 @@ func (in *instance) boot(ctx context.Context) {
 	if err := ApplyHostname(in.root, host, cfg.PrivateIP, in.con); err != nil {
 		in.con.Printf("%v", err)
 	}
+	if cfg.Interface != "" {
+		waitInterface(ctx, in.root, cfg.Interface, 15*time.Second, in.con)
+	}
 	first, err := FirstBoot(in.root, cfg.InstanceID)
 	if err != nil {
 		in.con.Printf("%v; taking this for a later boot", err)

@@ -43,6 +43,10 @@ type Config struct {
 	PublicKeys []string `json:"publicKeys"`
 	// UserData is the decoded user data (may be empty).
 	UserData []byte `json:"userData"`
+	// Interface, when set, is the network interface (eth0) the dataplane
+	// plugs into the instance after its container starts: services and
+	// user data wait for it, as cloud-init waits for the network.
+	Interface string `json:"interface,omitempty"`
 }
 
 // Main runs the init with the arguments after `instance-init` and

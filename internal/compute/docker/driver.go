@@ -130,6 +130,7 @@ var (
 	_ compute.ImageChecker = (*Driver)(nil)
 	_ compute.Lister       = (*Driver)(nil)
 	_ compute.Watcher      = (*Driver)(nil)
+	_ compute.NetNSer      = (*Driver)(nil)
 )
 
 // NewClient returns an Engine client from the environment that negotiates
@@ -384,7 +385,7 @@ func (d *Driver) writeConfig(spec compute.Spec, user string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	c := instinit.Config{InstanceID: spec.InstanceID, Hostname: spec.Hostname, PrivateIP: spec.PrivateIP, DefaultUser: user,
+	c := instinit.Config{InstanceID: spec.InstanceID, Hostname: spec.Hostname, PrivateIP: spec.PrivateIP, DefaultUser: user, Interface: spec.Interface,
 		PublicKeys: spec.PublicKeys, UserData: spec.UserData}
 	b, err := json.Marshal(c)
 	if err != nil {
@@ -589,6 +590,22 @@ func writeAtomic(path string, mode os.FileMode, fill func(io.Writer) error) erro
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// NetNS implements compute.NetNSer.
+func (d *Driver) NetNS(ctx context.Context, h compute.Handle) (string, error) {
+	st, err := stateOf(h)
+	if err != nil {
+		return "", err
+	}
+	c, err := d.c.ContainerInspect(ctx, st.Container)
+	if err != nil {
+		return "", engineErr(err)
+	}
+	if c.State == nil || !c.State.Running || c.State.Pid == 0 {
+		return "", fmt.Errorf("docker: instance %s is not running", st.Name)
+	}
+	return fmt.Sprintf("/proc/%d/ns/net", c.State.Pid), nil
 }
 
 // Owner is the owner id the driver labels everything with.

@@ -1,0 +1,272 @@
+package linux
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/gureum/gureum/internal/netplane"
+)
+
+// Kernel tests build real networks in namespaces named gureum-t<random>-…:
+// VPC namespaces gureum-t…-n-<vpc>, and for instances (stand-ins for
+// containers) plain namespaces gureum-t…-i-<name>. Traffic flows only
+// between these namespaces, on 10.x addresses that never leave them.
+
+// dialTimeout is how long a connection attempt may take before it counts
+// as dropped.
+const dialTimeout = 300 * time.Millisecond
+
+// requireRoot skips a kernel test when not root, except in CI where it
+// fails.
+func requireRoot(tb testing.TB) {
+	tb.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		tb.Fatal("kernel tests need root, and CI=true does not skip them")
+	}
+	tb.Skip("kernel test: needs root")
+}
+
+// lab is one test's world: a dataplane with its own namespace prefix, and
+// helpers that create VPCs, subnets and instances and clean them up.
+type lab struct {
+	tb     testing.TB
+	ctx    context.Context
+	prefix string // gureum-t<random>-
+	dp     *Dataplane
+}
+
+// newLab returns a lab whose cleanup ends with a leak check.
+func newLab(tb testing.TB) *lab {
+	tb.Helper()
+	requireRoot(tb)
+	l := &lab{tb: tb, ctx: context.Background(), prefix: fmt.Sprintf("gureum-t%06x-", rand.Uint32()&0xffffff)}
+	var err error
+	l.dp, err = New(Config{Prefix: l.prefix + "n-", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		tb.Fatalf("New: %v", err)
+	}
+	// Registered first, so it runs after every other cleanup.
+	tb.Cleanup(l.checkLeaks)
+	return l
+}
+
+// checkLeaks fails the test if a namespace with the lab's prefix remains,
+// the dataplane still owns a VPC, or a link of gureum's is in the host
+// namespace.
+func (l *lab) checkLeaks() {
+	entries, err := os.ReadDir(runDir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		l.tb.Errorf("leak check: %v", err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), l.prefix) {
+			l.tb.Errorf("leak check: namespace %s remains", e.Name())
+			_ = removeNS(filepath.Join(runDir, e.Name()))
+		}
+	}
+	if ids, err := l.dp.Owned(l.ctx); err != nil || len(ids) > 0 {
+		l.tb.Errorf("leak check: Owned = %v, %v; want none", ids, err)
+	}
+	links, err := netlink.LinkList()
+	if err != nil {
+		l.tb.Errorf("leak check: host links: %v", err)
+	}
+	for _, k := range links {
+		if strings.HasPrefix(k.Attrs().Alias, aliasPrefix) {
+			l.tb.Errorf("leak check: host namespace has gureum's link %s (%s)", k.Attrs().Name, k.Attrs().Alias)
+		}
+	}
+}
+
+func (l *lab) vpc(id, cidr string) {
+	l.tb.Helper()
+	if err := l.dp.EnsureVPC(l.ctx, netplane.VPC{ID: id, CIDR: netip.MustParsePrefix(cidr)}); err != nil {
+		l.tb.Fatalf("EnsureVPC %s: %v", id, err)
+	}
+	l.tb.Cleanup(func() {
+		if err := l.dp.DeleteVPC(l.ctx, id); err != nil {
+			l.tb.Errorf("DeleteVPC %s: %v", id, err)
+		}
+	})
+}
+
+func (l *lab) subnet(vpcID, id, cidr string) {
+	l.tb.Helper()
+	if err := l.dp.EnsureSubnet(l.ctx, netplane.Subnet{ID: id, VpcID: vpcID, CIDR: netip.MustParsePrefix(cidr)}); err != nil {
+		l.tb.Fatalf("EnsureSubnet %s: %v", id, err)
+	}
+}
+
+// instance creates an instance namespace and returns its path.
+func (l *lab) instance(name string) string {
+	l.tb.Helper()
+	path := filepath.Join(runDir, l.prefix+"i-"+name)
+	if err := createNS(path); err != nil {
+		l.tb.Fatalf("instance %s: %v", name, err)
+	}
+	l.tb.Cleanup(func() {
+		if err := removeNS(path); err != nil {
+			l.tb.Errorf("removing instance %s: %v", name, err)
+		}
+	})
+	return path
+}
+
+// iface describes an interface eth0 of an instance in a subnet.
+func iface(vpcID, subnetID, cidr, id, netns, ip string, groups ...string) netplane.Interface {
+	p := netip.MustParsePrefix(cidr)
+	return netplane.Interface{
+		ID: id, VpcID: vpcID, SubnetID: subnetID, NetNS: netns, Name: "eth0",
+		IP: netip.MustParseAddr(ip), Prefix: p.Bits(), Gateway: netplane.Gateway(p), Groups: groups,
+	}
+}
+
+func (l *lab) plug(ifc netplane.Interface) {
+	l.tb.Helper()
+	if err := l.dp.Plug(l.ctx, ifc); err != nil {
+		l.tb.Fatalf("Plug %s: %v", ifc.ID, err)
+	}
+}
+
+func (l *lab) setGroups(vpcID string, groups []netplane.SecurityGroup, members ...netplane.Interface) {
+	l.tb.Helper()
+	if err := l.dp.SetSecurityGroups(l.ctx, vpcID, groups, members); err != nil {
+		l.tb.Fatalf("SetSecurityGroups: %v", err)
+	}
+}
+
+// serve listens on TCP port in the namespace at netns; each connection
+// receives reply and is closed.
+func (l *lab) serve(netns string, port int, reply string) {
+	l.tb.Helper()
+	var ln net.Listener
+	err := do(netns, func() error {
+		var err error
+		ln, err = net.Listen("tcp4", fmt.Sprintf(":%d", port))
+		return err
+	})
+	if err != nil {
+		l.tb.Fatalf("listen in %s: %v", netns, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = io.WriteString(c, reply)
+			c.Close()
+		}
+	}()
+	l.tb.Cleanup(func() { ln.Close(); <-done })
+}
+
+// dial connects from the namespace at netns (from the address src when
+// valid) to addr and returns what the server replied.
+func dial(netns string, src netip.Addr, addr string, timeout time.Duration) (string, error) {
+	var reply string
+	err := do(netns, func() error {
+		d := net.Dialer{Timeout: timeout}
+		if src.IsValid() {
+			d.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
+		}
+		c, err := d.Dial("tcp4", addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(time.Second))
+		b, err := io.ReadAll(c)
+		reply = string(b)
+		return err
+	})
+	return reply, err
+}
+
+// reaches asserts that a connection from netns to addr gets reply want.
+func (l *lab) reaches(netns, addr, want string) {
+	l.tb.Helper()
+	got, err := dial(netns, netip.Addr{}, addr, dialTimeout)
+	if err != nil || got != want {
+		l.tb.Errorf("%s → %s: got %q, %v; want %q", filepath.Base(netns), addr, got, err, want)
+	}
+}
+
+// blocked asserts that a connection from netns to addr times out: the
+// packets are dropped (a refusal would mean they arrived).
+func (l *lab) blocked(netns, addr string) {
+	l.tb.Helper()
+	l.blockedFrom(netns, netip.Addr{}, addr)
+}
+
+func (l *lab) blockedFrom(netns string, src netip.Addr, addr string) {
+	l.tb.Helper()
+	got, err := dial(netns, src, addr, dialTimeout)
+	var ne net.Error
+	if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
+		l.tb.Errorf("%s → %s: got %q, %v; want a timeout", filepath.Base(netns), addr, got, err)
+	}
+}
+
+// unreachable asserts that a connection from netns to addr fails, by a
+// timeout or because no host answers ARP.
+func (l *lab) unreachable(netns, addr string) {
+	l.tb.Helper()
+	got, err := dial(netns, netip.Addr{}, addr, dialTimeout)
+	if err == nil {
+		l.tb.Errorf("%s → %s: got %q; want no connection", filepath.Base(netns), addr, got)
+	} else if !errors.Is(err, unix.EHOSTUNREACH) && !errors.Is(err, unix.ENETUNREACH) {
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			l.tb.Errorf("%s → %s: %v; want a timeout or unreachable", filepath.Base(netns), addr, err)
+		}
+	}
+}
+
+// firstConnect dials until a connection succeeds and returns how long
+// that took.
+func firstConnect(netns, addr string, limit time.Duration) (time.Duration, error) {
+	start := time.Now()
+	for {
+		_, err := dial(netns, netip.Addr{}, addr, 50*time.Millisecond)
+		if err == nil {
+			return time.Since(start), nil
+		}
+		if time.Since(start) > limit {
+			return time.Since(start), err
+		}
+	}
+}
+
+// allowAll is a rule allowing all traffic to or from anywhere.
+func allowAll(egress bool) netplane.Rule {
+	return netplane.Rule{Egress: egress, Protocol: "-1", CIDR: netip.MustParsePrefix("0.0.0.0/0")}
+}
+
+// tcpFrom allows TCP port from a CIDR or group.
+func tcpFrom(port int32, cidr, group string) netplane.Rule {
+	r := netplane.Rule{Protocol: "tcp", FromPort: port, ToPort: port, Group: group}
+	if cidr != "" {
+		r.CIDR = netip.MustParsePrefix(cidr)
+	}
+	return r
+}

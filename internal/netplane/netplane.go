@@ -1,0 +1,203 @@
+// Package netplane is the engine that makes a VPC a real network. The EC2
+// API records VPCs, subnets, network interfaces and security groups; a
+// Dataplane turns them into kernel state: on Linux (linux/) each VPC is a
+// network namespace acting as its router, each subnet a bridge in it, each
+// instance interface a veth pair from the instance's namespace to its
+// subnet's bridge, and security groups stateful nftables rules. Machines
+// without that support use none/, where every call succeeds and nothing is
+// filtered.
+//
+// Every method is idempotent, so that a reconciler can call it again after
+// a crash or a restart of gureum: Ensure… and Plug make it so, Delete… and
+// Unplug succeed when the thing is already gone.
+package netplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+)
+
+// ErrUnsupported is returned (wrapped) by a constructor when this machine
+// cannot run the dataplane; callers then fall back to none.
+var ErrUnsupported = errors.New("netplane: unsupported on this machine")
+
+// ErrNotFound is returned (wrapped) when an operation needs a VPC or subnet
+// network that does not exist, such as EnsureSubnet before EnsureVPC.
+var ErrNotFound = errors.New("netplane: not found")
+
+// ErrInvalid is returned (wrapped) for arguments that cannot be made real,
+// such as an IPv6 VPC CIDR or an interface name longer than 15 bytes.
+var ErrInvalid = errors.New("netplane: invalid argument")
+
+// VPC is a VPC's network: a namespace acting as its router.
+type VPC struct {
+	ID   string
+	CIDR netip.Prefix
+}
+
+// Subnet is a bridge in the VPC's namespace with the subnet's first usable
+// address (.1) as gateway.
+type Subnet struct {
+	ID    string
+	VpcID string
+	CIDR  netip.Prefix
+}
+
+// Interface is an instance's network interface: a veth from the
+// container's network namespace (NetNS, a path such as /proc/<pid>/ns/net)
+// to its subnet's bridge.
+type Interface struct {
+	ID       string // eni-…
+	VpcID    string
+	SubnetID string
+	NetNS    string
+	Name     string // eth0
+	IP       netip.Addr
+	Prefix   int
+	MAC      net.HardwareAddr // nil: one derived from ID
+	Gateway  netip.Addr
+	Groups   []string // security group ids
+}
+
+// Rule is one security group rule, ingress or egress, IPv4 only for now.
+// Exactly one of CIDR and Group is set. Protocol is "-1" (all), "tcp",
+// "udp", "icmp" or an IP protocol number; for tcp and udp FromPort and
+// ToPort are the port range (-1 for all), for icmp the type and code (-1
+// for all).
+type Rule struct {
+	Egress   bool
+	Protocol string
+	FromPort int32
+	ToPort   int32
+	CIDR     netip.Prefix
+	Group    string // a referenced security group id: its members' IPs
+}
+
+// SecurityGroup is a security group with its rules.
+type SecurityGroup struct {
+	ID    string
+	VpcID string
+	Rules []Rule
+}
+
+// Dataplane makes VPCs real. Implementations MUST be safe for concurrent
+// use and every method MUST be idempotent.
+type Dataplane interface {
+	// Name returns "linux" or "none".
+	Name() string
+	// EnsureVPC creates the VPC's network or accepts the existing one.
+	EnsureVPC(ctx context.Context, vpc VPC) error
+	// DeleteVPC removes the VPC's namespace with its links and tables. It
+	// MUST return nil when the VPC's network is already gone.
+	DeleteVPC(ctx context.Context, vpcID string) error
+	// EnsureSubnet creates the subnet's bridge or accepts the existing one.
+	// It MUST return an error wrapping ErrNotFound when the VPC's network
+	// does not exist.
+	EnsureSubnet(ctx context.Context, subnet Subnet) error
+	// DeleteSubnet removes the subnet's bridge and any interface still
+	// plugged into it. It MUST return nil when the subnet is already gone.
+	DeleteSubnet(ctx context.Context, vpcID, subnetID string) error
+	// Plug connects an interface to its subnet. It is idempotent and
+	// replaces a stale plug, such as one into the namespace of a container
+	// before it restarted. It MUST return an error wrapping ErrNotFound when
+	// the VPC or subnet network does not exist.
+	Plug(ctx context.Context, iface Interface) error
+	// Unplug removes an interface. It MUST return nil when it is already
+	// gone.
+	Unplug(ctx context.Context, vpcID, ifaceID string) error
+	// SetSecurityGroups replaces the VPC's whole security-group filtering
+	// in one atomic step: the groups, and which interfaces (by id, with
+	// their IPs) are members of which groups. Filtering is stateful:
+	// established and related traffic is allowed; otherwise ingress is
+	// denied and egress allowed only by rules. Interfaces not among the
+	// members are not filtered. The change applies to running interfaces
+	// at once.
+	SetSecurityGroups(ctx context.Context, vpcID string, groups []SecurityGroup, members []Interface) error
+	// Owned lists the VPC ids whose networks this dataplane owns, for leak
+	// checks and reconciliation after a restart.
+	Owned(ctx context.Context) ([]string, error)
+}
+
+// Gateway returns a subnet's gateway address: the first address after the
+// network address, as in AWS.
+func Gateway(subnet netip.Prefix) netip.Addr {
+	return subnet.Masked().Addr().Next()
+}
+
+// Validate reports whether the VPC can be made real.
+func (v VPC) Validate() error {
+	if err := validID("VPC id", v.ID); err != nil {
+		return err
+	}
+	return validCIDR("VPC "+v.ID, v.CIDR)
+}
+
+// Validate reports whether the subnet can be made real.
+func (s Subnet) Validate() error {
+	if err := validID("VPC id", s.VpcID); err != nil {
+		return err
+	}
+	if err := validID("subnet id", s.ID); err != nil {
+		return err
+	}
+	if err := validCIDR("subnet "+s.ID, s.CIDR); err != nil {
+		return err
+	}
+	if s.CIDR.Bits() > 30 {
+		return fmt.Errorf("%w: subnet %s: %s leaves no room for instances", ErrInvalid, s.ID, s.CIDR)
+	}
+	return nil
+}
+
+// Validate reports whether the interface can be plugged.
+func (i Interface) Validate() error {
+	for _, f := range []struct{ what, v string }{{"VPC id", i.VpcID}, {"subnet id", i.SubnetID}, {"interface id", i.ID}} {
+		if err := validID(f.what, f.v); err != nil {
+			return err
+		}
+	}
+	switch {
+	case i.NetNS == "":
+		return fmt.Errorf("%w: interface %s: no network namespace", ErrInvalid, i.ID)
+	case i.Name == "" || len(i.Name) > 15 || strings.ContainsAny(i.Name, "/ \t\n:") || i.Name == "." || i.Name == "..":
+		return fmt.Errorf("%w: interface %s: name %q is not a valid Linux interface name", ErrInvalid, i.ID, i.Name)
+	case !i.IP.Is4():
+		return fmt.Errorf("%w: interface %s: IP %v is not IPv4", ErrInvalid, i.ID, i.IP)
+	case i.Prefix < 1 || i.Prefix > 30:
+		return fmt.Errorf("%w: interface %s: prefix length %d", ErrInvalid, i.ID, i.Prefix)
+	case i.MAC != nil && len(i.MAC) != 6:
+		return fmt.Errorf("%w: interface %s: MAC %v is not a 48-bit address", ErrInvalid, i.ID, i.MAC)
+	case !i.Gateway.Is4():
+		return fmt.Errorf("%w: interface %s: gateway %v is not IPv4", ErrInvalid, i.ID, i.Gateway)
+	}
+	p := netip.PrefixFrom(i.IP, i.Prefix).Masked()
+	if !p.Contains(i.Gateway) || i.Gateway == i.IP {
+		return fmt.Errorf("%w: interface %s: gateway %v is not another address of %v", ErrInvalid, i.ID, i.Gateway, p)
+	}
+	return nil
+}
+
+// ValidateID reports whether id (of the kind what, for the message) can
+// name kernel objects: not empty, at most 64 bytes, no slash, space or NUL.
+func ValidateID(what, id string) error { return validID(what, id) }
+
+func validID(what, id string) error {
+	if id == "" || len(id) > 64 || strings.ContainsAny(id, "/\x00 ") || id == "." || id == ".." {
+		return fmt.Errorf("%w: %s %q", ErrInvalid, what, id)
+	}
+	return nil
+}
+
+func validCIDR(what string, p netip.Prefix) error {
+	if !p.IsValid() || !p.Addr().Is4() {
+		return fmt.Errorf("%w: %s: CIDR %v is not IPv4", ErrInvalid, what, p)
+	}
+	if p.Masked() != p {
+		return fmt.Errorf("%w: %s: CIDR %v has host bits set", ErrInvalid, what, p)
+	}
+	return nil
+}

@@ -120,6 +120,106 @@ type Dataplane interface {
 	// Owned lists the VPC ids whose networks this dataplane owns, for leak
 	// checks and reconciliation after a restart.
 	Owned(ctx context.Context) ([]string, error)
+
+	// EnsureInternet creates gureum's internet (one namespace that VPCs
+	// with an attached internet gateway connect to) or accepts the
+	// existing one, and returns the path of its network namespace, so that
+	// tests can place "internet hosts" in it. In InternetIsolated mode
+	// nothing leaves the machine; in InternetHost mode the host gets a
+	// route for each of Pool into the internet namespace (nothing else of
+	// the host changes) and traffic from the internet namespace to other
+	// destinations is NATed through the host.
+	EnsureInternet(ctx context.Context, inet Internet) (nsPath string, err error)
+	// DeleteInternet removes the internet namespace and what EnsureInternet
+	// changed on the host. It MUST return nil when it is already gone.
+	DeleteInternet(ctx context.Context) error
+	// SetRouting replaces the VPC's whole routing in one step: its
+	// internet gateway, each subnet's routes, the 1:1 NAT of public IPs and
+	// its NAT gateways. It MUST return an error wrapping ErrNotFound when
+	// the VPC's network does not exist.
+	SetRouting(ctx context.Context, r Routing) error
+	// SetNetworkACLs replaces the VPC's network ACLs: stateless rules per
+	// subnet, evaluated in rule-number order, first match decides. A
+	// subnet absent from acls is not filtered.
+	SetNetworkACLs(ctx context.Context, vpcID string, acls map[string][]ACLEntry) error
+}
+
+// InternetMode says whether gureum's internet reaches out of the machine.
+type InternetMode string
+
+const (
+	// InternetIsolated has no path out of the machine at all.
+	InternetIsolated InternetMode = "isolated"
+	// InternetHost NATs egress through the host, and routes the public
+	// pool from the host into the internet namespace.
+	InternetHost InternetMode = "host"
+)
+
+// Internet configures gureum's internet namespace.
+type Internet struct {
+	Mode InternetMode
+	// Pool are the prefixes public and Elastic IPs come from.
+	Pool []netip.Prefix
+}
+
+// Routing is a VPC's routing as the dataplane applies it.
+type Routing struct {
+	VpcID string
+	// InternetGateway is the id of the attached internet gateway, or "".
+	// Without one, the VPC has no link to the internet namespace.
+	InternetGateway string
+	// Routes holds, per subnet id, the routes of the subnet's route table
+	// (its association, or the VPC's main table), without the local route
+	// that every table has.
+	Routes map[string][]Route
+	// PublicIPs maps private IPs to public (or Elastic) IPs 1:1 at the
+	// internet gateway, for instances and network interfaces.
+	PublicIPs []PublicIP
+	// NATGateways are the VPC's available NAT gateways.
+	NATGateways []NATGateway
+}
+
+// Route is one route. Exactly one target is set.
+type Route struct {
+	Dest netip.Prefix
+	// InternetGateway: igw-…, to the internet (only when it is the VPC's
+	// attached gateway; otherwise the route is a blackhole).
+	InternetGateway string
+	// NATGateway: nat-…, via that NAT gateway of NATGateways.
+	NATGateway string
+	// NextHop: an instance or network interface target, by its private IP.
+	NextHop netip.Addr
+	// Blackhole drops matching packets (a route whose target is gone).
+	Blackhole bool
+}
+
+// PublicIP is a 1:1 NAT between a private and a public IP.
+type PublicIP struct {
+	Private netip.Addr
+	Public  netip.Addr
+}
+
+// NATGateway is a NAT gateway: it sits in a (public) subnet with a private
+// IP and masquerades what it forwards behind that IP, which the internet
+// gateway maps 1:1 to its Elastic IP.
+type NATGateway struct {
+	ID        string
+	SubnetID  string
+	PrivateIP netip.Addr
+	PublicIP  netip.Addr
+}
+
+// ACLEntry is one network ACL rule.
+type ACLEntry struct {
+	RuleNumber int32
+	Egress     bool
+	// Protocol: "-1" (all), "6" tcp, "17" udp, "1" icmp, or a number.
+	Protocol string
+	// FromPort and ToPort bound the port range for tcp and udp (0..65535
+	// when unset).
+	FromPort, ToPort int32
+	CIDR             netip.Prefix
+	Allow            bool
 }
 
 // Gateway returns a subnet's gateway address: the first address after the

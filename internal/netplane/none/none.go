@@ -45,3 +45,17 @@ func (Dataplane) SetSecurityGroups(context.Context, string, []netplane.SecurityG
 
 // Owned implements netplane.Dataplane; the none dataplane owns nothing.
 func (Dataplane) Owned(context.Context) ([]string, error) { return nil, nil }
+
+// EnsureInternet implements netplane.Dataplane; there is no namespace.
+func (Dataplane) EnsureInternet(context.Context, netplane.Internet) (string, error) { return "", nil }
+
+// DeleteInternet implements netplane.Dataplane; it does nothing.
+func (Dataplane) DeleteInternet(context.Context) error { return nil }
+
+// SetRouting implements netplane.Dataplane; it does nothing.
+func (Dataplane) SetRouting(context.Context, netplane.Routing) error { return nil }
+
+// SetNetworkACLs implements netplane.Dataplane; it does nothing.
+func (Dataplane) SetNetworkACLs(context.Context, string, map[string][]netplane.ACLEntry) error {
+	return nil
+}

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"strings"
@@ -142,6 +143,16 @@ type Dataplane interface {
 	// subnet, evaluated in rule-number order, first match decides. A
 	// subnet absent from acls is not filtered.
 	SetNetworkACLs(ctx context.Context, vpcID string, acls map[string][]ACLEntry) error
+
+	// Listen opens a listener inside the VPC's network, for the services
+	// AWS runs at fixed addresses in every VPC (the instance metadata
+	// service at 169.254.169.254, the resolver at the VPC's base + 2).
+	// network is "tcp" or "udp"; address is ip:port, and the ip is made
+	// an address of the VPC router first. For "udp" the result is a
+	// net.PacketConn, for "tcp" a net.Listener. It returns an error
+	// wrapping ErrNotFound when the VPC's network does not exist, and
+	// ErrUnsupported on the none dataplane.
+	Listen(ctx context.Context, vpcID, network, address string) (io.Closer, error)
 }
 
 // InternetMode says whether gureum's internet reaches out of the machine.

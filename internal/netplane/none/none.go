@@ -5,6 +5,8 @@ package none
 
 import (
 	"context"
+	"fmt"
+	"io"
 
 	"github.com/gureum/gureum/internal/netplane"
 )
@@ -58,4 +60,9 @@ func (Dataplane) SetRouting(context.Context, netplane.Routing) error { return ni
 // SetNetworkACLs implements netplane.Dataplane; it does nothing.
 func (Dataplane) SetNetworkACLs(context.Context, string, map[string][]netplane.ACLEntry) error {
 	return nil
+}
+
+// Listen implements netplane.Dataplane: there are no VPC networks to listen in.
+func (Dataplane) Listen(_ context.Context, vpcID, _, _ string) (io.Closer, error) {
+	return nil, fmt.Errorf("%w: VPC %s has no network on the none dataplane", netplane.ErrUnsupported, vpcID)
 }

@@ -94,6 +94,8 @@ type options struct {
 	logLevel      string
 	logFormat     string
 	compute       string
+	netplane      string
+	internet      string
 	isolation     string
 	pull          bool
 }
@@ -150,6 +152,8 @@ func parseOptions(args []string) (*options, error) {
 	fs.StringVar(&o.logLevel, "log-level", env("GUREUM_LOG_LEVEL", "info"), "debug, info, warn or error (GUREUM_LOG_LEVEL)")
 	fs.StringVar(&o.logFormat, "log-format", env("GUREUM_LOG_FORMAT", "text"), "text or json (GUREUM_LOG_FORMAT)")
 	fs.StringVar(&o.compute, "compute", env("GUREUM_COMPUTE", "auto"), "what instances run on: docker, none, or auto (docker when an Engine answers) (GUREUM_COMPUTE)")
+	fs.StringVar(&o.netplane, "netplane", env("GUREUM_NETPLANE", "auto"), "what VPCs are: linux (real networks: namespaces, bridges, nftables; needs root and --compute docker), none (records only), or auto (linux when possible) (GUREUM_NETPLANE)")
+	fs.StringVar(&o.internet, "internet", env("GUREUM_INTERNET", "host"), "gureum's internet for VPCs: host (instances reach out through this machine; public IPs are reachable from it) or isolated (no path out of the machine) (GUREUM_INTERNET)")
 	fs.StringVar(&o.isolation, "instance-isolation", env("GUREUM_INSTANCE_ISOLATION", "standard"), "standard (instances can run Docker inside) or strict (Docker's default capabilities) (GUREUM_INSTANCE_ISOLATION)")
 	fs.BoolVar(&o.pull, "image-pull", envBool("GUREUM_IMAGE_PULL"), "list the Amazon Linux and Ubuntu AMIs and pull their registry images on first launch (GUREUM_IMAGE_PULL)")
 	if err := fs.Parse(args); err != nil {
@@ -214,7 +218,8 @@ func serve(args []string, stdout io.Writer) error {
 		defer os.RemoveAll(dir)
 	}
 	srv, err := server.Open(server.Config{DataDir: dir, Region: o.region, Accounts: list, AcceptAnyKey: o.acceptAnyKey, LegacyBucketDefaults: o.legacyBuckets,
-		PublicIPPool: pool, Logger: log, Version: version, Compute: o.compute, Isolation: o.isolation, Pull: o.pull, Ephemeral: o.ephemeral})
+		PublicIPPool: pool, Logger: log, Version: version, Compute: o.compute, Isolation: o.isolation, Pull: o.pull, Ephemeral: o.ephemeral,
+		Netplane: o.netplane, Internet: o.internet})
 	if err != nil {
 		return err
 	}
@@ -224,7 +229,7 @@ func serve(args []string, stdout io.Writer) error {
 		return err
 	}
 	httpSrv := edge.NewServer(srv.Handler, log)
-	fmt.Fprintf(stdout, "gureum %s serving AWS on http://%s (region %s, data %s, instances: %s)\n", version, ln.Addr(), o.region, describeDir(dir, o.ephemeral), srv.Compute.Name())
+	fmt.Fprintf(stdout, "gureum %s serving AWS on http://%s (region %s, data %s, instances: %s, VPCs: %s)\n", version, ln.Addr(), o.region, describeDir(dir, o.ephemeral), srv.Compute.Name(), srv.Netplane.Name())
 	secret := o.rootSecretKey
 	if secret != "test" {
 		secret = "<your --root-secret-key>"

@@ -75,6 +75,10 @@ func (s *Service) Resume(ctx context.Context) error {
 	if w, ok := s.compute.(compute.Watcher); ok {
 		go w.Watch(ctx, s.onWorkloadEvent)
 	}
+	if s.netOn() {
+		s.markAllNet()
+		go s.runNet(ctx)
+	}
 	s.kick()
 	return nil
 }
@@ -88,6 +92,7 @@ func (s *Service) onWorkloadEvent(ev compute.Event) {
 			return reconcile.Add(tx, workSweep, "all", s.now())
 		}
 		sc := scope{ev.Account, ev.Region}
+		s.markNet(sc)
 		if _, err := getRes[Instance](tx, sc, ev.InstanceID); err != nil {
 			if isNotFound(err) {
 				return nil

@@ -245,6 +245,9 @@ func (s *Service) instanceOps() opTable {
 func (s *Service) instanceSpec(ctx context.Context, tx store.Tx, sc scope, inst *Instance) (compute.Spec, error) {
 	spec := compute.Spec{Account: sc.acct, Region: sc.region, InstanceID: inst.InstanceID, InstanceType: inst.InstanceType, Architecture: inst.Architecture,
 		Hostname: inst.PrivateDNSName, PrivateIP: inst.PrivateIPAddress, VpcID: inst.VpcID, SubnetID: inst.SubnetID, Previous: inst.Handle}
+	if s.netOn() {
+		spec.Interface = "eth0" // the VPC network plugs it after each start
+	}
 	if t, ok := lookupInstanceType(inst.InstanceType); ok {
 		spec.VCPUs, spec.MemoryMiB = t.vcpu, t.memMiB
 	}

@@ -91,11 +91,15 @@ func (s *Service) reconcileInstance(ctx context.Context, it reconcile.Item) (tim
 		if err != nil {
 			return 0, err
 		}
-		return 0, s.moveInstance(ctx, sc, id, observed, func(tx store.Tx, inst *Instance) error {
+		err = s.moveInstance(ctx, sc, id, observed, func(tx store.Tx, inst *Instance) error {
 			inst.Handle = &h
 			inst.State, inst.StateReason = stateRunning, nil
 			return nil
 		}, &h)
+		if err == nil {
+			s.markNet(sc) // plug its interfaces into the VPC network
+		}
+		return 0, err
 	case "running", "stopped":
 		if inst.Handle == nil {
 			return 0, nil
@@ -316,6 +320,7 @@ func (s *Service) reconcileImage(ctx context.Context, it reconcile.Item) (time.D
 	if c, ok := s.driver().(compute.ImageCreator); ok && inst != nil && inst.Handle != nil {
 		ref, err = c.CreateImage(ctx, *inst.Handle, compute.ImageOptions{ImageID: im.ImageID, Name: im.Name,
 			Description: im.Description, Reboot: !im.NoReboot && inst.State.Name == "running"})
+		s.markNet(sc) // a reboot around the commit gave it a new namespace
 		if err != nil {
 			return 0, err
 		}
@@ -390,7 +395,9 @@ func (s *Service) rebootWorkload(ctx context.Context, it reconcile.Item) (time.D
 	if err != nil {
 		return 0, err
 	}
-	return 0, r.Reboot(ctx, *inst.Handle)
+	err = r.Reboot(ctx, *inst.Handle)
+	s.markNet(sc) // a new namespace: plug it again
+	return 0, err
 }
 
 // reconcileNat settles a NAT gateway's timed states (pending → available,

@@ -10,10 +10,12 @@ package ec2
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +24,8 @@ import (
 	"github.com/gureum/gureum/internal/awsproto/query"
 	"github.com/gureum/gureum/internal/compute"
 	"github.com/gureum/gureum/internal/compute/none"
+	"github.com/gureum/gureum/internal/netplane"
+	netnone "github.com/gureum/gureum/internal/netplane/none"
 	"github.com/gureum/gureum/internal/policy"
 	"github.com/gureum/gureum/internal/reconcile"
 	"github.com/gureum/gureum/internal/request"
@@ -56,6 +60,14 @@ type Config struct {
 	// Reconciler runs the work the API schedules; the Service registers
 	// its kinds of work with it. The caller starts and stops it.
 	Reconciler *reconcile.Engine
+	// Netplane makes VPCs real networks (default: none, nothing is).
+	Netplane netplane.Dataplane
+	// Internet is gureum's internet, made when Netplane is real and Mode
+	// is set.
+	Internet netplane.Internet
+	// VPCServices opens the metadata service and the resolver in each VPC
+	// network; nil opens none.
+	VPCServices VPCServices
 }
 
 // Service serves EC2.
@@ -68,6 +80,11 @@ type Service struct {
 	ops      map[string]func(ctx context.Context, v url.Values) (any, error)
 	compute  compute.Driver
 	rec      *reconcile.Engine
+
+	netplane    netplane.Dataplane
+	internet    netplane.Internet
+	vpcServices VPCServices
+	net         netState
 
 	defaults sync.Map // account/region → struct{}: default VPC ensured
 	listings sync.Map // scope → *listing: the last listing of all instances (listInstances)
@@ -85,7 +102,12 @@ func New(cfg Config) *Service {
 	if cfg.Compute == nil {
 		cfg.Compute = none.New()
 	}
-	s := &Service{store: cfg.Store, auth: cfg.Auth, profiles: cfg.Profiles, log: cfg.Logger, now: cfg.Now, compute: cfg.Compute, rec: cfg.Reconciler}
+	if cfg.Netplane == nil {
+		cfg.Netplane = netnone.New()
+	}
+	s := &Service{store: cfg.Store, auth: cfg.Auth, profiles: cfg.Profiles, log: cfg.Logger, now: cfg.Now, compute: cfg.Compute, rec: cfg.Reconciler,
+		netplane: cfg.Netplane, internet: cfg.Internet, vpcServices: cfg.VPCServices}
+	s.net = netState{dirty: map[scope]bool{}, wake: make(chan struct{}, 1), plugged: map[string]plugState{}, svcs: map[string]io.Closer{}, applied: map[string]appliedVPC{}}
 	if s.rec != nil {
 		s.registerWork(s.rec)
 	}
@@ -142,6 +164,9 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := op(ctx, v)
 	s.kick() // work it scheduled starts now, not at the next tick
+	if err == nil && mutates(action) {
+		s.markNet(sc)
+	}
 	if err != nil {
 		s.writeError(w, rc, err)
 		return
@@ -154,6 +179,17 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Service) writeError(w http.ResponseWriter, rc *request.Context, err error) {
 	ae := awsproto.Logged(err, s.log, rc.ID, rc.Operation)
 	ec2query.WriteError(w, ae, rc.ID)
+}
+
+// mutates reports whether an action may change what VPC networks are
+// made of (everything but Describe…, Get… and a few reads).
+func mutates(action string) bool {
+	for _, p := range [...]string{"Describe", "Get", "List", "Search", "Export"} {
+		if strings.HasPrefix(action, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // scopeOf is the account and region of a request.

@@ -26,6 +26,7 @@ import (
 	"github.com/gureum/gureum/internal/ec2"
 	"github.com/gureum/gureum/internal/edge"
 	"github.com/gureum/gureum/internal/iam"
+	"github.com/gureum/gureum/internal/netplane"
 	"github.com/gureum/gureum/internal/reconcile"
 	"github.com/gureum/gureum/internal/s3"
 	"github.com/gureum/gureum/internal/store"
@@ -60,6 +61,15 @@ type Config struct {
 	Pull bool
 	// Ephemeral removes every workload of this server at Close.
 	Ephemeral bool
+
+	// Netplane picks the VPC data plane: "linux", "none", or "auto"
+	// (linux when gureum is root, can use netlink and nftables, and
+	// instances are containers; else none); "" means none.
+	Netplane string
+	// Internet is gureum's internet in the linux data plane: "host"
+	// (egress NATed through the host; the default) or "isolated" (no
+	// path out of the machine).
+	Internet string
 }
 
 // Server is a wired gureum.
@@ -71,10 +81,12 @@ type Server struct {
 	EC2     *ec2.Service
 	// Compute is the compute driver instances run on.
 	Compute compute.Driver
-	db      *bolt.DB
-	rec     *reconcile.Engine
-	stop    context.CancelFunc
-	cfg     Config
+	// Netplane is the VPC data plane.
+	Netplane netplane.Dataplane
+	db       *bolt.DB
+	rec      *reconcile.Engine
+	stop     context.CancelFunc
+	cfg      Config
 }
 
 // Open opens (creating as needed) the state in cfg.DataDir and wires the
@@ -118,12 +130,17 @@ func Open(cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
+	np, inet, err := openNetplane(cfg, db, drv)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	rec := reconcile.New(reconcile.Config{Store: db, Logger: cfg.Logger, Now: cfg.Now})
 	ec2svc := ec2.New(ec2.Config{Store: db, Auth: iamsvc, Profiles: iamsvc, Logger: cfg.Logger, Now: cfg.Now, PublicIPPool: cfg.PublicIPPool,
-		Compute: drv, Reconciler: rec})
+		Compute: drv, Reconciler: rec, Netplane: np, Internet: inet})
 	e := edge.New(edge.Config{
 		Region: cfg.Region, Credentials: iamsvc, AcceptAnyKey: cfg.AcceptAnyKey, Logger: cfg.Logger, Version: cfg.Version, Now: cfg.Now,
-		Engines: map[string]string{"compute": drv.Name(), "metadata": "bolt"},
+		Engines: map[string]string{"compute": drv.Name(), "metadata": "bolt", "netplane": np.Name()},
 		Services: []edge.Service{
 			{Name: "s3", Handler: s3svc, Protocol: "restxml"},
 			{Name: "iam", Handler: iamsvc, Protocol: "query"},
@@ -141,7 +158,7 @@ func Open(cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Server{Handler: e, Edge: e, S3: s3svc, IAM: iamsvc, EC2: ec2svc, Compute: drv, db: db, rec: rec, stop: stop, cfg: cfg}, nil
+	return &Server{Handler: e, Edge: e, S3: s3svc, IAM: iamsvc, EC2: ec2svc, Compute: drv, Netplane: np, db: db, rec: rec, stop: stop, cfg: cfg}, nil
 }
 
 // openCompute picks and opens the compute driver cfg.Compute names.
@@ -214,6 +231,13 @@ func (s *Server) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		if err := d.DestroyAll(ctx); err != nil {
 			s.cfg.Logger.Warn("compute: removing an ephemeral region's containers", "err", err)
+		}
+		cancel()
+	}
+	if s.cfg.Ephemeral && s.Netplane.Name() != "none" {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := removeNetworks(ctx, s.Netplane); err != nil {
+			s.cfg.Logger.Warn("netplane: removing an ephemeral region's networks", "err", err)
 		}
 		cancel()
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -89,9 +90,133 @@ func (l *lab) checkLeaks() {
 		l.tb.Errorf("leak check: host links: %v", err)
 	}
 	for _, k := range links {
-		if strings.HasPrefix(k.Attrs().Alias, aliasPrefix) {
+		if strings.HasPrefix(k.Attrs().Alias, aliasPrefix) || k.Attrs().Name == hostPortName(l.dp.prefix) {
 			l.tb.Errorf("leak check: host namespace has gureum's link %s (%s)", k.Attrs().Name, k.Attrs().Alias)
 		}
+	}
+	c, err := nftables.New()
+	if err == nil {
+		var tables []*nftables.Table
+		tables, err = c.ListTables()
+		for _, t := range tables {
+			if strings.HasPrefix(t.Name, l.prefix) {
+				l.tb.Errorf("leak check: host namespace has nftables table %s", t.Name)
+			}
+		}
+	}
+	if err != nil {
+		l.tb.Errorf("leak check: host nftables: %v", err)
+	}
+	l.checkHostRoutes()
+}
+
+// checkHostRoutes fails the test if a host route goes via a link of the
+// lab's (the pool routes of InternetHost mode).
+func (l *lab) checkHostRoutes() {
+	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		l.tb.Errorf("leak check: host routes: %v", err)
+		return
+	}
+	for _, r := range routes {
+		if k, err := netlink.LinkByIndex(r.LinkIndex); err == nil && k.Attrs().Name == hostPortName(l.dp.prefix) {
+			l.tb.Errorf("leak check: host route %v via %s remains", r.Dst, k.Attrs().Name)
+		}
+	}
+}
+
+// internet makes gureum's internet in mode with pool and returns its
+// namespace; the test's cleanup deletes it.
+func (l *lab) internet(mode netplane.InternetMode, pool ...string) string {
+	l.tb.Helper()
+	inet := netplane.Internet{Mode: mode}
+	for _, p := range pool {
+		inet.Pool = append(inet.Pool, netip.MustParsePrefix(p))
+	}
+	path, err := l.dp.EnsureInternet(l.ctx, inet)
+	if err != nil {
+		l.tb.Fatalf("EnsureInternet: %v", err)
+	}
+	l.tb.Cleanup(func() {
+		if err := l.dp.DeleteInternet(l.ctx); err != nil {
+			l.tb.Errorf("DeleteInternet: %v", err)
+		}
+	})
+	return path
+}
+
+// inetHost gives the internet namespace the address ip (a /32 on its
+// loopback), an "internet host".
+func (l *lab) inetHost(inet, ip string) {
+	l.tb.Helper()
+	h, err := handleIn(inet)
+	if err != nil {
+		l.tb.Fatal(err)
+	}
+	defer h.Close()
+	lo, err := h.LinkByName("lo")
+	if err == nil {
+		err = h.AddrReplace(lo, &netlink.Addr{IPNet: netipToIPNet(netip.MustParsePrefix(ip + "/32"))})
+	}
+	if err != nil {
+		l.tb.Fatalf("internet host %s: %v", ip, err)
+	}
+}
+
+// setRouting applies r or fails the test.
+func (l *lab) setRouting(r netplane.Routing) {
+	l.tb.Helper()
+	if err := l.dp.SetRouting(l.ctx, r); err != nil {
+		l.tb.Fatalf("SetRouting: %v", err)
+	}
+}
+
+// serveSource listens on TCP port of ip in the namespace at netns; each
+// connection receives the client's IP address (as the server sees it).
+func (l *lab) serveSource(netns, ip string, port int) {
+	l.tb.Helper()
+	var ln net.Listener
+	err := do(netns, func() error {
+		var err error
+		ln, err = net.Listen("tcp4", net.JoinHostPort(ip, fmt.Sprint(port)))
+		return err
+	})
+	if err != nil {
+		l.tb.Fatalf("listen in %s: %v", netns, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
+			_, _ = io.WriteString(c, host)
+			c.Close()
+		}
+	}()
+	l.tb.Cleanup(func() { ln.Close(); <-done })
+}
+
+// reachesFrom asserts that a connection from src in netns to addr gets
+// reply want.
+func (l *lab) reachesFrom(netns string, src netip.Addr, addr, want string) {
+	l.tb.Helper()
+	got, err := dial(netns, src, addr, dialTimeout)
+	if err != nil || got != want {
+		l.tb.Errorf("%s (%v) → %s: got %q, %v; want %q", filepath.Base(netns), src, addr, got, err, want)
+	}
+}
+
+// noConnection asserts that a connection from src (if valid) in netns to
+// addr fails in any way: dropped, unreachable, or refused locally (a
+// blackhole route).
+func (l *lab) noConnection(netns string, src netip.Addr, addr string) {
+	l.tb.Helper()
+	if got, err := dial(netns, src, addr, dialTimeout); err == nil {
+		l.tb.Errorf("%s (%v) → %s: got %q; want no connection", filepath.Base(netns), src, addr, got)
 	}
 }
 

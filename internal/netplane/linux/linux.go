@@ -114,8 +114,29 @@ func (d *Dataplane) nsPath(vpcID string) string {
 	return filepath.Join(runDir, d.prefix+vpcID)
 }
 
+// internetName is the name, after the prefix, of gureum's internet
+// namespace.
+const internetName = "internet"
+
+// inetPath returns the path of gureum's internet namespace.
+func (d *Dataplane) inetPath() string {
+	return filepath.Join(runDir, d.prefix+internetName)
+}
+
+// natPath returns the path of a NAT gateway's namespace: the VPC's name, a
+// dot and the NAT gateway's id, so that DeleteVPC finds it by the VPC's.
+func (d *Dataplane) natPath(vpcID, natID string) string {
+	return filepath.Join(runDir, d.prefix+vpcID+natSep+natID)
+}
+
+// natSep separates the VPC id and the NAT gateway id in the name of a NAT
+// gateway's namespace; AWS ids never contain it.
+const natSep = "."
+
 // Owned implements netplane.Dataplane: the VPC ids of the namespaces under
-// /run/netns whose names start with the prefix, sorted.
+// /run/netns whose names start with the prefix, sorted. The internet
+// namespace and NAT gateways' namespaces (whose names hold a dot) are no
+// VPCs and are not listed.
 func (d *Dataplane) Owned(ctx context.Context) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -129,7 +150,7 @@ func (d *Dataplane) Owned(ctx context.Context) ([]string, error) {
 	}
 	var ids []string
 	for _, e := range entries {
-		if id, ok := strings.CutPrefix(e.Name(), d.prefix); ok && id != "" {
+		if id, ok := strings.CutPrefix(e.Name(), d.prefix); ok && id != "" && id != internetName && !strings.Contains(id, natSep) {
 			ids = append(ids, id)
 		}
 	}

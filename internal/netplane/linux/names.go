@@ -55,3 +55,41 @@ func derivedMAC(id string) net.HardwareAddr {
 	mac[0] = mac[0]&0xfc | 0x02
 	return mac
 }
+
+// Names of the links and tables that connect VPCs to gureum's internet
+// (internet.go, routing.go, nat.go).
+const (
+	// uplinkName is the VPC router's end of its veth to the internet
+	// namespace.
+	uplinkName = "uplink"
+	// hostLinkName is the internet namespace's end of its veth to the
+	// host (InternetHost mode).
+	hostLinkName = "host"
+	// natLinkName is a NAT gateway's interface in its namespace.
+	natLinkName = "eth0"
+	// routingTableName is the inet table of a VPC router holding the 1:1
+	// NAT of public IPs and the uplink's filter.
+	routingTableName = "gureum-routing"
+	// naclTableName is the inet table of a VPC router holding its
+	// network ACLs.
+	naclTableName = "gureum-nacl"
+	// natTableName is the inet table of a NAT gateway's namespace.
+	natTableName = "gureum-nat"
+)
+
+// inetPortName returns the name of a VPC's uplink end in the internet
+// namespace.
+func inetPortName(vpcID string) string { return "u-" + shortID(vpcID) }
+
+// natPortName returns the name of a NAT gateway's veth end in the VPC
+// namespace (a port of its subnet's bridge).
+func natPortName(natID string) string { return "n-" + shortID(natID) }
+
+// hostPortName returns the name of the host's end of the veth to the
+// internet namespace of the dataplane with this prefix: unique per prefix,
+// so that two gureums (or parallel tests) on one host do not collide.
+func hostPortName(prefix string) string {
+	h := fnv.New32a()
+	h.Write([]byte(prefix))
+	return "gi-" + hex.EncodeToString(h.Sum(nil))
+}

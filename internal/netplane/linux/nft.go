@@ -62,6 +62,9 @@ func applyTables(path string, put []table, drop []table) error {
 				nc := &nftables.Chain{Name: ch.name, Table: nt}
 				if ch.hook != hookNone {
 					nc.Type = nftables.ChainTypeFilter
+					if ch.nat {
+						nc.Type = nftables.ChainTypeNAT
+					}
 					nc.Hooknum = nftables.ChainHookRef(ch.hook.nft())
 					nc.Priority = nftables.ChainPriorityRef(nftables.ChainPriority(ch.priority))
 					accept := nftables.ChainPolicyAccept
@@ -134,6 +137,19 @@ func ruleExprs(r rule, ids map[string]uint32) ([]expr.Any, error) {
 		ex = append(ex, &expr.Verdict{Kind: expr.VerdictReturn})
 	case verdictJump:
 		ex = append(ex, &expr.Verdict{Kind: expr.VerdictJump, Chain: r.verdict.chain})
+	case verdictSNAT, verdictDNAT:
+		if !r.verdict.addr.Is4() {
+			return nil, fmt.Errorf("NAT address %v is not IPv4", r.verdict.addr)
+		}
+		typ := expr.NATTypeSourceNAT
+		if r.verdict.kind == verdictDNAT {
+			typ = expr.NATTypeDestNAT
+		}
+		ex = append(ex,
+			&expr.Immediate{Register: 1, Data: r.verdict.addr.AsSlice()},
+			&expr.NAT{Type: typ, Family: unix.NFPROTO_IPV4, RegAddrMin: 1, RegAddrMax: 1})
+	case verdictMasquerade:
+		ex = append(ex, &expr.Masq{})
 	}
 	return ex, nil
 }
@@ -219,7 +235,7 @@ func matchExprs(m match, ids map[string]uint32) ([]expr.Any, error) {
 		copy(name, m.name)
 		return []expr.Any{
 			&expr.Meta{Key: key, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: name},
+			&expr.Cmp{Op: cmpOp(m.neg), Register: 1, Data: name},
 		}, nil
 	case matchEtherSrc:
 		if len(m.mac) != 6 {

@@ -57,12 +57,13 @@ func (h hookKind) String() string {
 	return [...]string{"", "prerouting", "forward", "postrouting"}[h]
 }
 
-// chain is a chain; with a hook it is a base chain of type filter and
-// policy accept.
+// chain is a chain; with a hook it is a base chain of type filter (or
+// with nat of type nat) and policy accept.
 type chain struct {
 	name     string
 	hook     hookKind
 	priority int32
+	nat      bool
 	rules    []rule
 }
 
@@ -76,7 +77,8 @@ type rule struct {
 // verdict is what a rule does with a packet that matches.
 type verdict struct {
 	kind  verdictKind
-	chain string // for jump
+	chain string     // for jump
+	addr  netip.Addr // for snat and dnat
 }
 
 type verdictKind uint8
@@ -86,10 +88,19 @@ const (
 	verdictDrop
 	verdictReturn
 	verdictJump
+	verdictSNAT       // snat to addr (in a nat chain)
+	verdictDNAT       // dnat to addr (in a nat chain)
+	verdictMasquerade // masquerade (in a nat chain)
 )
 
 func (v verdict) String() string {
 	switch v.kind {
+	case verdictSNAT:
+		return "snat ip to " + v.addr.String()
+	case verdictDNAT:
+		return "dnat ip to " + v.addr.String()
+	case verdictMasquerade:
+		return "masquerade"
 	case verdictDrop:
 		return "drop"
 	case verdictReturn:
@@ -135,10 +146,11 @@ type matchICMP struct {
 // matchCtState matches connections in any of the given ct states.
 type matchCtState struct{ bits uint32 }
 
-// matchIfname matches the input (or with out the output) interface name.
+// matchIfname matches (or with neg does not match) the input (or with out
+// the output) interface name.
 type matchIfname struct {
-	out  bool
-	name string
+	out, neg bool
+	name     string
 }
 
 // matchEtherSrc matches (or with neg does not match) the source MAC.
@@ -240,9 +252,9 @@ func (m matchCtState) String() string {
 
 func (m matchIfname) String() string {
 	if m.out {
-		return fmt.Sprintf("oifname %q", m.name)
+		return fmt.Sprintf("oifname %s%q", op(m.neg), m.name)
 	}
-	return fmt.Sprintf("iifname %q", m.name)
+	return fmt.Sprintf("iifname %s%q", op(m.neg), m.name)
 }
 
 func (m matchEtherSrc) String() string { return "ether saddr " + op(m.neg) + m.mac.String() }
@@ -296,7 +308,11 @@ func (t table) String() string {
 	for _, c := range t.chains {
 		fmt.Fprintf(&b, "\tchain %s {\n", c.name)
 		if c.hook != hookNone {
-			fmt.Fprintf(&b, "\t\ttype filter hook %s priority %d; policy accept;\n", c.hook, c.priority)
+			typ := "filter"
+			if c.nat {
+				typ = "nat"
+			}
+			fmt.Fprintf(&b, "\t\ttype %s hook %s priority %d; policy accept;\n", typ, c.hook, c.priority)
 		}
 		for _, r := range c.rules {
 			fmt.Fprintf(&b, "\t\t%s\n", r)

@@ -84,7 +84,9 @@ func configureVPC(path string) error {
 
 // DeleteVPC implements netplane.Dataplane. Unbinding the namespace frees
 // it, and with it its bridges, ports (whose peers in instance namespaces
-// go too) and nftables tables.
+// go too), routing tables, nftables tables and its uplink (whose peer in
+// the internet namespace goes too, with the routes to the VPC's public
+// IPs). The namespaces of its NAT gateways are removed first.
 func (d *Dataplane) DeleteVPC(ctx context.Context, vpcID string) error {
 	if err := netplane.ValidateID("VPC id", vpcID); err != nil {
 		return err
@@ -93,9 +95,30 @@ func (d *Dataplane) DeleteVPC(ctx context.Context, vpcID string) error {
 		return err
 	}
 	defer d.locks.lock(vpcID)()
+	nats, err := d.natPaths(vpcID)
+	if err != nil {
+		return fmt.Errorf("netplane/linux: VPC %s: %w", vpcID, err)
+	}
+	for id, p := range nats {
+		if err := removeNS(p); err != nil {
+			return fmt.Errorf("netplane/linux: VPC %s: NAT gateway %s: %w", vpcID, id, err)
+		}
+	}
 	path := d.nsPath(vpcID)
 	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
+	}
+	// The kernel frees a namespace asynchronously; the uplink goes first,
+	// so that the internet stops routing to the VPC's public IPs when
+	// DeleteVPC returns.
+	if ok, _ := isNS(path); ok {
+		if h, err := handleIn(path); err == nil {
+			err = removeUplink(h)
+			h.Close()
+			if err != nil {
+				return fmt.Errorf("netplane/linux: VPC %s: %w", vpcID, err)
+			}
+		}
 	}
 	if err := removeNS(path); err != nil {
 		return fmt.Errorf("netplane/linux: VPC %s: %w", vpcID, err)

@@ -30,7 +30,7 @@ const (
 	subnetB = "subnet-00000000000000b02"
 )
 
-func newTwoSubnets(t *testing.T) *twoSubnets {
+func newTwoSubnets(t testing.TB) *twoSubnets {
 	l := newLab(t)
 	w := &twoSubnets{lab: l}
 	l.vpc(vpcID, "10.0.0.0/16")

@@ -48,6 +48,10 @@ type Spec struct {
 	// Interface, when set, is the interface a dataplane plugs into the
 	// workload after each start; the instance waits for it.
 	Interface string
+	// Nameservers and Search make the workload's resolv.conf (the VPC's
+	// resolver); empty leaves the runtime's default.
+	Nameservers []string
+	Search      []string
 	// Previous is the handle of the instance's earlier run (a start after
 	// a stop), so the driver can reuse its disk.
 	Previous *Handle

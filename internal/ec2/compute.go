@@ -99,7 +99,10 @@ func (s *Service) onWorkloadEvent(ev compute.Event) {
 			}
 			return err
 		}
-		if _, pending, err := reconcile.Scheduled(tx, workInstance, string(resKey(sc.acct, sc.region, ev.InstanceID))); err != nil || pending {
+		// A removal always schedules a new look: the check an exit
+		// scheduled may be running and have seen the container still
+		// there (a forced removal kills first), and a reschedule wins.
+		if _, pending, err := reconcile.Scheduled(tx, workInstance, string(resKey(sc.acct, sc.region, ev.InstanceID))); err != nil || (pending && !ev.Gone) {
 			return err // the work already scheduled will look
 		}
 		return addWork(tx, sc, ev.InstanceID, s.now())

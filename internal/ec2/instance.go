@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -247,6 +248,12 @@ func (s *Service) instanceSpec(ctx context.Context, tx store.Tx, sc scope, inst 
 		Hostname: inst.PrivateDNSName, PrivateIP: inst.PrivateIPAddress, VpcID: inst.VpcID, SubnetID: inst.SubnetID, Previous: inst.Handle}
 	if s.netOn() {
 		spec.Interface = "eth0" // the VPC network plugs it after each start
+		if vpc, err := getRes[Vpc](tx, sc, inst.VpcID); err == nil {
+			if p, err := netip.ParsePrefix(vpc.CidrBlock); err == nil {
+				spec.Nameservers = []string{ResolverAddr(p).String()}
+				spec.Search = []string{domainName(sc.region)}
+			}
+		}
 	}
 	if t, ok := lookupInstanceType(inst.InstanceType); ok {
 		spec.VCPUs, spec.MemoryMiB = t.vcpu, t.memMiB

@@ -39,6 +39,10 @@ type VPCServices interface {
 	Open(ctx context.Context, dp netplane.Dataplane, acct, region string, vpc *Vpc) (io.Closer, error)
 }
 
+// SetVPCServices sets what opens the services in each VPC network; call
+// it before Resume.
+func (s *Service) SetVPCServices(v VPCServices) { s.vpcServices = v }
+
 // netState is the in-memory side of the data-plane loop.
 type netState struct {
 	mu      sync.Mutex

@@ -544,3 +544,35 @@ func (s *Service) LookupInstanceProfile(ctx context.Context, acct, nameOrARN str
 	})
 	return arnOut, id, ok, err
 }
+
+// InstanceProfileRole returns the role of an account's instance profile
+// (by name or ARN), whose credentials the EC2 metadata service hands to
+// the profile's instances; ok is false when the profile or its role is
+// gone.
+func (s *Service) InstanceProfileRole(ctx context.Context, acct, nameOrARN string) (RoleInfo, bool, error) {
+	name := nameOrARN
+	if strings.HasPrefix(nameOrARN, "arn:") {
+		a, kind, n, valid := splitIAMArn(nameOrARN)
+		if !valid || kind != "instance-profile" || a != acct {
+			return RoleInfo{}, false, nil
+		}
+		name = n
+	}
+	var roleARN string
+	err := s.view(ctx, func(tx store.Tx) error {
+		p, err := getProfile(tx, acct, name)
+		if err != nil || len(p.Roles) == 0 {
+			return nil
+		}
+		r, err := getRole(tx, acct, p.Roles[0])
+		if err != nil {
+			return nil
+		}
+		roleARN = r.arn(acct)
+		return nil
+	})
+	if err != nil || roleARN == "" {
+		return RoleInfo{}, false, err
+	}
+	return s.LookupRole(ctx, roleARN)
+}

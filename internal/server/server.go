@@ -150,6 +150,17 @@ func Open(cfg Config) (*Server, error) {
 	})
 	s3svc.SetAuth(e.Verifier(), e.ResolvePrincipal)
 	s3svc.SetIdentities(iamsvc)
+	if np.Name() != "none" {
+		var forward []string
+		if inet.Mode == netplane.InternetHost {
+			forward = hostResolvers()
+		}
+		now := cfg.Now
+		if now == nil {
+			now = time.Now
+		}
+		ec2svc.SetVPCServices(newVPCServices(ec2svc, iamsvc, cfg.Logger, now, forward))
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	rec.Start()
 	if err := ec2svc.Resume(ctx); err != nil {

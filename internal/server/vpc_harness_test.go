@@ -186,3 +186,26 @@ func (e *dockerEnv) blocked(t testing.TB, from, url string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// request sends an HTTP/1.0 request with nc from inside an instance and
+// returns the status code and body ("", 0 when nothing answered).
+func (e *dockerEnv) request(t testing.TB, from, method, hostport, path string, headers ...string) (int, string) {
+	t.Helper()
+	host, port, _ := strings.Cut(hostport, ":")
+	if port == "" {
+		port = "80"
+	}
+	req := method + " " + path + " HTTP/1.0\\r\\n"
+	for _, h := range headers {
+		req += h + "\\r\\n"
+	}
+	req += "\\r\\n"
+	out, code := e.sh(t, from, fmt.Sprintf("printf '%s' | nc -w 2 %s %s 2>&1", req, host, port))
+	if code != 0 {
+		return 0, ""
+	}
+	head, body, _ := strings.Cut(out, "\r\n\r\n")
+	var status int
+	fmt.Sscanf(head, "HTTP/1.%d %d", new(int), &status)
+	return status, body
+}

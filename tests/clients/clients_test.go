@@ -65,7 +65,7 @@ func runMain(m *testing.M) int {
 	}
 	// With a Docker Engine, gureum's instances are containers of the
 	// minimal AMI (sorted first among the amazon x86_64 images).
-	if out, err := exec.Command(bin, "ami", "list").Output(); err == nil && !regexp.MustCompile(`(?m)^minimal .* built$`).Match(out) {
+	if out, err := exec.Command(bin, "ami", "list").Output(); err == nil && !regexp.MustCompile(`(?m)^minimal +\S+ +built$`).Match(out) {
 		if out, err := exec.Command(bin, "ami", "build", "minimal").CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "gureum ami build minimal: %v\n%s", err, out)
 			return 1
@@ -104,7 +104,7 @@ func buildGureum(dir string) (string, error) {
 // startGureum starts `gureum serve --ephemeral` on a port the kernel picks,
 // waits for /_gureum/health and returns a function that stops it.
 func startGureum(bin string) (stop func() error, err error) {
-	cmd := exec.Command(bin, "serve", "--ephemeral", "--listen", "127.0.0.1:0", "--log-level", "debug")
+	cmd := exec.Command(bin, "serve", "--ephemeral", "--listen", "127.0.0.1:0", "--log-level", "debug", "--internet", "isolated")
 	cmd.Env = cleanEnv()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

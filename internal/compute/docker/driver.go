@@ -318,6 +318,8 @@ func (d *Driver) Start(ctx context.Context, spec compute.Spec) (compute.Handle, 
 		NetworkMode: "none",
 		Mounts:      mounts,
 		Resources:   resources(spec),
+		DNS:         spec.Nameservers,
+		DNSSearch:   spec.Search,
 	}
 	d.isolate(hc)
 	resp, err := d.c.ContainerCreate(ctx, cfg, hc, nil, nil, spec.InstanceID)

@@ -105,7 +105,7 @@ func tcpThroughput(b *testing.B, client, server, addr string) {
 	var c net.Conn
 	if err := do(client, func() error {
 		var err error
-		c, err = net.DialTimeout("tcp4", addr, time.Second)
+		c, err = net.DialTimeout("tcp4", addr, 5*time.Second)
 		return err
 	}); err != nil {
 		b.Fatal(err)

@@ -25,6 +25,15 @@
 // source/destination check. Without it, an instance could claim another's
 // address and its rules.
 //
+// Routing, NAT and network ACLs. gureum's internet is a namespace of its
+// own that VPCs with an internet gateway reach by an uplink veth
+// (internet.go); each subnet's route table is a kernel routing table
+// chosen by the subnet's bridge as input interface, and the uplink does
+// the internet gateway's 1:1 NAT (routing.go); a NAT gateway is a
+// namespace plugged into its subnet (nat.go); network ACLs are a stateless
+// forward chain keyed by bridges (nacl.go). Each file's comment follows
+// the packets.
+//
 // Every change to nftables is one atomic netlink batch, every rule carries
 // a comment naming its owner (security group, rule or interface), and the
 // tables are gureum's own: nothing else's rules are touched.

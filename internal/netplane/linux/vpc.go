@@ -13,11 +13,15 @@ import (
 )
 
 // vpcSysctls are set inside every VPC namespace: it routes between its
-// subnets, and frames bridged within a subnet pass the inet hooks so that
-// security groups see them with connection tracking.
+// subnets, frames bridged within a subnet pass the inet hooks so that
+// security groups see them with connection tracking, and the router sends
+// no ICMP redirects (a route via an instance of the sender's own subnet
+// must keep going through the router, as in AWS).
 var vpcSysctls = [...]struct{ name, value string }{
 	{"net/ipv4/ip_forward", "1"},
 	{"net/bridge/bridge-nf-call-iptables", "1"},
+	{"net/ipv4/conf/all/send_redirects", "0"},
+	{"net/ipv4/conf/default/send_redirects", "0"},
 }
 
 // EnsureVPC implements netplane.Dataplane: it creates the VPC's namespace,

@@ -52,6 +52,8 @@ type Spec struct {
 	// resolver); empty leaves the runtime's default.
 	Nameservers []string
 	Search      []string
+	// Env are KEY=value settings for everything in the workload.
+	Env []string
 	// Previous is the handle of the instance's earlier run (a start after
 	// a stop), so the driver can reuse its disk.
 	Previous *Handle

@@ -252,6 +252,7 @@ func (s *Service) instanceSpec(ctx context.Context, tx store.Tx, sc scope, inst 
 			if p, err := netip.ParsePrefix(vpc.CidrBlock); err == nil {
 				spec.Nameservers = []string{ResolverAddr(p).String()}
 				spec.Search = []string{domainName(sc.region)}
+				spec.Env = []string{"AWS_ENDPOINT_URL=http://" + APIAddrInVPC, "AWS_DEFAULT_REGION=" + sc.region, "AWS_REGION=" + sc.region}
 			}
 		}
 	}

@@ -125,3 +125,8 @@ func (s *Service) VPCDNS(ctx context.Context, acct, region, vpcID string) (suppo
 func ResolverAddr(vpcCIDR netip.Prefix) netip.Addr {
 	return vpcCIDR.Masked().Addr().Next().Next()
 }
+
+// APIAddrInVPC is where gureum's AWS endpoint answers inside every VPC:
+// the metadata service's address, port 4566 as on the host. Instances get
+// AWS_ENDPOINT_URL=http://169.254.169.254:4566.
+const APIAddrInVPC = "169.254.169.254:4566"

@@ -57,6 +57,9 @@ func (in *instance) boot(ctx context.Context) {
 	if cfg.Interface != "" {
 		waitInterface(ctx, in.root, cfg.Interface, 15*time.Second, in.con)
 	}
+	if err := applyEnv(in.root, cfg.Env); err != nil {
+		in.con.Printf("%v", err)
+	}
 	first, err := FirstBoot(in.root, cfg.InstanceID)
 	if err != nil {
 		in.con.Printf("%v; taking this for a later boot", err)

@@ -47,6 +47,10 @@ type Config struct {
 	// plugs into the instance after its container starts: services and
 	// user data wait for it, as cloud-init waits for the network.
 	Interface string `json:"interface,omitempty"`
+	// Env are KEY=value settings for everything in the instance (user
+	// data, services, login shells through /etc/profile.d/gureum.sh),
+	// such as AWS_ENDPOINT_URL: where gureum's API answers inside the VPC.
+	Env []string `json:"env,omitempty"`
 }
 
 // Main runs the init with the arguments after `instance-init` and

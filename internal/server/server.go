@@ -159,7 +159,7 @@ func Open(cfg Config) (*Server, error) {
 		if now == nil {
 			now = time.Now
 		}
-		ec2svc.SetVPCServices(newVPCServices(ec2svc, iamsvc, cfg.Logger, now, forward))
+		ec2svc.SetVPCServices(newVPCServices(ec2svc, iamsvc, e, cfg.Logger, now, forward))
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	rec.Start()

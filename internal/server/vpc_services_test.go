@@ -8,6 +8,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/gureum/gureum/internal/compute/docker/amibuild"
 )
 
 // TestVPCMetadataAndResolver: inside an instance, the metadata service
@@ -90,5 +94,75 @@ func TestVPCMetadataAndResolver(t *testing.T) {
 	}
 	if out, code := e.sh(t, ids[0], "nslookup "+*b.PrivateDnsName+" 2>&1"); code == 0 {
 		t.Fatalf("nslookup with enableDnsSupport false succeeded:\n%s", out)
+	}
+}
+
+// TestVPCRoleCredentialsAgainstS3: a Debian instance with an instance
+// profile takes its role's credentials from the metadata service (IMDSv2)
+// and uses them against gureum's S3 at the endpoint every VPC has; the
+// role's policy is enforced exactly: GetObject on one bucket, nothing else.
+func TestVPCRoleCredentialsAgainstS3(t *testing.T) {
+	e := newNetEnv(t)
+	needAMI(t, e.Docker, amibuild.DebianDocker)
+	ami := amiByName(t, e.EC2, "debian-12-amd64-docker-gureum")
+	im := e.iam("test", "test", "")
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	if _, err := im.CreateRole(ctx(), &iam.CreateRoleInput{RoleName: aws.String("reader"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::readable-bucket/*"}]}`
+	if _, err := im.PutRolePolicy(ctx(), &iam.PutRolePolicyInput{RoleName: aws.String("reader"), PolicyName: aws.String("read"), PolicyDocument: aws.String(pol)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.CreateInstanceProfile(ctx(), &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("reader")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.AddRoleToInstanceProfile(ctx(), &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("reader"), RoleName: aws.String("reader")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []string{"readable-bucket", "secret-bucket"} {
+		if _, err := e.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("hello.txt"), Body: strings.NewReader("hello from " + b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vpc, subnets := e.vpcWithSubnets(t, "10.40.0.0/16", "10.40.1.0/24")
+	sg := e.group(t, vpc, "none")
+	ids := e.launch(t, &ec2.RunInstancesInput{ImageId: aws.String(ami), SubnetId: aws.String(subnets[0]), SecurityGroupIds: []string{sg},
+		IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Name: aws.String("reader")}})
+	defer e.terminateAll(t, ids...)
+
+	script := `set -e
+. /etc/profile.d/gureum.sh
+md=http://169.254.169.254
+tok=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' $md/latest/api/token)
+role=$(curl -sf -H "X-aws-ec2-metadata-token: $tok" $md/latest/meta-data/iam/security-credentials/)
+curl -sf -H "X-aws-ec2-metadata-token: $tok" $md/latest/meta-data/iam/security-credentials/$role > /tmp/creds.json
+eval "$(python3 -c 'import json; c=json.load(open("/tmp/creds.json")); print("ak=%s sk=%s st=%s" % (c["AccessKeyId"], c["SecretAccessKey"], c["Token"]))')"
+s3() { curl -s -o /tmp/body -w '%{http_code}' --aws-sigv4 "aws:amz:$AWS_DEFAULT_REGION:s3" --user "$ak:$sk" -H "x-amz-security-token: $st" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"; echo " $(cat /tmp/body | head -c 200)"; }
+echo "role=$role"
+echo "get-readable=$(s3 $AWS_ENDPOINT_URL/readable-bucket/hello.txt)"
+echo "get-secret=$(s3 $AWS_ENDPOINT_URL/secret-bucket/hello.txt)"
+echo "put-readable=$(s3 -X PUT --data-binary x $AWS_ENDPOINT_URL/readable-bucket/new.txt)"
+`
+	var out string
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var code int
+		out, code = e.shIn(t, ids[0], "bash -s", []byte(script))
+		if code == 0 && strings.Contains(out, "get-readable=") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the script in the instance failed (%d):\n%s", code, out)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	for _, want := range []string{"role=reader", "get-readable=200 hello from readable-bucket", "get-secret=403", "put-readable=403"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inside the instance: want %q in\n%s", want, out)
+		}
 	}
 }

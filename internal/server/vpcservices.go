@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"strings"
@@ -38,13 +39,14 @@ type vpcServices struct {
 	now     func() time.Time
 	forward []string // upstream resolvers; none in an isolated internet
 	md      *imds.Server
+	api     http.Handler // gureum's AWS endpoint, served in every VPC too
 
 	mu     sync.Mutex
 	scopes map[string][2]string // vpc id → account, region
 }
 
-func newVPCServices(e *ec2.Service, i *iam.Service, log *slog.Logger, now func() time.Time, forward []string) *vpcServices {
-	v := &vpcServices{ec2: e, iam: i, log: log, now: now, forward: forward, scopes: map[string][2]string{}}
+func newVPCServices(e *ec2.Service, i *iam.Service, api http.Handler, log *slog.Logger, now func() time.Time, forward []string) *vpcServices {
+	v := &vpcServices{ec2: e, iam: i, api: api, log: log, now: now, forward: forward, scopes: map[string][2]string{}}
 	v.md = imds.NewServer(mdSource{v}, imds.WithLogger(log), imds.WithClock(now))
 	return v
 }
@@ -70,6 +72,16 @@ func (v *vpcServices) Open(ctx context.Context, dp netplane.Dataplane, acct, reg
 	}
 	cs = append(cs, mdl)
 	go v.md.Serve(mdl.(net.Listener), id)
+
+	// gureum's own endpoint, so that instances reach S3, IAM, STS and EC2
+	// as the host does at localhost:4566 (AWS_ENDPOINT_URL).
+	apil, err := dp.Listen(ctx, id, "tcp", ec2.APIAddrInVPC)
+	if err != nil {
+		return fail(err)
+	}
+	cs = append(cs, apil)
+	api := &http.Server{Handler: v.api, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(v.log.Handler(), slog.LevelDebug)}
+	go api.Serve(apil.(net.Listener))
 
 	dnsAddr := netip.AddrPortFrom(ec2.ResolverAddr(cidr), 53).String()
 	udp, err := dp.Listen(ctx, id, "udp", dnsAddr)

@@ -387,7 +387,7 @@ func (d *Driver) writeConfig(spec compute.Spec, user string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	c := instinit.Config{InstanceID: spec.InstanceID, Hostname: spec.Hostname, PrivateIP: spec.PrivateIP, DefaultUser: user, Interface: spec.Interface,
+	c := instinit.Config{InstanceID: spec.InstanceID, Hostname: spec.Hostname, PrivateIP: spec.PrivateIP, DefaultUser: user, Interface: spec.Interface, Env: spec.Env,
 		PublicKeys: spec.PublicKeys, UserData: spec.UserData}
 	b, err := json.Marshal(c)
 	if err != nil {

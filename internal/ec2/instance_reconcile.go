@@ -427,6 +427,7 @@ func (s *Service) reconcileNat(ctx context.Context, it reconcile.Item) (time.Dur
 		}
 		return nil
 	})
+	s.markNet(sc) // an available (or deleted) NAT gateway changes routing
 	return again, err
 }
 

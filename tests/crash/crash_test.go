@@ -483,7 +483,7 @@ func buildGureum(t *testing.T) string {
 // startGureum starts bin on a free loopback port with state in dataDir and
 // waits until it answers its health check. Its output goes to
 // <dataDir>/../gureum-<n>.log, shown if the test fails.
-func startGureum(t *testing.T, bin, dataDir string, n int) *gureum {
+func startGureum(t *testing.T, bin, dataDir string, n int, extra ...string) *gureum {
 	t.Helper()
 	addr := freeAddr(t)
 	logPath := filepath.Join(filepath.Dir(dataDir), fmt.Sprintf("gureum-%d.log", n))
@@ -491,7 +491,7 @@ func startGureum(t *testing.T, bin, dataDir string, n int) *gureum {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", "--data-dir", dataDir, "--listen", addr, "--log-level", "warn")
+	cmd := exec.Command(bin, append([]string{"serve", "--data-dir", dataDir, "--listen", addr, "--log-level", "warn"}, extra...)...)
 	// Flags win over GUREUM_* variables, but the keys are left to their
 	// defaults (test/test), so drop any the environment sets.
 	for _, kv := range os.Environ() {

@@ -64,6 +64,7 @@ type appliedVPC struct {
 // instance's namespace changed (its container started again) or the
 // interface did.
 type plugState struct {
+	vpcID  string
 	nsPath string
 	nsIno  uint64
 	iface  string // a digest of the netplane.Interface
@@ -364,6 +365,31 @@ func (s *Service) syncVPC(ctx context.Context, sc scope, n *scopeNet, v *Vpc) er
 		}
 		members = append(members, ifc)
 	}
+	// Interfaces plugged before that are no longer wanted (detached, or
+	// their instance stopped): unplug them.
+	want := map[string]bool{}
+	for _, w := range n.ifaces {
+		if w.eni.VpcID == v.VpcID {
+			want[w.eni.NetworkInterfaceID] = true
+		}
+	}
+	s.net.mu.Lock()
+	var stale []string
+	for id, p := range s.net.plugged {
+		if p.vpcID == v.VpcID && !want[id] {
+			stale = append(stale, id)
+		}
+	}
+	s.net.mu.Unlock()
+	for _, id := range stale {
+		if err := dp.Unplug(ctx, v.VpcID, id); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.net.mu.Lock()
+		delete(s.net.plugged, id)
+		s.net.mu.Unlock()
+	}
 	var groups []netplane.SecurityGroup
 	for _, g := range n.groups {
 		if g.VpcID == v.VpcID {
@@ -426,7 +452,7 @@ func (s *Service) plug(ctx context.Context, w plugWant) (netplane.Interface, err
 		return ifc, err
 	}
 	s.net.mu.Lock()
-	s.net.plugged[ifc.ID] = plugState{nsPath: path, nsIno: ino, iface: digest}
+	s.net.plugged[ifc.ID] = plugState{vpcID: ifc.VpcID, nsPath: path, nsIno: ino, iface: digest}
 	s.net.mu.Unlock()
 	return ifc, nil
 }

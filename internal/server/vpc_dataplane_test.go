@@ -105,3 +105,62 @@ func TestVPCSecurityGroups(t *testing.T) {
 	// …while in its own VPC, the same address is its own server.
 	e.reaches(t, *x.InstanceId, "http://"+*x.PrivateIpAddress+"/", "hello from vpc2", 10*time.Second)
 }
+
+// TestVPCDefaultGroupAndSecondaryENI: the default group's self-reference
+// lets its members talk and no one else; a network interface attached to
+// a running instance appears in it as eth1 with its address, filtered by
+// its own groups, and goes when detached.
+func TestVPCDefaultGroupAndSecondaryENI(t *testing.T) {
+	e := newNetEnv(t)
+	vpc, subnets := e.vpcWithSubnets(t, "10.90.0.0/16", "10.90.1.0/24", "10.90.2.0/24")
+	other := e.group(t, vpc, "other", tcpFromCIDR(80, "10.90.0.0/16"))
+	a := e.launchIn(t, subnets[0], webUserData("a"))
+	b := e.launchIn(t, subnets[0], nil)
+	c := e.launchIn(t, subnets[0], webUserData("c"), other)
+	d := e.launchIn(t, subnets[1], nil)
+	defer e.terminateAll(t, *a.InstanceId, *b.InstanceId, *c.InstanceId, *d.InstanceId)
+	if g := a.SecurityGroups; len(g) != 1 || *g[0].GroupName != "default" {
+		t.Fatalf("groups of an instance launched without any: %+v", g)
+	}
+	e.reaches(t, *b.InstanceId, "http://"+*a.PrivateIpAddress+"/", "hello from a", 10*time.Second)
+	e.blocked(t, *c.InstanceId, "http://"+*a.PrivateIpAddress+"/")
+
+	eni, err := e.EC2.CreateNetworkInterface(ctx(), &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(subnets[1]), Groups: []string{*a.SecurityGroups[0].GroupId}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip := *eni.NetworkInterface.PrivateIpAddress
+	att, err := e.EC2.AttachNetworkInterface(ctx(), &ec2.AttachNetworkInterfaceInput{NetworkInterfaceId: eni.NetworkInterface.NetworkInterfaceId,
+		InstanceId: c.InstanceId, DeviceIndex: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, _ := e.sh(t, *c.InstanceId, "ip -o -4 addr show dev eth1 2>&1")
+		if strings.Contains(out, ip+"/24") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("eth1 of %s after AttachNetworkInterface: %s", *c.InstanceId, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// d, a member of the default group in eth1's subnet, reaches c there
+	// (eth1 is in the default group); through eth0 ("other") it does too,
+	// by the CIDR rule.
+	e.reaches(t, *d.InstanceId, "http://"+ip+"/", "hello from c", 5*time.Second)
+	if _, err := e.EC2.DetachNetworkInterface(ctx(), &ec2.DetachNetworkInterfaceInput{AttachmentId: att.AttachmentId}); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		if out, code := e.sh(t, *c.InstanceId, "ip link show dev eth1 2>&1"); code != 0 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("eth1 still there after DetachNetworkInterface: %s", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	e.blocked(t, *d.InstanceId, "http://"+ip+"/")
+}

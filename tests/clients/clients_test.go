@@ -188,6 +188,10 @@ func waitHealthy(url string, exited <-chan error) error {
 				if os.Getenv("CI") == "true" && h.Engines["compute"] != "docker" {
 					return fmt.Errorf("CI: gureum's compute driver is %q, want docker", h.Engines["compute"])
 				}
+				// …in real VPC networks.
+				if os.Getenv("GUREUM_REQUIRE_NETPLANE") == "1" && h.Engines["netplane"] != "linux" {
+					return fmt.Errorf("GUREUM_REQUIRE_NETPLANE: gureum's VPC data plane is %q, want linux", h.Engines["netplane"])
+				}
 				return nil
 			}
 			err = fmt.Errorf("status %d, %+v, decode error %v", resp.StatusCode, h, derr)

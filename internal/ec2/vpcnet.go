@@ -3,6 +3,7 @@ package ec2
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -424,12 +425,13 @@ func (s *Service) plug(ctx context.Context, w plugWant) (netplane.Interface, err
 	ip, _ := netip.ParseAddr(w.eni.PrivateIPAddress)
 	mac, _ := net.ParseMAC(w.eni.MacAddress)
 	ifc := netplane.Interface{ID: w.eni.NetworkInterfaceID, VpcID: w.eni.VpcID, SubnetID: w.subnet.SubnetID,
-		Name: ifaceName(w.eni), IP: ip, Prefix: p.Bits(), MAC: mac, Gateway: netplane.Gateway(p)}
+		Name: ifaceName(w.eni), IP: ip, Prefix: p.Bits(), MAC: mac, Gateway: netplane.Gateway(p),
+		NoSourceDestCheck: !w.eni.SourceDestCheck, NoDefaultRoute: ifaceName(w.eni) != "eth0"}
 	for _, g := range w.eni.Groups {
 		ifc.Groups = append(ifc.Groups, g.GroupID)
 	}
 	sort.Strings(ifc.Groups)
-	digest := ifc.Name + "|" + ifc.SubnetID + "|" + ip.String() + "|" + mac.String()
+	digest := fmt.Sprint(ifc.Name, "|", ifc.SubnetID, "|", ifc.Addrs(), "|", mac, "|", ifc.NoSourceDestCheck)
 
 	s.net.mu.Lock()
 	prev, ok := s.net.plugged[ifc.ID]

@@ -62,6 +62,23 @@ type Interface struct {
 	MAC      net.HardwareAddr // nil: one derived from ID
 	Gateway  netip.Addr
 	Groups   []string // security group ids
+	// Secondary are the interface's secondary private IPs (in its
+	// subnet). They are configured on the interface, as Amazon Linux's
+	// ec2-net-utils does, pass its port's checks and are members of its
+	// groups.
+	Secondary []netip.Addr
+	// NoSourceDestCheck turns AWS's source/destination check off (an
+	// instance that routes, such as a NAT instance): its port passes IPv4
+	// packets from and to any address.
+	NoSourceDestCheck bool
+	// NoDefaultRoute leaves the instance's default route alone: an
+	// interface attached as eth1… gets none, as on EC2.
+	NoDefaultRoute bool
+}
+
+// Addrs returns the interface's primary and secondary IPs.
+func (i Interface) Addrs() []netip.Addr {
+	return append([]netip.Addr{i.IP}, i.Secondary...)
 }
 
 // Rule is one security group rule, ingress or egress, IPv4 only for now.
@@ -288,6 +305,13 @@ func (i Interface) Validate() error {
 	p := netip.PrefixFrom(i.IP, i.Prefix).Masked()
 	if !p.Contains(i.Gateway) || i.Gateway == i.IP {
 		return fmt.Errorf("%w: interface %s: gateway %v is not another address of %v", ErrInvalid, i.ID, i.Gateway, p)
+	}
+	seen := map[netip.Addr]bool{i.IP: true, i.Gateway: true}
+	for _, a := range i.Secondary {
+		if !a.Is4() || !p.Contains(a) || seen[a] {
+			return fmt.Errorf("%w: interface %s: secondary IP %v is not another address of %v", ErrInvalid, i.ID, a, p)
+		}
+		seen[a] = true
 	}
 	return nil
 }

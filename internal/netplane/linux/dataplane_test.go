@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -323,7 +324,7 @@ func TestSourceCheck(t *testing.T) {
 	if got, err := dial(w.a, spoofed, "10.0.2.10:8080", dialTimeout); err != nil || got != "s" {
 		t.Errorf("without the port filter: got %q, %v; want s", got, err)
 	}
-	if err := applyTables(vpcNS, []table{portTable(port, w.ia.ID, w.ia.IP, derivedMAC(w.ia.ID))}, nil); err != nil {
+	if err := applyTables(vpcNS, []table{portTable(port, w.ia.ID, w.ia.Addrs(), derivedMAC(w.ia.ID), true)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	w.blockedFrom(w.a, spoofed, "10.0.2.10:8080")
@@ -362,4 +363,97 @@ func TestConcurrent(t *testing.T) {
 	if owned, err := l.dp.Owned(l.ctx); err != nil || len(owned) != 2 {
 		t.Errorf("Owned = %v, %v; want both VPCs", owned, err)
 	}
+}
+
+// TestSecondaryIPs: a secondary IP is configured on the interface, passes
+// its port's checks, and is a member of its groups (a group reference
+// admits connections from it); without it the same address is spoofed.
+func TestSecondaryIPs(t *testing.T) {
+	w := newTwoSubnets(t)
+	second := netip.MustParseAddr("10.0.1.50")
+	ia := w.ia
+	ia.Secondary = []netip.Addr{second}
+	w.plug(ia)
+	h, err := handleIn(w.a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	eth0, err := h.LinkByName("eth0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := h.AddrList(eth0, netlink.FAMILY_V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var have []string
+	for _, a := range addrs {
+		have = append(have, a.IPNet.String())
+	}
+	if !slices.Contains(have, "10.0.1.10/24") || !slices.Contains(have, "10.0.1.50/24") {
+		t.Fatalf("eth0 addresses %v, want the primary and the secondary", have)
+	}
+	// s admits only sg-client: a's secondary IP is a member too.
+	w.setGroups(vpcID, groups(tcpFrom(8080, "", "sg-client")), ia, w.ib, w.ic, w.is)
+	w.reaches(w.a, "10.0.2.10:8080", "s")
+	if got, err := dial(w.a, second, "10.0.2.10:8080", dialTimeout); err != nil || got != "s" {
+		t.Fatalf("from the secondary IP: %q, %v", got, err)
+	}
+	// Removed again, the address is gone and the port drops it.
+	w.plug(w.ia)
+	w.setGroups(vpcID, groups(tcpFrom(8080, "", "sg-client")), w.members()...)
+	if err := h.AddrAdd(eth0, &netlink.Addr{IPNet: netipToIPNet(netip.PrefixFrom(second, 32))}); err != nil {
+		t.Fatal(err)
+	}
+	w.blockedFrom(w.a, second, "10.0.2.10:8080")
+}
+
+// TestNoSourceDestCheck: an instance that routes (a NAT or router
+// instance, the target of a route) receives and sends packets for
+// addresses not its own only with the source/destination check off.
+func TestNoSourceDestCheck(t *testing.T) {
+	w := newTwoSubnets(t)
+	open := []netplane.SecurityGroup{{ID: "sg-open", Rules: []netplane.Rule{allowAll(true), allowAll(false)}}}
+	var ms []netplane.Interface
+	for _, m := range w.members() {
+		m.Groups = []string{"sg-open"}
+		ms = append(ms, m)
+	}
+	w.setGroups(vpcID, open, ms...)
+	// Behind a: 10.0.9.0/24, which the VPC routes through a (an instance
+	// target), and a serves on 10.0.9.1.
+	vh, err := handleIn(w.dp.nsPath(vpcID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vh.Close()
+	behind := netip.MustParsePrefix("10.0.9.0/24")
+	if err := vh.RouteAdd(&netlink.Route{Dst: netipToIPNet(behind), Gw: w.ia.IP.AsSlice()}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := handleIn(w.a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	lo, err := h.LinkByName("lo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.LinkSetUp(lo); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.AddrAdd(lo, &netlink.Addr{IPNet: netipToIPNet(netip.MustParsePrefix("10.0.9.1/32"))}); err != nil {
+		t.Fatal(err)
+	}
+	w.serve(w.a, 7070, "a")
+	w.blocked(w.s, "10.0.9.1:7070") // the check drops what is not for a's address
+	ia := w.ia
+	ia.NoSourceDestCheck = true
+	ia.Groups = []string{"sg-open"}
+	w.plug(ia)
+	w.reaches(w.s, "10.0.9.1:7070", "a")
+	w.plug(w.ia) // on again
+	w.blocked(w.s, "10.0.9.1:7070")
 }

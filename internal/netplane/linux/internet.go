@@ -34,7 +34,9 @@ import (
 // <prefix>internet that masquerades what comes from the link and leaves by
 // another. If the host's net.ipv4.ip_forward was 0, it is set to 1 and the
 // link's alias records it, so that DeleteInternet (even after a restart)
-// sets it back. Nothing else of the host changes.
+// sets it back. Where the host's iptables filter drops forwarded packets
+// (Docker's FORWARD policy), two accept rules for the link go into its
+// DOCKER-USER chain (hostforward.go). Nothing else of the host changes.
 
 // inetLock is the key of gureum's internet in d.locks; no VPC id contains
 // a NUL byte.
@@ -147,9 +149,10 @@ func (d *Dataplane) EnsureInternet(ctx context.Context, inet netplane.Internet) 
 	return path, nil
 }
 
-// DeleteInternet implements netplane.Dataplane: it removes the host's
-// link, routes and table (and sets ip_forward back if EnsureInternet set
-// it), then the internet namespace, and with it every VPC's uplink.
+// DeleteInternet implements netplane.Dataplane: it removes gureum's rules
+// from the host's forward filter, the host's link, routes and table (and
+// sets ip_forward back if EnsureInternet set it), then the internet
+// namespace, and with it every VPC's uplink.
 func (d *Dataplane) DeleteInternet(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -220,7 +223,8 @@ func syncPoolBlackholes(ih *netlink.Handle, pool []netip.Prefix) error {
 }
 
 // ensureHostLink makes the host's link to the internet namespace, its
-// routes for the pool, the masquerading table and IPv4 forwarding.
+// routes for the pool, the masquerading table, the accept rules in the
+// host's forward filter and IPv4 forwarding.
 func (d *Dataplane) ensureHostLink(ih *netlink.Handle, inetPath string, pool []netip.Prefix) (err error) {
 	hh, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
@@ -309,6 +313,13 @@ func (d *Dataplane) ensureHostLink(ih *netlink.Handle, inetPath string, pool []n
 	if err = applyTables(hostNS, []table{hostTable(d.prefix, name)}, nil); err != nil {
 		return fmt.Errorf("host table %s: %w", hostTableName(d.prefix), err)
 	}
+	chain, changed, err := syncHostForward(hostNS, d.prefix, name, true)
+	if err != nil {
+		return fmt.Errorf("host forward filter: %w", err)
+	}
+	if changed && chain != "" {
+		d.log.Info("netplane: the host's forward filter accepts the internet's traffic", "table", "ip "+filterTableName, "chain", chain, "link", name)
+	}
 	if forwardWas == "0" {
 		if err = writeHostSysctl(hostForwardSysctl, "1"); err != nil {
 			return err
@@ -369,9 +380,9 @@ func hostTable(prefix, link string) table {
 	}}
 }
 
-// removeHostLink removes the host's link (its routes go with it) and
-// table, and sets ip_forward back to 0 if ensureHostLink set it. Each may
-// be gone.
+// removeHostLink removes gureum's rules from the host's forward filter,
+// the host's link (its routes go with it) and table, and sets ip_forward
+// back to 0 if ensureHostLink set it. Each may be gone.
 func (d *Dataplane) removeHostLink() error {
 	hh, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
@@ -379,6 +390,11 @@ func (d *Dataplane) removeHostLink() error {
 	}
 	defer hh.Close()
 	name, aliasStart := hostPortName(d.prefix), hostAliasPrefix+d.prefix+" "
+	if _, changed, err := syncHostForward(hostNS, d.prefix, name, false); err != nil {
+		return fmt.Errorf("host forward filter: %w", err)
+	} else if changed {
+		d.log.Info("netplane: gureum's rules removed from the host's forward filter", "table", "ip "+filterTableName, "link", name)
+	}
 	restore := false
 	link, err := hh.LinkByName(name)
 	switch {

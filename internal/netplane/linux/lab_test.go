@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/nftables"
+	"github.com/google/nftables/userdata"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -90,7 +91,7 @@ func (l *lab) checkLeaks() {
 		l.tb.Errorf("leak check: host links: %v", err)
 	}
 	for _, k := range links {
-		if strings.HasPrefix(k.Attrs().Alias, aliasPrefix) || k.Attrs().Name == hostPortName(l.dp.prefix) {
+		if strings.HasPrefix(k.Attrs().Alias, aliasPrefix) || strings.HasPrefix(k.Attrs().Alias, l.prefix) || k.Attrs().Name == hostPortName(l.dp.prefix) {
 			l.tb.Errorf("leak check: host namespace has gureum's link %s (%s)", k.Attrs().Name, k.Attrs().Alias)
 		}
 	}
@@ -107,7 +108,44 @@ func (l *lab) checkLeaks() {
 	if err != nil {
 		l.tb.Errorf("leak check: host nftables: %v", err)
 	}
+	for _, r := range l.hostFilterRules() {
+		l.tb.Errorf("leak check: host table ip %s chain %s has rule %q", filterTableName, r.chain, r.comment)
+	}
 	l.checkHostRoutes()
+}
+
+// filterRule is a rule of the host's table ip filter.
+type filterRule struct{ chain, comment string }
+
+// hostFilterRules returns the rules of the host's table ip filter (if
+// any) whose comment names the lab's prefix.
+func (l *lab) hostFilterRules() []filterRule {
+	var found []filterRule
+	c, err := nftables.New()
+	if err != nil {
+		l.tb.Errorf("host nftables: %v", err)
+		return nil
+	}
+	chains, err := c.ListChainsOfTableFamily(nftables.TableFamilyIPv4)
+	if err != nil {
+		l.tb.Errorf("host nftables chains: %v", err)
+		return nil
+	}
+	for _, ch := range chains {
+		if ch.Table.Name != filterTableName {
+			continue
+		}
+		rules, err := c.GetRules(ch.Table, ch)
+		if err != nil {
+			l.tb.Errorf("host nftables rules of %s: %v", ch.Name, err)
+		}
+		for _, r := range rules {
+			if cm, ok := userdata.GetString(r.UserData, userdata.TypeComment); ok && strings.Contains(cm, l.prefix) {
+				found = append(found, filterRule{ch.Name, cm})
+			}
+		}
+	}
+	return found
 }
 
 // checkHostRoutes fails the test if a host route goes via a link of the

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -33,27 +34,35 @@ func retryDump[T any](fn func() (T, error)) (T, error) {
 
 // ensureAddr makes want the only IPv4 address of link.
 func ensureAddr(h *netlink.Handle, link netlink.Link, want netip.Prefix) error {
+	return ensureAddrs(h, link, []netip.Prefix{want})
+}
+
+// ensureAddrs makes a link's IPv4 addresses exactly want, adding them in
+// order (the first is the link's primary address in its subnet).
+func ensureAddrs(h *netlink.Handle, link netlink.Link, want []netip.Prefix) error {
 	addrs, err := retryDump(func() ([]netlink.Addr, error) { return h.AddrList(link, netlink.FAMILY_V4) })
 	if err != nil {
 		return fmt.Errorf("listing addresses of %s: %w", link.Attrs().Name, err)
 	}
-	have := false
+	have := map[netip.Prefix]bool{}
 	for _, a := range addrs {
 		p, ok := netipPrefix(a)
-		if ok && p == want {
-			have = true
+		if ok && slices.Contains(want, p) {
+			have[p] = true
 			continue
 		}
 		if err := h.AddrDel(link, &a); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
 			return fmt.Errorf("removing address %v of %s: %w", a.IPNet, link.Attrs().Name, err)
 		}
 	}
-	if have {
-		return nil
-	}
-	addr := &netlink.Addr{IPNet: netipToIPNet(want)}
-	if err := h.AddrReplace(link, addr); err != nil {
-		return fmt.Errorf("adding address %v to %s: %w", want, link.Attrs().Name, err)
+	for _, w := range want {
+		if have[w] {
+			continue
+		}
+		addr := &netlink.Addr{IPNet: netipToIPNet(w)}
+		if err := h.AddrReplace(link, addr); err != nil {
+			return fmt.Errorf("adding address %v to %s: %w", w, link.Attrs().Name, err)
+		}
 	}
 	return nil
 }

@@ -107,7 +107,7 @@ func (d *Dataplane) Plug(ctx context.Context, ifc netplane.Interface) (err error
 	if err = configurePeer(ih, ifc, mac); err != nil {
 		return wrap(err)
 	}
-	if err = applyTables(vpcPath, []table{portTable(port, ifc.ID, ifc.IP, mac)}, nil); err != nil {
+	if err = applyTables(vpcPath, []table{portTable(port, ifc.ID, ifc.Addrs(), mac, !ifc.NoSourceDestCheck)}, nil); err != nil {
 		return wrap(fmt.Errorf("port filter: %w", err))
 	}
 	d.log.Debug("netplane: interface plugged", "interface", ifc.ID, "port", port, "ip", ifc.IP, "netns", ifc.NetNS)
@@ -143,11 +143,18 @@ func configurePeer(ih *netlink.Handle, ifc netplane.Interface, mac net.HardwareA
 			return fmt.Errorf("MAC of %s: %w", ifc.Name, err)
 		}
 	}
-	if err := ensureAddr(ih, link, netip.PrefixFrom(ifc.IP, ifc.Prefix)); err != nil {
+	var want []netip.Prefix
+	for _, a := range ifc.Addrs() {
+		want = append(want, netip.PrefixFrom(a, ifc.Prefix))
+	}
+	if err := ensureAddrs(ih, link, want); err != nil {
 		return err
 	}
 	if err := ih.LinkSetUp(link); err != nil {
 		return fmt.Errorf("%s up: %w", ifc.Name, err)
+	}
+	if ifc.NoDefaultRoute {
+		return nil
 	}
 	route := &netlink.Route{LinkIndex: link.Attrs().Index, Gw: ifc.Gateway.AsSlice(), Dst: &net.IPNet{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(0, 32)}}
 	if err := ih.RouteReplace(route); err != nil {

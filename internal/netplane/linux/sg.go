@@ -88,10 +88,12 @@ func sgTable(vpcID string, groups []netplane.SecurityGroup, members []netplane.I
 		if !m.IP.Is4() {
 			return table{}, nil, fmt.Errorf("%w: interface %s: IP %v is not IPv4", netplane.ErrInvalid, m.ID, m.IP)
 		}
-		if other, dup := ips[m.IP]; dup {
-			return table{}, nil, fmt.Errorf("%w: interfaces %s and %s both have %v", netplane.ErrInvalid, other, m.ID, m.IP)
+		for _, a := range m.Addrs() {
+			if other, dup := ips[a]; dup {
+				return table{}, nil, fmt.Errorf("%w: interfaces %s and %s both have %v", netplane.ErrInvalid, other, m.ID, a)
+			}
+			ips[a] = m.ID
 		}
-		ips[m.IP] = m.ID
 	}
 
 	t := table{family: familyInet, name: sgTableName}
@@ -110,7 +112,7 @@ func sgTable(vpcID string, groups []netplane.SecurityGroup, members []netplane.I
 		s := set{name: setName(gid), comment: "members of " + gid}
 		for _, m := range members {
 			if slices.Contains(m.Groups, gid) {
-				s.elems = append(s.elems, m.IP)
+				s.elems = append(s.elems, m.Addrs()...)
 			}
 		}
 		slices.SortFunc(s.elems, netip.Addr.Compare)
@@ -125,11 +127,13 @@ func sgTable(vpcID string, groups []netplane.SecurityGroup, members []netplane.I
 			if egress {
 				name, what = outChain(m.ID), "egress"
 			}
-			fwd.rules = append(fwd.rules, rule{
-				match:   []match{matchIPv4{}, matchIP{dst: !egress, prefix: netip.PrefixFrom(m.IP, 32)}},
-				verdict: verdict{kind: verdictJump, chain: name},
-				comment: m.ID + " " + what,
-			})
+			for _, a := range m.Addrs() {
+				fwd.rules = append(fwd.rules, rule{
+					match:   []match{matchIPv4{}, matchIP{dst: !egress, prefix: netip.PrefixFrom(a, 32)}},
+					verdict: verdict{kind: verdictJump, chain: name},
+					comment: m.ID + " " + what,
+				})
+			}
 			c := chain{name: name, rules: []rule{
 				{match: []match{matchCtState{ctEstablished | ctRelated}}, verdict: verdict{kind: verdictAccept}, comment: m.ID + " established"},
 				{match: []match{matchCtState{ctInvalid}}, verdict: verdict{kind: verdictDrop}, comment: m.ID + " invalid"},

@@ -124,16 +124,21 @@ func TestSGTableInvalid(t *testing.T) {
 
 func TestPortTableText(t *testing.T) {
 	mac := derivedMAC("eni-1")
-	tab := portTable("v-00000001", "eni-1", netip.MustParseAddr("10.0.1.5"), mac)
+	tab := portTable("v-00000001", "eni-1", []netip.Addr{netip.MustParseAddr("10.0.1.5"), netip.MustParseAddr("10.0.1.6")}, mac, true)
 	got := tab.String()
 	for _, want := range []string{
 		"table bridge gureum-v-00000001 {",
 		"type filter hook prerouting priority -200; policy accept;",
 		`iifname "v-00000001" ether saddr != ` + mac.String() + ` counter drop comment "eni-1 source MAC"`,
-		`iifname "v-00000001" meta protocol ip ip saddr != 10.0.1.5 counter drop comment "eni-1 source IP"`,
-		`iifname "v-00000001" meta protocol arp arp saddr ip != 10.0.1.5 counter drop comment "eni-1 ARP sender"`,
 		`iifname "v-00000001" meta protocol != ip meta protocol != arp counter drop`,
-		`oifname "v-00000001" meta protocol ip ip daddr != 10.0.1.5 counter drop comment "eni-1 destination IP"`,
+		`iifname "v-00000001" meta protocol arp arp saddr ip 10.0.1.5 counter accept comment "eni-1 ARP for 10.0.1.5"`,
+		`iifname "v-00000001" meta protocol arp arp saddr ip 10.0.1.6 counter accept comment "eni-1 ARP for 10.0.1.6"`,
+		`iifname "v-00000001" meta protocol arp counter drop comment "eni-1 ARP sender"`,
+		`iifname "v-00000001" meta protocol ip ip saddr 10.0.1.5 counter accept comment "eni-1 from 10.0.1.5"`,
+		`iifname "v-00000001" meta protocol ip ip saddr 10.0.1.6 counter accept comment "eni-1 from 10.0.1.6"`,
+		`iifname "v-00000001" meta protocol ip counter drop comment "eni-1 source IP"`,
+		`oifname "v-00000001" meta protocol ip ip daddr 10.0.1.6 counter accept comment "eni-1 to 10.0.1.6"`,
+		`oifname "v-00000001" meta protocol ip counter drop comment "eni-1 destination IP"`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("port table lacks %q:\n%s", want, got)

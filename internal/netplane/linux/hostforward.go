@@ -95,9 +95,10 @@ func hostForwardRules(prefix, link string) []forwardRule {
 // the chain that holds the rules ("" if none) and whether it changed
 // anything.
 func syncHostForward(path, prefix, link string, want bool) (chain string, changed bool, err error) {
-	// Another program (iptables-nft, Docker) may change the table between
+	// Another program (iptables-nft, Docker) may delete a rule between
 	// listing and the batch; then the batch fails as a whole and is
-	// built again.
+	// built again from a new listing. Inserting at the top needs no
+	// handle, so other changes cannot make it fail.
 	for attempt := 0; ; attempt++ {
 		err = do(path, func() error {
 			chain, changed, err = syncHostForwardOnce(prefix, link, want)

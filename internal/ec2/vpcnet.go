@@ -129,8 +129,10 @@ func (s *Service) runNet(ctx context.Context) {
 		all, dirty := s.net.all, s.net.dirty
 		s.net.all, s.net.dirty = false, map[scope]bool{}
 		s.net.mu.Unlock()
-		if !inetOK {
-			// VPCs work without the internet; it is retried with them.
+		if !inetOK || (all && s.internet.Mode != "") {
+			// VPCs work without the internet; it is retried with them,
+			// and made sure of at every full pass (a firewall reload or
+			// Docker's restart may have dropped the host's rules).
 			if _, err := s.netplane.EnsureInternet(ctx, s.internet); err == nil {
 				inetOK = true
 			} else if !inetLogged {

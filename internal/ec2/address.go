@@ -161,7 +161,8 @@ func getAddress(tx store.Tx, sc scope, id string) (*Address, error) {
 }
 
 // resolve reads the address's association from its network interface:
-// the instance it is attached to, or nothing if the interface is gone or
+// the private address (primary or secondary) holding it and the instance
+// the interface is attached to, or nothing if the interface is gone or
 // holds another address now.
 func (a *Address) resolve(tx store.Tx, sc scope) error {
 	a.InstanceID = ""
@@ -169,14 +170,19 @@ func (a *Address) resolve(tx store.Tx, sc scope) error {
 		return nil
 	}
 	eni, err := getRes[NetworkInterface](tx, sc, a.NetworkInterfaceID)
-	if isNotFound(err) || (err == nil && (eni.Association == nil || eni.Association.AllocationID != a.AllocationID)) {
+	if isNotFound(err) {
 		a.clearAssociation()
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	a.PrivateIPAddress = eni.PrivateIPAddress
+	priv := eni.privateIPOf(a.AllocationID)
+	if priv == "" {
+		a.clearAssociation()
+		return nil
+	}
+	a.PrivateIPAddress = priv
 	if eni.Attachment != nil {
 		a.InstanceID = eni.Attachment.InstanceID
 	}
@@ -213,21 +219,44 @@ func instanceENI(tx store.Tx, sc scope, instanceID string) (*NetworkInterface, e
 	return out, err
 }
 
-// mapAddress maps an Elastic IP to a network interface (which must not
-// hold another Elastic IP; an auto-assigned public address it holds goes
-// back to the pool) and returns the association id.
-func mapAddress(tx store.Tx, sc scope, a *Address, eni *NetworkInterface, dnsHostnames bool) (string, error) {
-	if old := eni.Association; old != nil && old.AllocationID == "" {
+// privateIPOf returns the private address (primary or secondary) the
+// Elastic IP allocation is associated with on the interface, "" if none.
+func (n *NetworkInterface) privateIPOf(allocationID string) string {
+	if n.Association != nil && n.Association.AllocationID == allocationID {
+		return n.PrivateIPAddress
+	}
+	for _, ip := range n.SecondaryIPs {
+		if as := n.SecondaryAssociations[ip]; as != nil && as.AllocationID == allocationID {
+			return ip
+		}
+	}
+	return ""
+}
+
+// mapAddress maps an Elastic IP to a private address of a network
+// interface, its primary one when priv is "" (which must not hold another
+// Elastic IP; an auto-assigned public address the primary holds goes back
+// to the pool) and returns the association id.
+func mapAddress(tx store.Tx, sc scope, a *Address, eni *NetworkInterface, priv string, dnsHostnames bool) (string, error) {
+	if priv == "" {
+		priv = eni.PrivateIPAddress
+	}
+	if old := eni.Association; priv == eni.PrivateIPAddress && old != nil && old.AllocationID == "" {
 		if err := returnPublicIP(tx, old.PublicIP); err != nil {
 			return "", err
 		}
 	}
 	assoc := newID("eipassoc")
-	eni.Association = &NetworkInterfaceAssociation{PublicIP: a.PublicIP, IPOwnerID: sc.acct, AllocationID: a.AllocationID, AssociationID: assoc}
+	as := &NetworkInterfaceAssociation{PublicIP: a.PublicIP, IPOwnerID: sc.acct, AllocationID: a.AllocationID, AssociationID: assoc}
 	if dnsHostnames {
-		eni.Association.PublicDNSName = elasticIPDNSName(sc.region, a.PublicIP)
+		as.PublicDNSName = elasticIPDNSName(sc.region, a.PublicIP)
 	}
-	a.AssociationID, a.NetworkInterfaceID, a.NetworkInterfaceOwnerID, a.PrivateIPAddress = assoc, eni.NetworkInterfaceID, eni.OwnerID, eni.PrivateIPAddress
+	if priv == eni.PrivateIPAddress {
+		eni.Association = as
+	} else {
+		eni.setSecondaryAssociation(priv, as)
+	}
+	a.AssociationID, a.NetworkInterfaceID, a.NetworkInterfaceOwnerID, a.PrivateIPAddress = assoc, eni.NetworkInterfaceID, eni.OwnerID, priv
 	if err := putRes(tx, sc, eni.NetworkInterfaceID, eni); err != nil {
 		return "", err
 	}
@@ -241,8 +270,12 @@ func unmapAddress(tx store.Tx, sc scope, a *Address) error {
 		if err != nil && !isNotFound(err) {
 			return err
 		}
-		if err == nil && eni.Association != nil && eni.Association.AllocationID == a.AllocationID {
-			eni.Association = nil
+		if err == nil && eni.privateIPOf(a.AllocationID) != "" {
+			if priv := eni.privateIPOf(a.AllocationID); priv == eni.PrivateIPAddress {
+				eni.Association = nil
+			} else {
+				eni.setSecondaryAssociation(priv, nil)
+			}
 			if err := putRes(tx, sc, eni.NetworkInterfaceID, eni); err != nil {
 				return err
 			}
@@ -368,7 +401,11 @@ func (s *Service) associateAddress(ctx context.Context, in *associateAddressInpu
 		if err != nil {
 			return err
 		}
-		if in.PrivateIpAddress != "" && in.PrivateIpAddress != eni.PrivateIPAddress {
+		priv := in.PrivateIpAddress
+		if priv == "" {
+			priv = eni.PrivateIPAddress
+		}
+		if priv != eni.PrivateIPAddress && !eni.holdsSecondary(priv) {
 			return errInvalidParameterValue("The private IP address %s is not assigned to network interface %s.", in.PrivateIpAddress, eni.NetworkInterfaceID)
 		}
 		if eni.RequesterManaged {
@@ -393,21 +430,32 @@ func (s *Service) associateAddress(ctx context.Context, in *associateAddressInpu
 		if eni, err = getENI(tx, sc, eni.NetworkInterfaceID); err != nil {
 			return err
 		}
-		if old := eni.Association; old != nil && old.AllocationID != "" {
-			// The interface's Elastic IP is replaced.
+		old := eni.Association
+		if priv != eni.PrivateIPAddress {
+			old = eni.SecondaryAssociations[priv]
+		}
+		if old != nil && old.AllocationID != "" {
+			// The private address's Elastic IP is replaced.
 			prev, err := getAddress(tx, sc, old.AllocationID)
 			if err == nil {
 				if err := unmapAddress(tx, sc, prev); err != nil {
 					return err
 				}
 			}
-			eni.Association = nil
+			if eni, err = getENI(tx, sc, eni.NetworkInterfaceID); err != nil {
+				return err
+			}
+			if priv == eni.PrivateIPAddress {
+				eni.Association = nil
+			} else {
+				eni.setSecondaryAssociation(priv, nil)
+			}
 		}
 		vpc, err := getVpc(tx, sc, eni.VpcID)
 		if err != nil {
 			return err
 		}
-		assoc, err = mapAddress(tx, sc, a, eni, vpc.EnableDNSHostnames)
+		assoc, err = mapAddress(tx, sc, a, eni, priv, vpc.EnableDNSHostnames)
 		return err
 	})
 	if err != nil {

@@ -314,14 +314,16 @@ func (s *Service) checkImage(ctx context.Context, sc scope, amiID string) error 
 // RunInstances.
 
 type networkInterfaceSpec struct {
-	AssociatePublicIpAddress *bool
-	DeleteOnTermination      *bool
-	Description              string
-	DeviceIndex              *int32
-	SecurityGroupId          []string
-	NetworkInterfaceId       string
-	PrivateIpAddress         string
-	SubnetId                 string
+	AssociatePublicIpAddress       *bool
+	DeleteOnTermination            *bool
+	Description                    string
+	DeviceIndex                    *int32
+	SecurityGroupId                []string
+	NetworkInterfaceId             string
+	PrivateIpAddress               string
+	PrivateIpAddresses             []privateIPSpec
+	SecondaryPrivateIpAddressCount *int32
+	SubnetId                       string
 }
 
 type runInstancesInput struct {
@@ -466,11 +468,28 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 		}
 	}
 	privIP := in.PrivateIpAddress
+	var secIPs []string // the primary interface's secondary addresses: given, then secCount more
+	secCount := 0
 	if nic != nil {
-		privIP = nic.PrivateIpAddress
+		var err error
+		if privIP, secIPs, err = splitPrivateIPs(nic.PrivateIpAddress, nic.PrivateIpAddresses); err != nil {
+			return nil, err
+		}
+		if err := validSecondaryCount(nic.SecondaryPrivateIpAddressCount); err != nil {
+			return nil, err
+		}
+		if nic.SecondaryPrivateIpAddressCount != nil {
+			secCount = int(*nic.SecondaryPrivateIpAddressCount)
+		}
+		if nic.NetworkInterfaceId != "" && (privIP != "" || len(secIPs) > 0 || secCount > 0) {
+			return nil, errf("InvalidParameterCombination", "Network interfaces and private IP addresses may not be specified on the same request as an existing network interface")
+		}
 	}
-	if privIP != "" && maxC > 1 {
+	if (privIP != "" || len(secIPs) > 0) && maxC > 1 {
 		return nil, errf("InvalidParameterCombination", "Cannot specify an IP address when launching more than one instance")
+	}
+	if 1+len(secIPs)+secCount > ipsPerInterface(typ) {
+		return nil, errIPLimit()
 	}
 	instTags, err := tagsFor(in.TagSpecification, "instance", "volume", "network-interface")
 	if err != nil {
@@ -689,8 +708,11 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 		}
 		// How many fit.
 		count := maxC
+		if existing != nil && 1+len(existing.SecondaryIPs) > ipsPerInterface(typ) {
+			return errIPLimit()
+		}
 		if existing == nil {
-			free := int32(sub.AvailableIPAddressCount)
+			free := int32(sub.AvailableIPAddressCount / (1 + len(secIPs) + secCount))
 			if free < minC {
 				return errf("InsufficientFreeAddressesInSubnet", "There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", sub.SubnetID)
 			}
@@ -747,6 +769,11 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 					SourceDestCheck: true, InterfaceType: "interface", Tags: eniTags}
 				if nic != nil {
 					eni.Description = nic.Description
+				}
+				if len(secIPs) > 0 || secCount > 0 {
+					if _, err := assignSecondaryIPs(tx, sc, sub, eni, secIPs, secCount, ipsPerInterface(typ), takeFree); err != nil {
+						return err
+					}
 				}
 			}
 			eni.Groups, eni.Status = groups, "in-use"
@@ -904,6 +931,9 @@ func (s *Service) releaseInstanceNetwork(tx store.Tx, sc scope, inst *Instance) 
 			}
 			if sub, err := getSubnet(tx, sc, n.SubnetID); err == nil {
 				sub.releaseIP(n.PrivateIPAddress)
+				for _, ip := range n.SecondaryIPs {
+					sub.releaseIP(ip)
+				}
 				if err := putRes(tx, sc, sub.SubnetID, sub); err != nil {
 					return err
 				}
@@ -953,8 +983,19 @@ func (i *Instance) filter(name string) ([]string, bool) {
 		return one(i.VpcID)
 	case "subnet-id":
 		return one(i.SubnetID)
-	case "private-ip-address", "network-interface.addresses.private-ip-address":
+	case "private-ip-address":
 		return one(i.PrivateIPAddress)
+	case "network-interface.addresses.private-ip-address":
+		if i.NetworkInterfaces == nil {
+			return one(i.PrivateIPAddress)
+		}
+		var out []string
+		for _, n := range i.NetworkInterfaces {
+			for _, a := range n.PrivateIPAddresses {
+				out = append(out, a.PrivateIPAddress)
+			}
+		}
+		return out, true
 	case "ip-address", "network-interface.addresses.association.public-ip":
 		return one(i.IPAddress)
 	case "private-dns-name":

@@ -279,7 +279,8 @@ func sameSources(a, b [][]byte) bool {
 func filtersNeedNetwork(fs []Filter) bool {
 	for _, f := range fs {
 		switch {
-		case f.Name == "ip-address", f.Name == "dns-name", strings.HasPrefix(f.Name, "network-interface.addresses.association"):
+		case f.Name == "ip-address", f.Name == "dns-name", strings.HasPrefix(f.Name, "network-interface.addresses.association"),
+			f.Name == "network-interface.addresses.private-ip-address":
 			return true
 		}
 	}

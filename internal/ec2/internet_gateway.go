@@ -143,7 +143,9 @@ func (s *Service) detachInternetGateway(ctx context.Context, in *internetGateway
 		}
 		mapped := false
 		if err := scanRes(tx, sc, "eni-", func(n *NetworkInterface) error {
-			mapped = mapped || (n.VpcID == in.VpcId && n.Association != nil && n.Association.PublicIP != "")
+			for _, as := range n.associations() {
+				mapped = mapped || (n.VpcID == in.VpcId && as.PublicIP != "")
+			}
 			return nil
 		}); err != nil {
 			return err

@@ -351,7 +351,7 @@ func (s *Service) createNatGateway(ctx context.Context, in *createNatGatewayInpu
 			if err != nil {
 				return err
 			}
-			assoc, err := mapAddress(tx, sc, addr, eni, vpc.EnableDNSHostnames)
+			assoc, err := mapAddress(tx, sc, addr, eni, "", vpc.EnableDNSHostnames)
 			if err != nil {
 				return err
 			}

@@ -29,6 +29,14 @@ type NetworkInterface struct {
 	Association        *NetworkInterfaceAssociation `xml:"association,omitempty" json:"assoc,omitempty"`
 	PrivateIPAddresses []NetworkInterfacePrivateIP  `xml:"privateIpAddressesSet>item" json:"-"`
 	Tags               []Tag                        `xml:"tagSet>item" json:"tags,omitempty"`
+
+	// SecondaryIPs is the interface's secondary private IPv4 addresses, in
+	// the order they were assigned (each also taken in the subnet's Used).
+	SecondaryIPs []string `xml:"-" json:"sec,omitempty"`
+	// SecondaryAssociations holds the Elastic IPs associated with
+	// secondary addresses, by private address (Association is the
+	// primary address's).
+	SecondaryAssociations map[string]*NetworkInterfaceAssociation `xml:"-" json:"secassoc,omitempty"`
 }
 
 // GroupIdentifier names a security group.
@@ -65,9 +73,16 @@ type NetworkInterfacePrivateIP struct {
 	Association      *NetworkInterfaceAssociation `xml:"association,omitempty"`
 }
 
-// fill derives the members computed from others before an ENI is shown.
+// fill derives the members computed from others before an ENI is shown:
+// the primary address, then each secondary one. It builds new slices (the
+// record may be shared with the decode cache).
 func (n *NetworkInterface) fill() {
-	n.PrivateIPAddresses = []NetworkInterfacePrivateIP{{PrivateIPAddress: n.PrivateIPAddress, PrivateDNSName: n.PrivateDNSName, Primary: true, Association: n.Association}}
+	all := make([]NetworkInterfacePrivateIP, 0, 1+len(n.SecondaryIPs))
+	all = append(all, NetworkInterfacePrivateIP{PrivateIPAddress: n.PrivateIPAddress, PrivateDNSName: n.PrivateDNSName, Primary: true, Association: n.Association})
+	for _, ip := range n.SecondaryIPs {
+		all = append(all, NetworkInterfacePrivateIP{PrivateIPAddress: ip, PrivateDNSName: n.secondaryDNSName(ip), Association: n.SecondaryAssociations[ip]})
+	}
+	n.PrivateIPAddresses = all
 }
 
 // privateDNSName is the ip-10-0-1-5.ec2.internal name AWS gives an address.
@@ -103,17 +118,21 @@ func (s *Service) networkInterfaceOps() opTable {
 		"AttachNetworkInterface":          handle(s.attachNetworkInterface),
 		"DetachNetworkInterface":          handle(s.detachNetworkInterface),
 		"ModifyNetworkInterfaceAttribute": handle(s.modifyNetworkInterfaceAttribute),
+		"AssignPrivateIpAddresses":        handle(s.assignPrivateIpAddresses),
+		"UnassignPrivateIpAddresses":      handle(s.unassignPrivateIpAddresses),
 	}
 }
 
 type createNetworkInterfaceInput struct {
-	SubnetId         string
-	Description      string
-	PrivateIpAddress string
-	SecurityGroupId  []string
-	TagSpecification []TagSpecification
-	ClientToken      string
-	DryRun           bool
+	SubnetId                       string
+	Description                    string
+	PrivateIpAddress               string
+	PrivateIpAddresses             []privateIPSpec
+	SecondaryPrivateIpAddressCount *int32
+	SecurityGroupId                []string
+	TagSpecification               []TagSpecification
+	ClientToken                    string
+	DryRun                         bool
 }
 
 type networkInterfaceOutput struct {
@@ -129,9 +148,20 @@ func (s *Service) createNetworkInterface(ctx context.Context, in *createNetworkI
 	if err != nil {
 		return nil, err
 	}
+	primary, secondary, err := splitPrivateIPs(in.PrivateIpAddress, in.PrivateIpAddresses)
+	if err != nil {
+		return nil, err
+	}
+	if err := validSecondaryCount(in.SecondaryPrivateIpAddressCount); err != nil {
+		return nil, err
+	}
+	count := 0
+	if in.SecondaryPrivateIpAddressCount != nil {
+		count = int(*in.SecondaryPrivateIpAddressCount)
+	}
 	sc := scopeOf(ctx)
 	var eni *NetworkInterface
-	params := in.SubnetId + "|" + in.PrivateIpAddress + "|" + strings.Join(in.SecurityGroupId, ",")
+	params := in.SubnetId + "|" + primary + "|" + strings.Join(secondary, ",") + "|" + itoa(count) + "|" + strings.Join(in.SecurityGroupId, ",")
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if id, err := tokenResource(tx, sc, "CreateNetworkInterface", in.ClientToken, params); err != nil {
 			return err
@@ -167,13 +197,21 @@ func (s *Service) createNetworkInterface(ctx context.Context, in *createNetworkI
 		}); err != nil {
 			return err
 		}
-		ip, err := sub.allocateIP(in.PrivateIpAddress)
+		if 1+len(secondary)+count > maxIPsPerInterface() {
+			return errIPLimit()
+		}
+		ip, err := sub.allocateIP(primary)
 		if err != nil {
 			return err
 		}
 		eni = &NetworkInterface{NetworkInterfaceID: newID("eni"), SubnetID: sub.SubnetID, VpcID: sub.VpcID, AvailabilityZone: sub.AvailabilityZone,
 			Description: in.Description, OwnerID: sc.acct, Status: "available", MacAddress: macAddress(), PrivateIPAddress: ip,
 			PrivateDNSName: privateDNSName(sc.region, ip), SourceDestCheck: true, InterfaceType: "interface", Groups: groups, Tags: tags}
+		if len(secondary) > 0 || count > 0 {
+			if _, err := assignSecondaryIPs(tx, sc, sub, eni, secondary, count, maxIPsPerInterface(), takeFree); err != nil {
+				return err
+			}
+		}
 		if err := putRes(tx, sc, sub.SubnetID, sub); err != nil {
 			return err
 		}
@@ -220,7 +258,7 @@ func (n *NetworkInterface) filter(name string) ([]string, bool) {
 	case "owner-id":
 		return one(n.OwnerID)
 	case "private-ip-address", "addresses.private-ip-address":
-		return one(n.PrivateIPAddress)
+		return append([]string{n.PrivateIPAddress}, n.SecondaryIPs...), true
 	case "private-dns-name":
 		return one(n.PrivateDNSName)
 	case "mac-address":
@@ -263,16 +301,20 @@ func (n *NetworkInterface) filter(name string) ([]string, bool) {
 			return nil, true
 		}
 		return one(n.Attachment.Status)
-	case "association.public-ip":
-		if n.Association == nil {
-			return nil, true
+	case "association.public-ip", "addresses.association.public-ip":
+		var out []string
+		for _, a := range n.associations() {
+			out = append(out, a.PublicIP)
 		}
-		return one(n.Association.PublicIP)
+		return out, true
 	case "association.allocation-id":
-		if n.Association == nil {
-			return nil, true
+		var out []string
+		for _, a := range n.associations() {
+			if a.AllocationID != "" {
+				out = append(out, a.AllocationID)
+			}
 		}
-		return one(n.Association.AllocationID)
+		return out, true
 	}
 	return nil, false
 }
@@ -322,6 +364,9 @@ func (s *Service) deleteNetworkInterface(ctx context.Context, in *eniIDInput) (*
 		}
 		if sub, err := getSubnet(tx, sc, n.SubnetID); err == nil {
 			sub.releaseIP(n.PrivateIPAddress)
+			for _, ip := range n.SecondaryIPs {
+				sub.releaseIP(ip)
+			}
 			if err := putRes(tx, sc, sub.SubnetID, sub); err != nil {
 				return err
 			}
@@ -386,6 +431,9 @@ func (s *Service) attachNetworkInterface(ctx context.Context, in *attachNetworkI
 		}
 		if int32(len(inst.ENIs)) >= max {
 			return errf("AttachmentLimitExceeded", "Interface count %d exceeds the limit for %s", len(inst.ENIs)+1, inst.InstanceType)
+		}
+		if 1+len(n.SecondaryIPs) > ipsPerInterface(inst.InstanceType) {
+			return errIPLimit()
 		}
 		for _, id := range inst.ENIs {
 			o, err := getRes[NetworkInterface](tx, sc, id)

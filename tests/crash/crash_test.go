@@ -102,7 +102,10 @@ func TestKillDuringPuts(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "data")
 
 	attempts := map[string]*attempt{} // every key ever attempted, all cycles
-	srv := startGureum(t, bin, dataDir, 0)
+	// S3 only: no containers, no VPC networks (a root gureum's defaults
+	// would make both, and a SIGKILL leaves them, as it should).
+	s3only := []string{"--compute", "none", "--netplane", "none"}
+	srv := startGureum(t, bin, dataDir, 0, s3only...)
 	if _, err := srv.client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatalf("CreateBucket: %v", err)
 	}
@@ -112,7 +115,7 @@ func TestKillDuringPuts(t *testing.T) {
 		for _, a := range res.attempts {
 			attempts[a.key] = a
 		}
-		srv = startGureum(t, bin, dataDir, cycle+1)
+		srv = startGureum(t, bin, dataDir, cycle+1, s3only...)
 		st := verify(t, srv, dataDir, attempts)
 		t.Logf("cycle %d: killed after %v with %d PUTs in flight (%d slow bodies part-sent); attempted %d, acked %d (%d large), cut off %d, unacked-visible %d; visible %d (%d large), blob files %d",
 			cycle, res.ranFor.Round(time.Millisecond), res.inFlightAtKill, res.midBodyAtKill, len(res.attempts), res.acked, res.ackedLarge, res.failed,

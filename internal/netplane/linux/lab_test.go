@@ -91,7 +91,11 @@ func (l *lab) checkLeaks() {
 		l.tb.Errorf("leak check: host links: %v", err)
 	}
 	for _, k := range links {
-		if strings.HasPrefix(k.Attrs().Alias, aliasPrefix) || strings.HasPrefix(k.Attrs().Alias, l.prefix) || k.Attrs().Name == hostPortName(l.dp.prefix) {
+		// Another gureum's internet link ("gureum internet <its prefix>")
+		// is not this lab's: a root gureum in host mode keeps one.
+		alias := k.Attrs().Alias
+		other := strings.HasPrefix(alias, aliasPrefix+"internet ") && !strings.Contains(alias, l.prefix)
+		if !other && strings.HasPrefix(alias, aliasPrefix) || strings.HasPrefix(alias, l.prefix) || k.Attrs().Name == hostPortName(l.dp.prefix) {
 			l.tb.Errorf("leak check: host namespace has gureum's link %s (%s)", k.Attrs().Name, k.Attrs().Alias)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/gureum/gureum/internal/store"
@@ -95,12 +96,16 @@ func (s *Service) VPCAddress(ctx context.Context, acct, region, vpcID string, ip
 			if out.IsValid() || n.VpcID != vpcID {
 				return nil
 			}
-			match := n.PrivateIPAddress == want
-			if public {
-				match = n.Association != nil && n.Association.PublicIP == want
+			if !public && (n.PrivateIPAddress == want || slices.Contains(n.SecondaryIPs, want)) {
+				out = ip
 			}
-			if match {
+			if public && n.Association != nil && n.Association.PublicIP == want {
 				out, _ = netip.ParseAddr(n.PrivateIPAddress)
+			}
+			for priv, a := range n.SecondaryAssociations {
+				if public && a != nil && a.PublicIP == want {
+					out, _ = netip.ParseAddr(priv)
+				}
 			}
 			return nil
 		})

@@ -429,6 +429,11 @@ func (s *Service) plug(ctx context.Context, w plugWant) (netplane.Interface, err
 	ifc := netplane.Interface{ID: w.eni.NetworkInterfaceID, VpcID: w.eni.VpcID, SubnetID: w.subnet.SubnetID,
 		Name: ifaceName(w.eni), IP: ip, Prefix: p.Bits(), MAC: mac, Gateway: netplane.Gateway(p),
 		NoSourceDestCheck: !w.eni.SourceDestCheck, NoDefaultRoute: ifaceName(w.eni) != "eth0"}
+	for _, a := range w.eni.SecondaryIPs {
+		if ip, err := netip.ParseAddr(a); err == nil {
+			ifc.Secondary = append(ifc.Secondary, ip)
+		}
+	}
 	for _, g := range w.eni.Groups {
 		ifc.Groups = append(ifc.Groups, g.GroupID)
 	}

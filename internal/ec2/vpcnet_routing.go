@@ -54,15 +54,23 @@ func (s *Service) readRouting(tx store.Tx, sc scope, n *scopeNet) (map[string]*n
 	enis := map[string]*NetworkInterface{}
 	for _, w := range n.ifaces {
 		enis[w.eni.NetworkInterfaceID] = w.eni
-		a := w.eni.Association
-		if a == nil || routing[w.eni.VpcID] == nil {
+		r := routing[w.eni.VpcID]
+		if r == nil {
 			continue
 		}
-		priv, err1 := netip.ParseAddr(w.eni.PrivateIPAddress)
-		pub, err2 := netip.ParseAddr(a.PublicIP)
-		if err1 == nil && err2 == nil {
-			r := routing[w.eni.VpcID]
-			r.PublicIPs = append(r.PublicIPs, netplane.PublicIP{Private: priv, Public: pub})
+		add := func(private string, a *NetworkInterfaceAssociation) {
+			if a == nil {
+				return
+			}
+			priv, err1 := netip.ParseAddr(private)
+			pub, err2 := netip.ParseAddr(a.PublicIP)
+			if err1 == nil && err2 == nil {
+				r.PublicIPs = append(r.PublicIPs, netplane.PublicIP{Private: priv, Public: pub})
+			}
+		}
+		add(w.eni.PrivateIPAddress, w.eni.Association)
+		for _, ip := range w.eni.SecondaryIPs {
+			add(ip, w.eni.SecondaryAssociations[ip])
 		}
 	}
 	tables, err := listRes[RouteTable](tx, sc, "rtb-")

@@ -164,3 +164,29 @@ func TestVPCDefaultGroupAndSecondaryENI(t *testing.T) {
 	}
 	e.blocked(t, *d.InstanceId, "http://"+ip+"/")
 }
+
+// TestVPCSecondaryPrivateIP: a secondary private IP assigned to a running
+// instance's interface is configured on eth0 and reachable; unassigned, it
+// is gone.
+func TestVPCSecondaryPrivateIP(t *testing.T) {
+	e := newNetEnv(t)
+	vpc, subnets := e.vpcWithSubnets(t, "10.95.0.0/16", "10.95.1.0/24")
+	sg := e.group(t, vpc, "web", tcpFromCIDR(80, "10.95.0.0/16"))
+	w := e.launchIn(t, subnets[0], webUserData("web"), sg)
+	c := e.launchIn(t, subnets[0], nil, sg)
+	defer e.terminateAll(t, *w.InstanceId, *c.InstanceId)
+	eni := w.NetworkInterfaces[0].NetworkInterfaceId
+	out, err := e.EC2.AssignPrivateIpAddresses(ctx(), &ec2.AssignPrivateIpAddressesInput{NetworkInterfaceId: eni, SecondaryPrivateIpAddressCount: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip := *out.AssignedPrivateIpAddresses[0].PrivateIpAddress
+	e.reaches(t, *c.InstanceId, "http://"+ip+"/", "hello from web", 5*time.Second)
+	if addrs := e.must(t, *w.InstanceId, "ip -o -4 addr show dev eth0"); !strings.Contains(addrs, ip+"/24") {
+		t.Fatalf("eth0 lacks the secondary IP %s:\n%s", ip, addrs)
+	}
+	if _, err := e.EC2.UnassignPrivateIpAddresses(ctx(), &ec2.UnassignPrivateIpAddressesInput{NetworkInterfaceId: eni, PrivateIpAddresses: []string{ip}}); err != nil {
+		t.Fatal(err)
+	}
+	e.blocked(t, *c.InstanceId, "http://"+ip+"/")
+}

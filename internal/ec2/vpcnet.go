@@ -58,7 +58,11 @@ type netState struct {
 // appliedVPC is a VPC network gureum made in this process.
 type appliedVPC struct {
 	sc scope
-	at time.Time
+	at time.Time // when it last matched the store in full
+	// What was last applied, by step: a sync that is not a full pass
+	// skips a step whose input is unchanged (a full pass repeats every
+	// step, repairing drift).
+	infra, sg, rt, acl string
 }
 
 // plugState remembers a plug, so that a sync replugs only when the
@@ -188,7 +192,7 @@ func (s *Service) syncNets(ctx context.Context, all bool, dirty map[scope]bool) 
 	}
 	var f *netFailures
 	for sc := range scopes {
-		if err := s.syncScope(ctx, sc); err != nil {
+		if err := s.syncScope(ctx, sc, all); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -302,7 +306,7 @@ func (s *Service) readScopeNet(ctx context.Context, sc scope) (*scopeNet, error)
 }
 
 // syncScope makes every VPC network of a scope match the store.
-func (s *Service) syncScope(ctx context.Context, sc scope) error {
+func (s *Service) syncScope(ctx context.Context, sc scope, full bool) error {
 	n, err := s.readScopeNet(ctx, sc)
 	if err != nil {
 		return err
@@ -311,7 +315,7 @@ func (s *Service) syncScope(ctx context.Context, sc scope) error {
 	exists := map[string]bool{}
 	for _, v := range n.vpcs {
 		exists[v.VpcID] = true
-		if err := s.syncVPC(ctx, sc, n, v); err != nil {
+		if err := s.syncVPC(ctx, sc, n, v, full); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -331,17 +335,25 @@ func (s *Service) syncScope(ctx context.Context, sc scope) error {
 	return errors.Join(errs...)
 }
 
-func (s *Service) syncVPC(ctx context.Context, sc scope, n *scopeNet, v *Vpc) error {
+func (s *Service) syncVPC(ctx context.Context, sc scope, n *scopeNet, v *Vpc, full bool) error {
 	cidr, err := netip.ParsePrefix(v.CidrBlock)
 	if err != nil {
 		return nil // not a network gureum can make real
 	}
 	dp := s.netplane
-	if err := dp.EnsureVPC(ctx, netplane.VPC{ID: v.VpcID, CIDR: cidr}); err != nil {
-		return err
+	s.net.mu.Lock()
+	last, known := s.net.applied[v.VpcID]
+	s.net.mu.Unlock()
+	if !known {
+		last = appliedVPC{sc: sc}
 	}
-	s.ensureVPCServices(ctx, sc, v)
+	// unchanged reports whether a step may be skipped, and records its
+	// input for when it succeeds.
+	unchanged := func(prev *string, input string) (bool, func()) {
+		return !full && known && *prev == input, func() { *prev = input }
+	}
 	have := map[string]bool{}
+	var subnets []netplane.Subnet
 	for _, sn := range n.subnets {
 		if sn.VpcID != v.VpcID {
 			continue
@@ -351,10 +363,20 @@ func (s *Service) syncVPC(ctx context.Context, sc scope, n *scopeNet, v *Vpc) er
 			continue
 		}
 		have[sn.SubnetID] = true
-		if err := dp.EnsureSubnet(ctx, netplane.Subnet{ID: sn.SubnetID, VpcID: v.VpcID, CIDR: p}); err != nil {
+		subnets = append(subnets, netplane.Subnet{ID: sn.SubnetID, VpcID: v.VpcID, CIDR: p})
+	}
+	if skip, done := unchanged(&last.infra, fmt.Sprint(cidr, subnets)); !skip {
+		if err := dp.EnsureVPC(ctx, netplane.VPC{ID: v.VpcID, CIDR: cidr}); err != nil {
 			return err
 		}
+		for _, sn := range subnets {
+			if err := dp.EnsureSubnet(ctx, sn); err != nil {
+				return err
+			}
+		}
+		done()
 	}
+	s.ensureVPCServices(ctx, sc, v)
 	var members []netplane.Interface
 	var errs []error
 	for _, w := range n.ifaces {
@@ -399,24 +421,37 @@ func (s *Service) syncVPC(ctx context.Context, sc scope, n *scopeNet, v *Vpc) er
 			groups = append(groups, sgRules(g))
 		}
 	}
-	if err := dp.SetSecurityGroups(ctx, v.VpcID, groups, members); err != nil {
-		errs = append(errs, err)
+	if skip, done := unchanged(&last.sg, fmt.Sprint(groups, members)); !skip {
+		if err := dp.SetSecurityGroups(ctx, v.VpcID, groups, members); err != nil {
+			errs = append(errs, err)
+		} else {
+			done()
+		}
 	}
 	if r := n.routing[v.VpcID]; r != nil {
-		if err := dp.SetRouting(ctx, *r); err != nil {
-			errs = append(errs, err)
+		if skip, done := unchanged(&last.rt, fmt.Sprint(*r)); !skip {
+			if err := dp.SetRouting(ctx, *r); err != nil {
+				errs = append(errs, err)
+			} else {
+				done()
+			}
 		}
 	}
 	if acls := n.acls[v.VpcID]; acls != nil {
-		if err := dp.SetNetworkACLs(ctx, v.VpcID, acls); err != nil {
-			errs = append(errs, err)
+		if skip, done := unchanged(&last.acl, fmt.Sprint(acls)); !skip {
+			if err := dp.SetNetworkACLs(ctx, v.VpcID, acls); err != nil {
+				errs = append(errs, err)
+			} else {
+				done()
+			}
 		}
 	}
 	if len(errs) == 0 {
-		s.net.mu.Lock()
-		s.net.applied[v.VpcID] = appliedVPC{sc, time.Now()}
-		s.net.mu.Unlock()
+		last.at = time.Now()
 	}
+	s.net.mu.Lock()
+	s.net.applied[v.VpcID] = last // only this loop writes it
+	s.net.mu.Unlock()
 	return errors.Join(errs...)
 }
 

@@ -2,6 +2,7 @@ package linux
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"os/exec"
 	"path/filepath"
@@ -456,4 +457,24 @@ func TestNoSourceDestCheck(t *testing.T) {
 	w.reaches(w.s, "10.0.9.1:7070", "a")
 	w.plug(w.ia) // on again
 	w.blocked(w.s, "10.0.9.1:7070")
+}
+
+// TestManyMembers: a VPC with 200 interfaces in groups that reference
+// each other applies in one batch (the kernel's acknowledgements of a big
+// batch once overflowed the netlink socket: ENOBUFS).
+func TestManyMembers(t *testing.T) {
+	l := newLab(t)
+	l.vpc(vpcID, "10.0.0.0/16")
+	var ms []netplane.Interface
+	for i := range 200 {
+		ip := netip.AddrFrom4([4]byte{10, 0, byte(1 + i/250), byte(2 + i%250)})
+		ms = append(ms, netplane.Interface{ID: fmt.Sprintf("eni-%017x", i), VpcID: vpcID, IP: ip, Groups: []string{"sg-a", "sg-b"}})
+	}
+	gs := []netplane.SecurityGroup{
+		{ID: "sg-a", Rules: []netplane.Rule{tcpFrom(80, "", "sg-a"), tcpFrom(22, "10.0.0.0/16", ""), allowAll(true)}},
+		{ID: "sg-b", Rules: []netplane.Rule{tcpFrom(443, "", "sg-a"), allowAll(true)}},
+	}
+	start := time.Now()
+	l.setGroups(vpcID, gs, ms...)
+	t.Logf("SetSecurityGroups with %d members: %s", len(ms), time.Since(start))
 }

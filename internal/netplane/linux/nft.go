@@ -9,6 +9,7 @@ import (
 	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
+	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -26,7 +27,7 @@ func applyTables(path string, put []table, drop []table) error {
 	return do(path, func() error {
 		// Without AsLasting the Conn dials at Flush, on this thread and
 		// so in this namespace.
-		c, err := nftables.New()
+		c, err := nftables.New(nftables.WithSockOptions(bigReadBuffer))
 		if err != nil {
 			return fmt.Errorf("nftables: %w", err)
 		}
@@ -259,4 +260,28 @@ func matchExprs(m match, ids map[string]uint32) ([]expr.Any, error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("unknown match %T", m)
+}
+
+// bigReadBuffer gives the netlink socket 16 MiB buffers. Receive:
+// google/nftables v0.3.0 asks the kernel to acknowledge every message of a
+// batch, and for a VPC with a few dozen members the acknowledgements
+// overflow the default buffer (ENOBUFS) though the kernel applied the
+// batch. (Upstream stopped asking for them after v0.3.0, the newest
+// version the module proxy has.) Send: the whole batch is one sendmsg.
+func bigReadBuffer(c *netlink.Conn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 16<<20)
+		if serr == nil {
+			// and the batch goes in one sendmsg: it must fit too.
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, 16<<20)
+		}
+	}); err != nil {
+		return err
+	}
+	return serr
 }

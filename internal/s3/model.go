@@ -47,6 +47,19 @@ type bucketRecord struct {
 	PAB    *publicAccessBlock `json:"pab,omitempty"`
 	ACL    *acl.ACL           `json:"acl,omitempty"`
 
+	// CORS and Website are the bucket's CORS rules and static website
+	// configuration (nil: none). Logging, Replication and Notification
+	// are the documents their owner put, as sent (validated, never
+	// acted on: gureum delivers no logs, replicates nothing and sends no
+	// events); Accelerate and Payer the two settings ("": never set).
+	CORS         *corsConfiguration    `json:"cors,omitempty"`
+	Website      *websiteConfiguration `json:"website,omitempty"`
+	Logging      string                `json:"logging,omitempty"`
+	Accelerate   string                `json:"accelerate,omitempty"`
+	Payer        string                `json:"payer,omitempty"`
+	Replication  string                `json:"replication,omitempty"`
+	Notification string                `json:"notification,omitempty"`
+
 	// Compiled once when the record is loaded (records are cached and
 	// never modified): the parsed policy, its Deny statements alone, and
 	// whether S3 calls it public.

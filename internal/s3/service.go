@@ -185,6 +185,27 @@ func New(cfg Config) *Service {
 		"PutBucketAcl":                  handle(s.PutBucketAcl),
 		"GetObjectAcl":                  handle(s.GetObjectAcl),
 		"PutObjectAcl":                  handle(s.PutObjectAcl),
+
+		"PutBucketCors":                      handle(s.PutBucketCors),
+		"GetBucketCors":                      handle(s.GetBucketCors),
+		"DeleteBucketCors":                   handle(s.DeleteBucketCors),
+		"PutBucketWebsite":                   handle(s.PutBucketWebsite),
+		"GetBucketWebsite":                   handle(s.GetBucketWebsite),
+		"DeleteBucketWebsite":                handle(s.DeleteBucketWebsite),
+		"PutBucketLogging":                   handle(s.PutBucketLogging),
+		"GetBucketLogging":                   handle(s.GetBucketLogging),
+		"PutBucketAccelerateConfiguration":   handle(s.PutBucketAccelerateConfiguration),
+		"GetBucketAccelerateConfiguration":   handle(s.GetBucketAccelerateConfiguration),
+		"PutBucketRequestPayment":            handle(s.PutBucketRequestPayment),
+		"GetBucketRequestPayment":            handle(s.GetBucketRequestPayment),
+		"PutBucketReplication":               handle(s.PutBucketReplication),
+		"GetBucketReplication":               handle(s.GetBucketReplication),
+		"DeleteBucketReplication":            handle(s.DeleteBucketReplication),
+		"PutBucketNotification":              handle(s.PutBucketNotificationConfiguration),
+		"PutBucketNotificationConfiguration": handle(s.PutBucketNotificationConfiguration),
+		"GetBucketNotification":              handle(s.GetBucketNotificationConfiguration),
+		"GetBucketNotificationConfiguration": handle(s.GetBucketNotificationConfiguration),
+		"GetObjectLockConfiguration":         handle(s.GetObjectLockConfiguration),
 	}
 	s.routes = append(s.routes, route{name: "PostObject", method: "POST", level: levelBucket})
 	s.routes = append(s.routes, allRoutes...)
@@ -207,7 +228,23 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if bucket, ok := s.websiteHost(r.Host); ok {
+		if err := s.serveWebsite(ctx, w, r, bucket); err != nil && !headersSent(w) {
+			s.WriteError(w, r, err)
+		}
+		return
+	}
 	t, err := s.parseTarget(r)
+	if err == nil && r.Method == http.MethodOptions {
+		// A CORS preflight: unsigned, judged by the CORS rules alone.
+		if err = s.preflight(ctx, w, r, t); err != nil {
+			s.WriteError(w, r, err)
+		}
+		return
+	}
+	if err == nil {
+		s.applyCORS(ctx, w, r, t.bucket)
+	}
 	if err == nil && r.Method == http.MethodPut && r.ContentLength < 0 && len(r.TransferEncoding) > 0 && r.Header.Get("x-amz-decoded-content-length") == "" {
 		// S3 takes no chunked transfer encoding (aws-chunked bodies say
 		// their decoded length).
@@ -236,6 +273,9 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			} else if err = s.authorize(ctx, r, rt, t); err == nil {
 				err = rt.serve(ctx, w, r, t)
 				err = s.hideMissingKey(ctx, r, rt, t, err)
+			}
+			if err != nil && rt.name == "HeadBucket" {
+				err = s.withBucketRegion(ctx, t.bucket, err)
 			}
 		}
 	}
@@ -288,6 +328,22 @@ func (s *Service) hideMissingKey(ctx context.Context, r *http.Request, rt *route
 		return err
 	}
 	return errAccessDenied()
+}
+
+// withBucketRegion adds the bucket's region to a HeadBucket's error when
+// the bucket exists: S3 tells anyone, even an anonymous caller denied
+// access (403), where a bucket is, which is how clients such as
+// Terraform find a bucket's region.
+func (s *Service) withBucketRegion(ctx context.Context, bucket string, err error) error {
+	ae, ok := awsproto.As(err)
+	if !ok || ae.Code == "NoSuchBucket" {
+		return err
+	}
+	b, lerr := s.loadBucket(ctx, bucket)
+	if lerr != nil {
+		return err
+	}
+	return ae.WithHeader("x-amz-bucket-region", b.Region)
 }
 
 // headersSent reports whether the response status has gone out.

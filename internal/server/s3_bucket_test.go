@@ -200,7 +200,7 @@ func TestBucketVersioningConfig(t *testing.T) {
 func TestUnimplementedOperation(t *testing.T) {
 	e := newEnv(t)
 	e.bucket("nix")
-	_, err := e.S3.GetBucketWebsite(ctx(), &s3.GetBucketWebsiteInput{Bucket: aws.String("nix")})
+	_, err := e.S3.GetBucketAnalyticsConfiguration(ctx(), &s3.GetBucketAnalyticsConfigurationInput{Bucket: aws.String("nix"), Id: aws.String("a")})
 	wantCode(t, err, "NotImplemented")
 	wantStatus(t, err, 501)
 }

@@ -293,6 +293,8 @@ func (s *Service) addressOps() opTable {
 		"DisassociateAddress": handle(s.disassociateAddress),
 		"ReleaseAddress":      handle(s.releaseAddress),
 		"DescribeAddresses":   handle(s.describeAddresses),
+
+		"DescribeAddressesAttribute": handle(s.describeAddressesAttribute),
 	}
 }
 
@@ -636,4 +638,62 @@ func (s *Service) describeAddresses(ctx context.Context, in *describeAddressesIn
 		return nil, err
 	}
 	return out, nil
+}
+
+// DescribeAddressesAttribute: the only attribute is domain-name, the
+// reverse DNS (PTR) record of an address, which gureum never sets (there
+// is no ModifyAddressAttribute), so each address answers without one.
+
+type describeAddressesAttributeInput struct {
+	AllocationId []string
+	Attribute    string
+	MaxResults   *int32
+	NextToken    *string
+	DryRun       bool
+}
+
+// AddressAttribute is EC2's AddressAttribute.
+type AddressAttribute struct {
+	PublicIP     string `xml:"publicIp"`
+	AllocationID string `xml:"allocationId"`
+}
+
+type describeAddressesAttributeOutput struct {
+	Addresses []AddressAttribute `xml:"addressSet>item"`
+	NextToken string             `xml:"nextToken,omitempty"`
+}
+
+func (s *Service) describeAddressesAttribute(ctx context.Context, in *describeAddressesAttributeInput) (*describeAddressesAttributeOutput, error) {
+	if in.Attribute != "" && in.Attribute != "domain-name" {
+		return nil, errInvalidParameterValue("Value (%s) for parameter attribute is invalid. Valid values are: domain-name.", in.Attribute)
+	}
+	sc := scopeOf(ctx)
+	var all []AddressAttribute
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		for _, id := range in.AllocationId {
+			a, err := getRes[Address](tx, sc, id)
+			if isNotFound(err) || err == nil && !strings.HasPrefix(id, "eipalloc-") {
+				return errf("InvalidAllocationID.NotFound", "The allocation ID '%s' does not exist", id)
+			}
+			if err != nil {
+				return err
+			}
+			all = append(all, AddressAttribute{a.PublicIP, a.AllocationID})
+		}
+		if len(in.AllocationId) > 0 {
+			return nil
+		}
+		return scanRes(tx, sc, "eipalloc-", func(a *Address) error {
+			all = append(all, AddressAttribute{a.PublicIP, a.AllocationID})
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	items, next, err := page(all, in.MaxResults, in.NextToken, 1, 1000)
+	if err != nil {
+		return nil, err
+	}
+	return &describeAddressesAttributeOutput{Addresses: items, NextToken: next}, nil
 }

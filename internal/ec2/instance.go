@@ -157,7 +157,7 @@ type Instance struct {
 	EbsOptimized          bool                         `xml:"ebsOptimized" json:"ebsopt,omitempty"`
 	EnaSupport            bool                         `xml:"enaSupport" json:"ena"`
 	CpuOptions            cpuOptions                   `xml:"cpuOptions" json:"cpu"`
-	CapacityReservation   capacityReservation          `xml:"capacityReservationSpecification" json:"-"`
+	CapacityReservation   capacityReservation          `xml:"capacityReservationSpecification" json:"cr,omitzero"`
 	HibernationOptions    hibernation                  `xml:"hibernationOptions" json:"-"`
 	MetadataOptions       metadataOptions              `xml:"metadataOptions" json:"md"`
 	EnclaveOptions        enabledFlag                  `xml:"enclaveOptions" json:"-"`
@@ -165,7 +165,7 @@ type Instance struct {
 	PlatformDetails       string                       `xml:"platformDetails" json:"-"`
 	UsageOperation        string                       `xml:"usageOperation" json:"-"`
 	UsageOperationUpdate  time.Time                    `xml:"usageOperationUpdateTime" json:"-"`
-	PrivateDNSNameOptions privateDNSOptions            `xml:"privateDnsNameOptions" json:"-"`
+	PrivateDNSNameOptions privateDNSOptions            `xml:"privateDnsNameOptions" json:"pdnso,omitzero"`
 	MaintenanceOptions    maintenanceOptions           `xml:"maintenanceOptions" json:"-"`
 	CurrentBootMode       string                       `xml:"currentInstanceBootMode" json:"boot"`
 
@@ -180,6 +180,14 @@ type Instance struct {
 	PublicOnLaunch        bool            `xml:"-" json:"pubOnLaunch,omitempty"`
 	Handle                *compute.Handle `xml:"-" json:"handle,omitempty"`
 	TerminatedAt          time.Time       `xml:"-" json:"tat,omitzero"`
+	// IamAssociation is the id of the profile's association when
+	// Associate/ReplaceIamInstanceProfileAssociation made it, and
+	// IamAssociatedAt when (see profileAssociation).
+	IamAssociation  string    `xml:"-" json:"iipa,omitempty"`
+	IamAssociatedAt time.Time `xml:"-" json:"iipat,omitzero"`
+	// CpuCredits is a burstable instance's credit option ("" is its
+	// type's default, see cpuCredits).
+	CpuCredits string `xml:"-" json:"credits,omitempty"`
 
 	// xmlSrc is the stored records this value was made from, when it was
 	// read for a listing (see AppendXML).
@@ -190,9 +198,13 @@ type Instance struct {
 // from others, before the instance is shown.
 func (i *Instance) fill() {
 	i.RootDeviceType, i.VirtualizationType, i.Hypervisor = "ebs", "hvm", "xen"
-	i.CapacityReservation = capacityReservation{"open"}
+	if i.CapacityReservation.Preference == "" {
+		i.CapacityReservation = capacityReservation{"open"}
+	}
 	i.PlatformDetails, i.UsageOperation, i.UsageOperationUpdate = "Linux/UNIX", "RunInstances", i.LaunchTime
-	i.PrivateDNSNameOptions = privateDNSOptions{HostnameType: "ip-name"}
+	if i.PrivateDNSNameOptions.HostnameType == "" {
+		i.PrivateDNSNameOptions = privateDNSOptions{HostnameType: "ip-name"}
+	}
 	i.MaintenanceOptions = maintenanceOptions{"default"}
 	if i.MetadataOptions.State == "" || i.State.Name != "pending" {
 		i.MetadataOptions.State = "applied"
@@ -353,7 +365,8 @@ type runInstancesInput struct {
 		HttpEndpoint            string
 		InstanceMetadataTags    string
 	}
-	DryRun bool
+	CreditSpecification *struct{ CpuCredits string }
+	DryRun              bool
 }
 
 // Reservation is EC2's Reservation.
@@ -505,30 +518,9 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 	}
 	var profile *IamInstanceProfile
 	if p := in.IamInstanceProfile; p != nil && (p.Arn != "" || p.Name != "") {
-		sc := scopeOf(ctx)
-		arn := p.Arn
-		if arn == "" {
-			arn = "arn:aws:iam::" + sc.acct + ":instance-profile/" + p.Name
-		} else if !strings.HasPrefix(arn, "arn:aws:iam::") || !strings.Contains(arn, ":instance-profile/") {
-			return nil, errInvalidParameterValue("Value (%s) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN", arn)
-		}
-		profile = &IamInstanceProfile{Arn: arn, ID: "AIPA" + strings.ToUpper(hashID("x", arn)[2:19])}
-		if s.profiles != nil {
-			ref := p.Arn
-			if ref == "" {
-				ref = p.Name
-			}
-			full, id, found, err := s.profiles.LookupInstanceProfile(ctx, sc.acct, ref)
-			if err != nil {
-				return nil, err
-			}
-			if !found {
-				if p.Arn != "" {
-					return nil, errInvalidParameterValue("Value (%s) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN", p.Arn)
-				}
-				return nil, errInvalidParameterValue("Value (%s) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name", p.Name)
-			}
-			profile = &IamInstanceProfile{Arn: full, ID: id}
+		var err error
+		if profile, err = s.resolveProfile(ctx, p.Arn, p.Name); err != nil {
+			return nil, err
 		}
 	}
 	md := metadataOptions{State: "pending", HttpTokens: "required", HttpPutResponseHopLimit: 2, HttpEndpoint: "enabled", HttpProtocolIpv6: "disabled", InstanceMetadataTags: "disabled"}
@@ -755,6 +747,9 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 				DisableAPITermination: in.DisableApiTermination, DisableAPIStop: in.DisableApiStop, ShutdownBehavior: shutdown, PublicOnLaunch: public}
 			if img.Architecture == "arm64" {
 				inst.CurrentBootMode = "uefi"
+			}
+			if c := in.CreditSpecification; c != nil && it.burst {
+				inst.CpuCredits = c.CpuCredits
 			}
 			inst.BlockDeviceMapping = []InstanceBlockDeviceMapping{{DeviceName: img.RootDeviceName, Ebs: EbsInstanceBlockDevice{
 				AttachTime: now, DeleteOnTermination: true, Status: "attached", VolumeID: newID("vol")}}}

@@ -158,6 +158,7 @@ type describeInstanceAttributeOutput struct {
 	RamdiskID             *attributeValue              `xml:"ramdisk,omitempty"`
 	SriovNetSupport       *attributeValue              `xml:"sriovNetSupport,omitempty"`
 	ProductCodes          *struct{}                    `xml:"productCodes,omitempty"`
+	EnclaveOptions        *enabledFlag                 `xml:"enclaveOptions,omitempty"`
 }
 
 func (s *Service) describeInstanceAttribute(ctx context.Context, in *describeInstanceAttributeInput) (*describeInstanceAttributeOutput, error) {
@@ -208,6 +209,8 @@ func (s *Service) describeInstanceAttribute(ctx context.Context, in *describeIns
 			out.SriovNetSupport = &attributeValue{strp("simple")}
 		case "productCodes":
 			out.ProductCodes = &struct{}{}
+		case "enclaveOptions":
+			out.EnclaveOptions = &enabledFlag{}
 		default:
 			return errInvalidParameterValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", in.Attribute)
 		}

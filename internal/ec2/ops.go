@@ -20,6 +20,7 @@ func (s *Service) operations() map[string]func(ctx context.Context, v url.Values
 		"DescribeVpcAttribute":      handle(s.describeVpcAttribute),
 		"AssociateVpcCidrBlock":     handle(s.associateVpcCidrBlock),
 		"DisassociateVpcCidrBlock":  handle(s.disassociateVpcCidrBlock),
+		"ModifyVpcTenancy":          handle(s.modifyVpcTenancy),
 		"CreateSubnet":              handle(s.createSubnet),
 		"CreateDefaultSubnet":       handle(s.createDefaultSubnet),
 		"DescribeSubnets":           handle(s.describeSubnets),
@@ -33,7 +34,8 @@ func (s *Service) operations() map[string]func(ctx context.Context, v url.Values
 	for _, more := range []opTable{
 		s.securityGroupOps(), s.networkACLOps(), s.routeTableOps(), s.internetGatewayOps(),
 		s.addressOps(), s.natGatewayOps(), s.keyPairOps(), s.imageOps(), s.instanceOps(),
-		s.networkInterfaceOps(), s.instanceTypeOps(),
+		s.networkInterfaceOps(), s.instanceTypeOps(), s.iamInstanceProfileOps(), s.classicLinkOps(),
+		s.vpcEndpointOps(), s.launchTemplateOps(), s.instanceOptionOps(),
 	} {
 		for name, fn := range more {
 			ops[name] = fn

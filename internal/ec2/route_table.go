@@ -102,6 +102,8 @@ func (s *Service) routeTableOps() opTable {
 		"AssociateRouteTable":          handle(s.associateRouteTable),
 		"DisassociateRouteTable":       handle(s.disassociateRouteTable),
 		"ReplaceRouteTableAssociation": handle(s.replaceRouteTableAssociation),
+		"EnableVgwRoutePropagation":    handle(s.enableVgwRoutePropagation),
+		"DisableVgwRoutePropagation":   handle(s.enableVgwRoutePropagation),
 	}
 }
 
@@ -200,6 +202,11 @@ func (r *RouteTable) filter(name string) ([]string, bool) {
 		return assocs(func(a RouteTableAssociation) string { return a.SubnetID })
 	case "association.main":
 		return assocs(func(a RouteTableAssociation) string { return boolStr(a.Main) })
+	case "association.gateway-id", "route.destination-ipv6-cidr-block", "route.destination-prefix-list-id",
+		"route.egress-only-internet-gateway-id", "route.transit-gateway-id", "route.vpc-peering-connection-id":
+		// gureum has no edge associations, IPv6, prefix lists, transit
+		// gateways or peering.
+		return nil, true
 	case "route.destination-cidr-block":
 		return routes(func(rt Route) string { return rt.DestinationCidrBlock })
 	case "route.gateway-id":
@@ -668,4 +675,35 @@ func (s *Service) replaceRouteTableAssociation(ctx context.Context, in *replaceR
 		return nil, err
 	}
 	return out, nil
+}
+
+// Enable/DisableVgwRoutePropagation. gureum has no virtual private
+// gateways, so after the route table is checked every gateway is
+// AWS's NotFound.
+
+type vgwRoutePropagationInput struct {
+	GatewayId    string
+	RouteTableId string
+	DryRun       bool
+}
+
+func (s *Service) enableVgwRoutePropagation(ctx context.Context, in *vgwRoutePropagationInput) (*returnTrue, error) {
+	if in.RouteTableId == "" {
+		return nil, errMissingParameter("RouteTableId")
+	}
+	if in.GatewayId == "" {
+		return nil, errMissingParameter("GatewayId")
+	}
+	sc := scopeOf(ctx)
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		_, err := getRouteTable(tx, sc, in.RouteTableId)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(in.GatewayId, "vgw-") {
+		return nil, errf("InvalidVpnGatewayID.Malformed", "Invalid id: \"%s\" (expecting \"vgw-...\")", in.GatewayId)
+	}
+	return nil, errf("InvalidVpnGatewayID.NotFound", "The virtual private gateway ID '%s' does not exist", in.GatewayId)
 }

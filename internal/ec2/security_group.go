@@ -22,15 +22,17 @@ import (
 // securityGroupOps returns this file's operations.
 func (s *Service) securityGroupOps() opTable {
 	return opTable{
-		"CreateSecurityGroup":           handle(s.createSecurityGroup),
-		"DescribeSecurityGroups":        handle(s.describeSecurityGroups),
-		"DeleteSecurityGroup":           handle(s.deleteSecurityGroup),
-		"AuthorizeSecurityGroupIngress": handle(s.authorizeSecurityGroupIngress),
-		"AuthorizeSecurityGroupEgress":  handle(s.authorizeSecurityGroupEgress),
-		"RevokeSecurityGroupIngress":    handle(s.revokeSecurityGroupIngress),
-		"RevokeSecurityGroupEgress":     handle(s.revokeSecurityGroupEgress),
-		"DescribeSecurityGroupRules":    handle(s.describeSecurityGroupRules),
-		"ModifySecurityGroupRules":      handle(s.modifySecurityGroupRules),
+		"CreateSecurityGroup":                        handle(s.createSecurityGroup),
+		"DescribeSecurityGroups":                     handle(s.describeSecurityGroups),
+		"DeleteSecurityGroup":                        handle(s.deleteSecurityGroup),
+		"AuthorizeSecurityGroupIngress":              handle(s.authorizeSecurityGroupIngress),
+		"AuthorizeSecurityGroupEgress":               handle(s.authorizeSecurityGroupEgress),
+		"RevokeSecurityGroupIngress":                 handle(s.revokeSecurityGroupIngress),
+		"RevokeSecurityGroupEgress":                  handle(s.revokeSecurityGroupEgress),
+		"DescribeSecurityGroupRules":                 handle(s.describeSecurityGroupRules),
+		"ModifySecurityGroupRules":                   handle(s.modifySecurityGroupRules),
+		"UpdateSecurityGroupRuleDescriptionsIngress": handle(s.updateSecurityGroupRuleDescriptionsIngress),
+		"UpdateSecurityGroupRuleDescriptionsEgress":  handle(s.updateSecurityGroupRuleDescriptionsEgress),
 	}
 }
 
@@ -1081,6 +1083,75 @@ func (s *Service) modifySecurityGroupRules(ctx context.Context, in *modifySecuri
 				}
 			}
 			g.Rules[idx] = nr
+		}
+		g.rebuildPermissions()
+		return putRes(tx, sc, g.GroupID, g)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+// UpdateSecurityGroupRuleDescriptionsIngress / ...Egress: a rule is named
+// by its id or by its permission (protocol, ports, peer), and gets the
+// description given with it.
+
+type updateRuleDescriptionsInput struct {
+	GroupId                      string
+	GroupName                    string
+	IpPermissions                []ipPermissionInput
+	SecurityGroupRuleDescription []struct{ SecurityGroupRuleId, Description string }
+	DryRun                       bool
+}
+
+func (s *Service) updateSecurityGroupRuleDescriptionsIngress(ctx context.Context, in *updateRuleDescriptionsInput) (*returnTrue, error) {
+	return s.updateRuleDescriptions(ctx, in, false)
+}
+
+func (s *Service) updateSecurityGroupRuleDescriptionsEgress(ctx context.Context, in *updateRuleDescriptionsInput) (*returnTrue, error) {
+	return s.updateRuleDescriptions(ctx, in, true)
+}
+
+func (s *Service) updateRuleDescriptions(ctx context.Context, in *updateRuleDescriptionsInput, egress bool) (*returnTrue, error) {
+	if len(in.IpPermissions) == 0 && len(in.SecurityGroupRuleDescription) == 0 {
+		return nil, errMissingParameter("IpPermissions")
+	}
+	if in.GroupId == "" && in.GroupName == "" {
+		return nil, errMissingParameter("GroupId")
+	}
+	sc := scopeOf(ctx)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		g, err := sgFind(tx, sc, in.GroupId, in.GroupName)
+		if err != nil {
+			return err
+		}
+		for _, d := range in.SecurityGroupRuleDescription {
+			found := false
+			for i := range g.Rules {
+				if r := &g.Rules[i]; r.ID == d.SecurityGroupRuleId && r.Egress == egress {
+					r.Description, found = d.Description, true
+				}
+			}
+			if !found {
+				return errRuleIDNotFound(d.SecurityGroupRuleId)
+			}
+		}
+		rules, err := sgRulesFrom(tx, sc, g, in.IpPermissions, egress, true)
+		if err != nil {
+			return err
+		}
+		for i := range rules {
+			k := sgRuleKey(&rules[i])
+			found := false
+			for j := range g.Rules {
+				if sgRuleKey(&g.Rules[j]) == k {
+					g.Rules[j].Description, found = rules[i].Description, true
+				}
+			}
+			if !found {
+				return errPermissionNotFound()
+			}
 		}
 		g.rebuildPermissions()
 		return putRes(tx, sc, g.GroupID, g)

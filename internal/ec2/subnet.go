@@ -23,6 +23,13 @@ type Subnet struct {
 	MapPublicIPOnLaunch         bool   `xml:"mapPublicIpOnLaunch" json:"mapPublic"`
 	AssignIpv6AddressOnCreation bool   `xml:"assignIpv6AddressOnCreation" json:"-"`
 	Tags                        []Tag  `xml:"tagSet>item" json:"tags,omitempty"`
+	// Ipv6CidrBlockAssociations is always empty: gureum's subnets are
+	// IPv4 only, and AWS shows the empty set.
+	Ipv6CidrBlockAssociations  []struct{}              `xml:"ipv6CidrBlockAssociationSet>item" json:"-"`
+	MapCustomerOwnedIPOnLaunch bool                    `xml:"mapCustomerOwnedIpOnLaunch" json:"-"`
+	EnableDns64                bool                    `xml:"enableDns64" json:"dns64,omitempty"`
+	Ipv6Native                 bool                    `xml:"ipv6Native" json:"-"`
+	PrivateDNSNameOptions      subnetPrivateDNSOptions `xml:"privateDnsNameOptionsOnLaunch" json:"pdnso,omitzero"`
 	// Used holds the private addresses taken in the subnet (by network
 	// interfaces and NAT gateways), so free addresses can be counted and
 	// handed out.
@@ -50,6 +57,9 @@ func (s *Subnet) size() int {
 
 func (s *Subnet) fill() {
 	s.AvailableIPAddressCount = s.size() - reserved - len(s.Used)
+	if s.PrivateDNSNameOptions.HostnameType == "" {
+		s.PrivateDNSNameOptions.HostnameType = "ip-name"
+	}
 }
 
 // allocateIP takes a free address: want if given (it must be in the
@@ -280,6 +290,13 @@ func (s *Subnet) filter(name string) ([]string, bool) {
 		return []string{s.SubnetArn}, true
 	case "available-ip-address-count":
 		return []string{itoa(s.AvailableIPAddressCount)}, true
+	case "ipv6-cidr-block-association.ipv6-cidr-block", "ipv6-cidr-block-association.association-id",
+		"ipv6-cidr-block-association.state", "ipv6-native", "outpost-arn":
+		return nil, true // IPv4-only subnets, none on an Outpost
+	case "enable-dns64":
+		return []string{boolStr(s.EnableDns64)}, true
+	case "assign-ipv6-address-on-creation":
+		return []string{boolStr(s.AssignIpv6AddressOnCreation)}, true
 	}
 	return nil, false
 }
@@ -351,10 +368,26 @@ func (s *Service) deleteSubnet(ctx context.Context, in *subnetIDInput) (*returnT
 	return ok, nil
 }
 
+// subnetPrivateDNSOptions is a subnet's PrivateDnsNameOptionsOnLaunch.
+type subnetPrivateDNSOptions struct {
+	HostnameType                    string `xml:"hostnameType" json:"type,omitempty"`
+	EnableResourceNameDnsARecord    bool   `xml:"enableResourceNameDnsARecord" json:"a,omitempty"`
+	EnableResourceNameDnsAAAARecord bool   `xml:"enableResourceNameDnsAAAARecord" json:"aaaa,omitempty"`
+}
+
 type modifySubnetAttributeInput struct {
-	SubnetId            string
-	MapPublicIpOnLaunch *attributeBooleanValue
-	DryRun              bool
+	SubnetId                                string
+	MapPublicIpOnLaunch                     *attributeBooleanValue
+	AssignIpv6AddressOnCreation             *attributeBooleanValue
+	EnableDns64                             *attributeBooleanValue
+	EnableResourceNameDnsARecordOnLaunch    *attributeBooleanValue
+	EnableResourceNameDnsAAAARecordOnLaunch *attributeBooleanValue
+	PrivateDnsHostnameTypeOnLaunch          string
+	MapCustomerOwnedIpOnLaunch              *attributeBooleanValue
+	CustomerOwnedIpv4Pool                   string
+	EnableLniAtDeviceIndex                  *int32
+	DisableLniAtDeviceIndex                 *attributeBooleanValue
+	DryRun                                  bool
 }
 
 func (s *Service) modifySubnetAttribute(ctx context.Context, in *modifySubnetAttributeInput) (*returnTrue, error) {
@@ -364,8 +397,30 @@ func (s *Service) modifySubnetAttribute(ctx context.Context, in *modifySubnetAtt
 		if err != nil {
 			return err
 		}
-		if a := in.MapPublicIpOnLaunch; a != nil && a.Value != nil {
-			sub.MapPublicIPOnLaunch = *a.Value
+		set := func(a *attributeBooleanValue, to *bool) {
+			if a != nil && a.Value != nil {
+				*to = *a.Value
+			}
+		}
+		set(in.MapPublicIpOnLaunch, &sub.MapPublicIPOnLaunch)
+		if a := in.AssignIpv6AddressOnCreation; a != nil && a.Value != nil && *a.Value {
+			// Without an IPv6 CIDR there is nothing to assign from.
+			return errInvalidParameterValue("Invalid value 'true' for assignIpv6AddressOnCreation. Cannot set assignIpv6AddressOnCreation to true unless the subnet (%s) has an IPv6 CIDR block associated with it.", sub.SubnetID)
+		}
+		if a := in.MapCustomerOwnedIpOnLaunch; a != nil && a.Value != nil && *a.Value || in.CustomerOwnedIpv4Pool != "" || in.EnableLniAtDeviceIndex != nil {
+			return errInvalidParameterValue("This attribute is only supported for subnets on an Outpost.")
+		}
+		set(in.EnableDns64, &sub.EnableDns64)
+		sub.fill()
+		o := &sub.PrivateDNSNameOptions
+		set(in.EnableResourceNameDnsARecordOnLaunch, &o.EnableResourceNameDnsARecord)
+		set(in.EnableResourceNameDnsAAAARecordOnLaunch, &o.EnableResourceNameDnsAAAARecord)
+		switch t := in.PrivateDnsHostnameTypeOnLaunch; t {
+		case "":
+		case "ip-name", "resource-name":
+			o.HostnameType = t
+		default:
+			return errInvalidParameterValue("Value (%s) for parameter PrivateDnsHostnameTypeOnLaunch is invalid. Valid values are: ip-name, resource-name.", t)
 		}
 		return putRes(tx, sc, sub.SubnetID, sub)
 	})

@@ -22,6 +22,7 @@ type Vpc struct {
 	// Attributes.
 	EnableDNSSupport   bool `xml:"-" json:"dns"`
 	EnableDNSHostnames bool `xml:"-" json:"hostnames"`
+	EnableNAUMetrics   bool `xml:"-" json:"naum,omitempty"`
 }
 
 // VpcCidrBlockAssociation is one IPv4 CIDR of a VPC.
@@ -279,10 +280,21 @@ func (v *Vpc) filter(name string) ([]string, bool) {
 	switch name {
 	case "vpc-id":
 		return []string{v.VpcID}, true
-	case "cidr", "cidr-block-association.cidr-block", "cidrBlock":
+	case "cidr", "cidr-block", "cidrBlock":
+		// The primary CIDR, as the documentation says; the names
+		// without it (Ansible's cidr-block, the SDKs' cidrBlock) are
+		// aliases AWS accepts.
+		return []string{v.CidrBlock}, true
+	case "cidr-block-association.cidr-block":
 		var out []string
 		for _, c := range v.CidrAssociation {
 			out = append(out, c.CidrBlock)
+		}
+		return out, true
+	case "cidr-block-association.state":
+		var out []string
+		for _, c := range v.CidrAssociation {
+			out = append(out, c.State.State)
 		}
 		return out, true
 	case "cidr-block-association.association-id":
@@ -301,6 +313,9 @@ func (v *Vpc) filter(name string) ([]string, bool) {
 		return []string{v.DhcpOptionsID}, true
 	case "instance-tenancy":
 		return []string{v.InstanceTenancy}, true
+	case "ipv6-cidr-block-association.ipv6-cidr-block", "ipv6-cidr-block-association.ipv6-pool",
+		"ipv6-cidr-block-association.association-id", "ipv6-cidr-block-association.state":
+		return nil, true // gureum's VPCs are IPv4 only
 	}
 	return nil, false
 }
@@ -426,7 +441,10 @@ type modifyVpcAttributeInput struct {
 	VpcId              string
 	EnableDnsSupport   *attributeBooleanValue
 	EnableDnsHostnames *attributeBooleanValue
-	DryRun             bool
+	// EnableNetworkAddressUsageMetrics is recorded and answered; gureum
+	// has no CloudWatch to publish the metrics to.
+	EnableNetworkAddressUsageMetrics *attributeBooleanValue
+	DryRun                           bool
 }
 
 func (s *Service) modifyVpcAttribute(ctx context.Context, in *modifyVpcAttributeInput) (*returnTrue, error) {
@@ -435,6 +453,9 @@ func (s *Service) modifyVpcAttribute(ctx context.Context, in *modifyVpcAttribute
 		n++
 	}
 	if in.EnableDnsHostnames != nil {
+		n++
+	}
+	if in.EnableNetworkAddressUsageMetrics != nil {
 		n++
 	}
 	if n != 1 {
@@ -455,6 +476,9 @@ func (s *Service) modifyVpcAttribute(ctx context.Context, in *modifyVpcAttribute
 			}
 			vpc.EnableDNSHostnames = *a.Value
 		}
+		if a := in.EnableNetworkAddressUsageMetrics; a != nil && a.Value != nil {
+			vpc.EnableNAUMetrics = *a.Value
+		}
 		return putRes(tx, sc, vpc.VpcID, vpc)
 	})
 	if err != nil {
@@ -473,6 +497,7 @@ type describeVpcAttributeOutput struct {
 	VpcID              string                 `xml:"vpcId"`
 	EnableDNSSupport   *attributeBooleanValue `xml:"enableDnsSupport,omitempty"`
 	EnableDNSHostnames *attributeBooleanValue `xml:"enableDnsHostnames,omitempty"`
+	EnableNAUMetrics   *attributeBooleanValue `xml:"enableNetworkAddressUsageMetrics,omitempty"`
 }
 
 func (s *Service) describeVpcAttribute(ctx context.Context, in *describeVpcAttributeInput) (*describeVpcAttributeOutput, error) {
@@ -493,6 +518,8 @@ func (s *Service) describeVpcAttribute(ctx context.Context, in *describeVpcAttri
 		out.EnableDNSSupport = b(vpc.EnableDNSSupport)
 	case "enableDnsHostnames":
 		out.EnableDNSHostnames = b(vpc.EnableDNSHostnames)
+	case "enableNetworkAddressUsageMetrics":
+		out.EnableNAUMetrics = b(vpc.EnableNAUMetrics)
 	default:
 		return nil, errInvalidParameterValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", in.Attribute)
 	}
@@ -582,4 +609,34 @@ func (s *Service) disassociateVpcCidrBlock(ctx context.Context, in *disassociate
 		return nil, err
 	}
 	return &out, nil
+}
+
+type modifyVpcTenancyInput struct {
+	VpcId           string
+	InstanceTenancy string
+	DryRun          bool
+}
+
+// modifyVpcTenancy changes a VPC's tenancy to default, the only change
+// AWS allows; instances launched before keep theirs.
+func (s *Service) modifyVpcTenancy(ctx context.Context, in *modifyVpcTenancyInput) (*returnTrue, error) {
+	if in.VpcId == "" {
+		return nil, errMissingParameter("VpcId")
+	}
+	if in.InstanceTenancy != "default" {
+		return nil, errInvalidParameterValue("Value (%s) for parameter InstanceTenancy is invalid. Valid values are: default.", in.InstanceTenancy)
+	}
+	sc := scopeOf(ctx)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		v, err := getVpc(tx, sc, in.VpcId)
+		if err != nil {
+			return err
+		}
+		v.InstanceTenancy = "default"
+		return putRes(tx, sc, v.VpcID, v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ok, nil
 }

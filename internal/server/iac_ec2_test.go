@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 )
 
 // These tests replay what Terraform's AWS provider and Ansible's
@@ -411,4 +412,234 @@ func TestIaCEC2EipAndNatGateway(t *testing.T) {
 	wantCode(t, err, "InvalidAllocationID.NotFound")
 	_, err = c.ReleaseAddress(ctx(), &ec2.ReleaseAddressInput{AllocationId: eip.AllocationId})
 	wantCode(t, err, "InvalidAllocationID.NotFound")
+}
+
+func TestIaCEC2SecurityGroupAndRules(t *testing.T) {
+	e := newEnv(t)
+	c := e.ec2("test", "test")
+	v, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.70.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := c.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("web"), Description: aws.String("web"), VpcId: v.Vpc.VpcId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := g.GroupId
+	// Ansible waits for the default egress rule; Terraform revokes it
+	// (an error is fatal) and the ::/0 one (NotFound tolerated).
+	got, err := c.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{*id}})
+	if err != nil || len(got.SecurityGroups[0].IpPermissionsEgress) != 1 || got.SecurityGroups[0].Tags == nil {
+		t.Fatalf("%+v %v", got, err)
+	}
+	allOut := []ec2types.IpPermission{{IpProtocol: aws.String("-1"), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}
+	if _, err := c.RevokeSecurityGroupEgress(ctx(), &ec2.RevokeSecurityGroupEgressInput{GroupId: id, IpPermissions: allOut}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.RevokeSecurityGroupEgress(ctx(), &ec2.RevokeSecurityGroupEgressInput{GroupId: id, IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("-1"), Ipv6Ranges: []ec2types.Ipv6Range{{CidrIpv6: aws.String("::/0")}}}}})
+	wantCode(t, err, "InvalidPermission.NotFound")
+	// aws_vpc_security_group_ingress_rule: the rule id comes back.
+	auth, err := c.AuthorizeSecurityGroupIngress(ctx(), &ec2.AuthorizeSecurityGroupIngressInput{GroupId: id, IpPermissions: []ec2types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.0.0.0/8"), Description: aws.String("https")}}}},
+		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroupRule, Tags: []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String("r")}}}}})
+	if err != nil || len(auth.SecurityGroupRules) != 1 || !strings.HasPrefix(*auth.SecurityGroupRules[0].SecurityGroupRuleId, "sgr-") {
+		t.Fatalf("authorize: %+v %v", auth, err)
+	}
+	rule := auth.SecurityGroupRules[0].SecurityGroupRuleId
+	rules, err := c.DescribeSecurityGroupRules(ctx(), &ec2.DescribeSecurityGroupRulesInput{SecurityGroupRuleIds: []string{*rule}})
+	if err != nil || len(rules.SecurityGroupRules) != 1 || *rules.SecurityGroupRules[0].CidrIpv4 != "10.0.0.0/8" || len(rules.SecurityGroupRules[0].Tags) != 1 {
+		t.Fatalf("rules: %+v %v", rules, err)
+	}
+	if _, err := c.ModifySecurityGroupRules(ctx(), &ec2.ModifySecurityGroupRulesInput{GroupId: id, SecurityGroupRules: []ec2types.SecurityGroupRuleUpdate{{
+		SecurityGroupRuleId: rule, SecurityGroupRule: &ec2types.SecurityGroupRuleRequest{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(8443), ToPort: aws.Int32(8443), CidrIpv4: aws.String("10.0.0.0/8")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Ansible's description updates, by permission and by rule id.
+	if _, err := c.UpdateSecurityGroupRuleDescriptionsIngress(ctx(), &ec2.UpdateSecurityGroupRuleDescriptionsIngressInput{GroupId: id, IpPermissions: []ec2types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(8443), ToPort: aws.Int32(8443), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.0.0.0/8"), Description: aws.String("alt https")}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	rules, err = c.DescribeSecurityGroupRules(ctx(), &ec2.DescribeSecurityGroupRulesInput{Filters: []ec2types.Filter{flt("group-id", *id)}})
+	if err != nil || len(rules.SecurityGroupRules) != 1 || *rules.SecurityGroupRules[0].FromPort != 8443 || *rules.SecurityGroupRules[0].Description != "alt https" {
+		t.Fatalf("rules by group: %+v %v", rules, err)
+	}
+	if _, err := c.UpdateSecurityGroupRuleDescriptionsIngress(ctx(), &ec2.UpdateSecurityGroupRuleDescriptionsIngressInput{GroupId: id,
+		SecurityGroupRuleDescriptions: []ec2types.SecurityGroupRuleDescription{{SecurityGroupRuleId: rule, Description: aws.String("by id")}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.UpdateSecurityGroupRuleDescriptionsEgress(ctx(), &ec2.UpdateSecurityGroupRuleDescriptionsEgressInput{GroupId: id, IpPermissions: allOut})
+	wantCode(t, err, "InvalidPermission.NotFound")
+	sg, err := c.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{*id}})
+	if err != nil || *sg.SecurityGroups[0].IpPermissions[0].IpRanges[0].Description != "by id" {
+		t.Fatalf("%+v %v", sg, err)
+	}
+	// Revoke by rule id; then it is gone.
+	if _, err := c.RevokeSecurityGroupIngress(ctx(), &ec2.RevokeSecurityGroupIngressInput{GroupId: id, SecurityGroupRuleIds: []string{*rule}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DescribeSecurityGroupRules(ctx(), &ec2.DescribeSecurityGroupRulesInput{SecurityGroupRuleIds: []string{*rule}})
+	wantCode(t, err, "InvalidSecurityGroupRuleId.NotFound")
+	// Teardown: ENIs of the group, delete, NotFound.
+	enis, err := c.DescribeNetworkInterfaces(ctx(), &ec2.DescribeNetworkInterfacesInput{Filters: []ec2types.Filter{flt("group-id", *id)}})
+	if err != nil || len(enis.NetworkInterfaces) != 0 {
+		t.Fatalf("%+v %v", enis, err)
+	}
+	if _, err := c.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: id}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{*id}})
+	wantCode(t, err, "InvalidGroup.NotFound")
+}
+
+func TestIaCEC2KeyPair(t *testing.T) {
+	e := newEnv(t)
+	c := e.ec2("test", "test")
+	const pub = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHq0y2h6m2wYVbXvJ8f0Q8Pj1oP6H8m8Ew8m0s2Yc3Jp iac"
+	_, err := c.DescribeKeyPairs(ctx(), &ec2.DescribeKeyPairsInput{KeyNames: []string{"iac"}})
+	wantCode(t, err, "InvalidKeyPair.NotFound")
+	k, err := c.ImportKeyPair(ctx(), &ec2.ImportKeyPairInput{KeyName: aws.String("iac"), PublicKeyMaterial: []byte(pub),
+		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeKeyPair, Tags: []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String("k")}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ansible imports a temporary key to compare fingerprints.
+	tmp, err := c.ImportKeyPair(ctx(), &ec2.ImportKeyPairInput{KeyName: aws.String("ansible-tmp"), PublicKeyMaterial: []byte(pub)})
+	if err != nil || *tmp.KeyFingerprint != *k.KeyFingerprint {
+		t.Fatalf("fingerprints: %+v %+v %v", k, tmp, err)
+	}
+	got, err := c.DescribeKeyPairs(ctx(), &ec2.DescribeKeyPairsInput{KeyNames: []string{"iac"}})
+	if err != nil || len(got.KeyPairs) != 1 || got.KeyPairs[0].KeyFingerprint == nil || got.KeyPairs[0].KeyPairId == nil || got.KeyPairs[0].KeyType != "ed25519" || len(got.KeyPairs[0].Tags) != 1 {
+		t.Fatalf("%+v %v", got, err)
+	}
+	for _, name := range []string{"iac", "ansible-tmp"} {
+		if _, err := c.DeleteKeyPair(ctx(), &ec2.DeleteKeyPairInput{KeyName: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = c.DescribeKeyPairs(ctx(), &ec2.DescribeKeyPairsInput{KeyNames: []string{"iac"}})
+	wantCode(t, err, "InvalidKeyPair.NotFound")
+}
+
+func TestIaCEC2Instance(t *testing.T) {
+	e := newEnv(t)
+	c := e.ec2("test", "test")
+	ip := e.rootIAM()
+	for _, name := range []string{"p1", "p2"} {
+		if _, err := ip.CreateInstanceProfile(ctx(), &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ami := amazonImage(t, c, "al2023-ami-2023", "x86_64")
+	// Pre-reads: launch templates (none), the default VPC and its subnets.
+	_, err := c.DescribeLaunchTemplateVersions(ctx(), &ec2.DescribeLaunchTemplateVersionsInput{LaunchTemplateId: aws.String("lt-0123456789abcdef0"), Filters: []ec2types.Filter{flt("is-default-version", "true")}})
+	wantCode(t, err, "InvalidLaunchTemplateId.NotFound")
+	_, err = c.DescribeLaunchTemplateVersions(ctx(), &ec2.DescribeLaunchTemplateVersionsInput{LaunchTemplateName: aws.String("web")})
+	wantCode(t, err, "InvalidLaunchTemplateName.NotFoundException")
+	_, err = c.DescribeLaunchTemplates(ctx(), &ec2.DescribeLaunchTemplatesInput{LaunchTemplateNames: []string{"web"}})
+	wantCode(t, err, "InvalidLaunchTemplateName.NotFoundException")
+	lts, err := c.DescribeLaunchTemplates(ctx(), &ec2.DescribeLaunchTemplatesInput{})
+	if err != nil || len(lts.LaunchTemplates) != 0 {
+		t.Fatalf("%+v %v", lts, err)
+	}
+	def, err := c.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{flt("isDefault", "true")}})
+	if err != nil || len(def.Vpcs) != 1 {
+		t.Fatalf("%+v %v", def, err)
+	}
+	run, err := c.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: "t3.micro", MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		ClientToken: aws.String("iac-1"), IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Name: aws.String("p1")},
+		CreditSpecification: &ec2types.CreditSpecificationRequest{CpuCredits: aws.String("standard")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := *run.Instances[0].InstanceId
+	waitRunning(t, c, id)
+	st, err := c.DescribeInstanceStatus(ctx(), &ec2.DescribeInstanceStatusInput{InstanceIds: []string{id}, IncludeAllInstances: aws.Bool(true)})
+	if err != nil || len(st.InstanceStatuses) != 1 || st.InstanceStatuses[0].InstanceStatus.Status != "ok" {
+		t.Fatalf("status: %+v %v", st, err)
+	}
+	// Every attribute of the model answers.
+	for _, attr := range ec2types.InstanceAttributeName("").Values() {
+		if _, err := c.DescribeInstanceAttribute(ctx(), &ec2.DescribeInstanceAttributeInput{InstanceId: &id, Attribute: attr}); err != nil {
+			t.Errorf("attribute %s: %v", attr, err)
+		}
+	}
+	sh, err := c.DescribeInstanceAttribute(ctx(), &ec2.DescribeInstanceAttributeInput{InstanceId: &id, Attribute: "instanceInitiatedShutdownBehavior"})
+	if err != nil || *sh.InstanceInitiatedShutdownBehavior.Value != "stop" {
+		t.Fatalf("%+v %v", sh, err)
+	}
+	// Credit specification: the one given, and t3's default otherwise.
+	cs, err := c.DescribeInstanceCreditSpecifications(ctx(), &ec2.DescribeInstanceCreditSpecificationsInput{InstanceIds: []string{id}})
+	if err != nil || len(cs.InstanceCreditSpecifications) != 1 || *cs.InstanceCreditSpecifications[0].CpuCredits != "standard" {
+		t.Fatalf("credits: %+v %v", cs, err)
+	}
+	if _, err := c.ModifyInstanceCreditSpecification(ctx(), &ec2.ModifyInstanceCreditSpecificationInput{InstanceCreditSpecifications: []ec2types.InstanceCreditSpecificationRequest{{InstanceId: &id, CpuCredits: aws.String("unlimited")}}}); err != nil {
+		t.Fatal(err)
+	}
+	cs, err = c.DescribeInstanceCreditSpecifications(ctx(), &ec2.DescribeInstanceCreditSpecificationsInput{})
+	if err != nil || len(cs.InstanceCreditSpecifications) != 1 || *cs.InstanceCreditSpecifications[0].CpuCredits != "unlimited" {
+		t.Fatalf("unlimited credits: %+v %v", cs, err)
+	}
+	// The profile association: read, replace, disassociate, associate.
+	as, err := c.DescribeIamInstanceProfileAssociations(ctx(), &ec2.DescribeIamInstanceProfileAssociationsInput{Filters: []ec2types.Filter{flt("instance-id", id)}})
+	if err != nil || len(as.IamInstanceProfileAssociations) != 1 || as.IamInstanceProfileAssociations[0].State != "associated" ||
+		!strings.HasSuffix(*as.IamInstanceProfileAssociations[0].IamInstanceProfile.Arn, ":instance-profile/p1") || !strings.HasPrefix(*as.IamInstanceProfileAssociations[0].AssociationId, "iip-assoc-") {
+		t.Fatalf("associations: %+v %v", as, err)
+	}
+	_, err = c.AssociateIamInstanceProfile(ctx(), &ec2.AssociateIamInstanceProfileInput{InstanceId: &id, IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Name: aws.String("p2")}})
+	wantCode(t, err, "IncorrectState")
+	rep, err := c.ReplaceIamInstanceProfileAssociation(ctx(), &ec2.ReplaceIamInstanceProfileAssociationInput{AssociationId: as.IamInstanceProfileAssociations[0].AssociationId,
+		IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Name: aws.String("p2")}})
+	if err != nil || !strings.HasSuffix(*rep.IamInstanceProfileAssociation.IamInstanceProfile.Arn, ":instance-profile/p2") {
+		t.Fatalf("replace: %+v %v", rep, err)
+	}
+	_, err = c.ReplaceIamInstanceProfileAssociation(ctx(), &ec2.ReplaceIamInstanceProfileAssociationInput{AssociationId: aws.String("iip-assoc-0123456789abcdef0"),
+		IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Name: aws.String("p2")}})
+	wantCode(t, err, "InvalidAssociationID.NotFound")
+	_, err = c.AssociateIamInstanceProfile(ctx(), &ec2.AssociateIamInstanceProfileInput{InstanceId: &id, IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Name: aws.String("nope")}})
+	wantCode(t, err, "InvalidParameterValue")
+	if _, err := c.DisassociateIamInstanceProfile(ctx(), &ec2.DisassociateIamInstanceProfileInput{AssociationId: rep.IamInstanceProfileAssociation.AssociationId}); err != nil {
+		t.Fatal(err)
+	}
+	inst, err := c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if err != nil || inst.Reservations[0].Instances[0].IamInstanceProfile != nil {
+		t.Fatalf("after disassociate: %+v %v", inst, err)
+	}
+	if _, err := c.AssociateIamInstanceProfile(ctx(), &ec2.AssociateIamInstanceProfileInput{InstanceId: &id, IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Name: aws.String("p1")}}); err != nil {
+		t.Fatal(err)
+	}
+	// Other updates Terraform makes.
+	md, err := c.ModifyInstanceMetadataOptions(ctx(), &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: &id, HttpTokens: "optional", HttpPutResponseHopLimit: aws.Int32(3)})
+	if err != nil || md.InstanceMetadataOptions.HttpTokens != "optional" || *md.InstanceMetadataOptions.HttpPutResponseHopLimit != 3 {
+		t.Fatalf("metadata options: %+v %v", md, err)
+	}
+	_, err = c.ModifyPrivateDnsNameOptions(ctx(), &ec2.ModifyPrivateDnsNameOptionsInput{InstanceId: &id, PrivateDnsHostnameType: "resource-name"})
+	wantCode(t, err, "IncorrectInstanceState")
+	if _, err := c.ModifyPrivateDnsNameOptions(ctx(), &ec2.ModifyPrivateDnsNameOptionsInput{InstanceId: &id, EnableResourceNameDnsARecord: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	pw, err := c.GetPasswordData(ctx(), &ec2.GetPasswordDataInput{InstanceId: &id})
+	if err != nil || *pw.InstanceId != id || pw.PasswordData == nil || *pw.PasswordData != "" {
+		t.Fatalf("password: %+v %v", pw, err)
+	}
+	if _, err := c.ModifyInstanceAttribute(ctx(), &ec2.ModifyInstanceAttributeInput{InstanceId: &id, DisableApiTermination: &ec2types.AttributeBooleanValue{Value: aws.Bool(false)}}); err != nil {
+		t.Fatal(err)
+	}
+	inst, err = c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if err != nil || inst.Reservations[0].Instances[0].MetadataOptions.HttpTokens != "optional" || !*inst.Reservations[0].Instances[0].PrivateDnsNameOptions.EnableResourceNameDnsARecord {
+		t.Fatalf("instance after updates: %+v %v", inst, err)
+	}
+	// Delete: terminated instances stay describable; the association goes.
+	if _, err := c.TerminateInstances(ctx(), &ec2.TerminateInstancesInput{InstanceIds: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	w := ec2.NewInstanceTerminatedWaiter(c, func(o *ec2.InstanceTerminatedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second
+	})
+	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	as, err = c.DescribeIamInstanceProfileAssociations(ctx(), &ec2.DescribeIamInstanceProfileAssociationsInput{Filters: []ec2types.Filter{flt("instance-id", id)}})
+	if err != nil || len(as.IamInstanceProfileAssociations) != 0 {
+		t.Fatalf("associations after terminate: %+v %v", as, err)
+	}
 }

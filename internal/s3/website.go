@@ -63,7 +63,22 @@ type websiteConfiguration struct {
 	RedirectAllRequestsTo *websiteRedirectAll   `xml:"RedirectAllRequestsTo,omitempty" json:"all,omitempty"`
 	IndexDocument         *websiteIndex         `xml:"IndexDocument,omitempty" json:"index,omitempty"`
 	ErrorDocument         *websiteErrorDocument `xml:"ErrorDocument,omitempty" json:"error,omitempty"`
-	RoutingRules          []routingRule         `xml:"RoutingRules>RoutingRule,omitempty" json:"rules,omitempty"`
+	RoutingRules          *routingRules         `xml:"RoutingRules,omitempty" json:"rules,omitempty"`
+}
+
+// routingRules wraps the list so that a configuration without rules has
+// no RoutingRules element (encoding/xml writes "a>b" parents of empty
+// lists) and one with an empty element can be told apart.
+type routingRules struct {
+	Rules []routingRule `xml:"RoutingRule" json:"r"`
+}
+
+// rules returns the routing rules, if any.
+func (c *websiteConfiguration) rules() []routingRule {
+	if c.RoutingRules == nil {
+		return nil
+	}
+	return c.RoutingRules.Rules
 }
 
 type PutBucketWebsiteInput struct {
@@ -82,7 +97,7 @@ func errInvalidProtocol() error {
 // validate applies PutBucketWebsite's checks, with S3's codes and words.
 func (c *websiteConfiguration) validate() error {
 	if ra := c.RedirectAllRequestsTo; ra != nil {
-		if c.IndexDocument != nil || c.ErrorDocument != nil || len(c.RoutingRules) > 0 {
+		if c.IndexDocument != nil || c.ErrorDocument != nil || c.RoutingRules != nil {
 			return invalidArgument("RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.", "RedirectAllRequestsTo", "not null")
 		}
 		if ra.HostName == "" {
@@ -102,10 +117,13 @@ func (c *websiteConfiguration) validate() error {
 	if c.ErrorDocument != nil && c.ErrorDocument.Key == "" {
 		return errMalformedXML()
 	}
-	if n := len(c.RoutingRules); n > 50 {
+	if c.RoutingRules != nil && len(c.RoutingRules.Rules) == 0 {
+		return errMalformedXML()
+	}
+	if n := len(c.rules()); n > 50 {
 		return errInvalidRequest(fmt.Sprintf("%d routing rules provided, the number of routing rules in a website configuration is limited to 50.", n))
 	}
-	for _, r := range c.RoutingRules {
+	for _, r := range c.rules() {
 		rd := r.Redirect
 		if rd == nil {
 			return errMalformedXML()
@@ -368,8 +386,9 @@ func (s *Service) websiteReadable(ctx context.Context, r *http.Request, b *bucke
 // key prefix alone; after an error, a rule for that error's status (and
 // its key prefix, if it has one).
 func (c *websiteConfiguration) matchRule(key string, status int) *routingRule {
-	for i := range c.RoutingRules {
-		rule := &c.RoutingRules[i]
+	rules := c.rules()
+	for i := range rules {
+		rule := &rules[i]
 		cond := rule.Condition
 		switch {
 		case cond == nil:

@@ -39,8 +39,8 @@ type describeLaunchTemplatesOutput struct {
 }
 
 func (s *Service) describeLaunchTemplates(_ context.Context, in *describeLaunchTemplatesInput) (*describeLaunchTemplatesOutput, error) {
-	for _, id := range in.LaunchTemplateId {
-		return nil, errLaunchTemplateID(id)
+	if len(in.LaunchTemplateId) > 0 {
+		return nil, errLaunchTemplateID(in.LaunchTemplateId[0])
 	}
 	if len(in.LaunchTemplateName) > 0 {
 		return nil, errf("InvalidLaunchTemplateName.NotFoundException", "At least one of the launch templates specified in the request does not exist.")

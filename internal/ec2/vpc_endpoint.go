@@ -34,7 +34,8 @@ type describeVpcEndpointsOutput struct {
 }
 
 func (s *Service) describeVpcEndpoints(_ context.Context, in *describeVpcEndpointsInput) (*describeVpcEndpointsOutput, error) {
-	for _, id := range in.VpcEndpointId {
+	if len(in.VpcEndpointId) > 0 {
+		id := in.VpcEndpointId[0]
 		if !strings.HasPrefix(id, "vpce-") {
 			return nil, errf("InvalidVpcEndpointId.Malformed", "Invalid Id: '%s' (expecting 'vpce-...')", id)
 		}

@@ -6,6 +6,12 @@
 // the table of every S3 operation (routes_gen.go, from botocore's model),
 // authorizes it centrally, binds the typed input with restxml, runs the
 // handler and writes the typed output.
+//
+// Two kinds of request never reach the table: those to a bucket's website
+// endpoint (told apart by Host, website.go), which are anonymous reads
+// with the website's index, error documents and redirects, and CORS
+// preflights (OPTIONS, cors.go), which browsers never sign and which the
+// bucket's CORS rules alone decide.
 package s3
 
 import (

@@ -2,9 +2,12 @@
 // serves the AWS APIs on one port.
 //
 //	gureum [serve] [flags]                    run the server (the default)
+//	gureum aws ARGS…                          the aws CLI, pointed at gureum
 //	gureum ami build minimal|debian [--with-docker]   build an AMI's image
+//	gureum ami list                           the AMIs and whether they are built
 //	gureum ssh INSTANCE_ID [command …]        a shell (or a command) in an instance
 //	gureum version                            print the version
+//	gureum help                               list the commands
 package main
 
 import (
@@ -38,12 +41,14 @@ const usage = `usage: gureum [command] [flags]
 
 commands:
   serve                  run gureum (the default); 'gureum serve -h' lists the flags
+  aws ARGS…              the installed aws CLI, sent only to gureum (at GUREUM_LISTEN), as root
   ami build KIND         build an AMI's image in the Docker Engine:
                            minimal                BusyBox, boots in well under a second
                            debian [--with-docker] Debian 12 by debootstrap (root), optionally with Docker Engine
   ami list               the AMIs gureum builds and whether they are built
   ssh INSTANCE_ID [CMD]  a shell in a running instance as its AMI's default user, or CMD
   version                print the version
+  help                   this list
 `
 
 func main() {
@@ -51,30 +56,42 @@ func main() {
 	if code, ok := docker.Child(os.Args); ok {
 		os.Exit(code)
 	}
-	args := os.Args[1:]
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is gureum with args (without the program name); it returns the exit
+// status.
+func run(args []string, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		cmd = "help"
 	}
 	switch cmd {
 	case "serve":
-		if err := serve(args, os.Stdout); errors.Is(err, flag.ErrHelp) {
-			return
+		if err := serve(args, stdout); errors.Is(err, flag.ErrHelp) {
+			return 0
 		} else if err != nil {
-			fmt.Fprintln(os.Stderr, "gureum:", err)
-			os.Exit(1)
+			fmt.Fprintln(stderr, "gureum:", err)
+			return 1
 		}
+		return 0
+	case "aws":
+		return awsCommand(args, os.Stdin, stdout, stderr)
 	case "version":
-		fmt.Println("gureum", version)
+		fmt.Fprintln(stdout, "gureum", version)
+		return 0
 	case "ami":
-		os.Exit(amiCommand(args, os.Stdout, os.Stderr))
+		return amiCommand(args, stdout, stderr)
 	case "ssh":
-		os.Exit(sshCommand(args))
-	case "help", "-h", "--help":
-		fmt.Print(usage)
+		return sshCommand(args)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
 	default:
-		fmt.Fprintf(os.Stderr, "gureum: unknown command %q\n\n%s", cmd, usage)
-		os.Exit(2)
+		fmt.Fprintf(stderr, "gureum: unknown command %q\n\n%s", cmd, usage)
+		return 2
 	}
 }
 
@@ -229,13 +246,8 @@ func serve(args []string, stdout io.Writer) error {
 		return err
 	}
 	httpSrv := edge.NewServer(srv.Handler, log)
-	fmt.Fprintf(stdout, "gureum %s serving AWS on http://%s (region %s, data %s, instances: %s, VPCs: %s)\n", version, ln.Addr(), o.region, describeDir(dir, o.ephemeral), srv.Compute.Name(), srv.Netplane.Name())
-	secret := o.rootSecretKey
-	if secret != "test" {
-		secret = "<your --root-secret-key>"
-	}
-	fmt.Fprintf(stdout, "  export AWS_ENDPOINT_URL=http://%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s\n", ln.Addr(), o.rootAccessKey, secret, o.region)
-	fmt.Fprintf(stdout, "  then: aws s3 mb s3://my-bucket   (ready in %s)\n", time.Since(started).Round(time.Microsecond))
+	fmt.Fprintf(stdout, "gureum %s serving AWS on http://%s (region %s, data %s, instances: %s, VPCs: %s; ready in %s)\n", version, ln.Addr(), o.region, describeDir(dir, o.ephemeral), srv.Compute.Name(), srv.Netplane.Name(), time.Since(started).Round(time.Microsecond))
+	printClients(stdout, o, ln.Addr().String(), selfCommand(os.Args[0]))
 
 	go func() {
 		n, err := srv.CollectOrphans(context.Background(), started)
@@ -269,4 +281,49 @@ func describeDir(dir string, ephemeral bool) string {
 		return dir + ", ephemeral"
 	}
 	return dir
+}
+
+// printClients prints the start-up banner's ways to point clients at
+// gureum. Each line works as printed with every client it names and sends
+// nothing to real AWS: aws CLIs before 2.13 (Debian 12 has 2.9) ignore
+// AWS_ENDPOINT_URL and endpoint_url, so the banner never relies on them
+// for the aws CLI. A secret other than the default is not printed.
+func printClients(w io.Writer, o *options, addr, self string) {
+	endpoint, err := clientEndpoint(addr)
+	if err != nil {
+		return
+	}
+	secret := o.rootSecretKey
+	if secret != "test" {
+		secret = "<your --root-secret-key>"
+	}
+	// `gureum aws` reads the same GUREUM_* variables as serve.
+	var pre []string
+	if def, _ := clientEndpoint("127.0.0.1:4566"); endpoint != def {
+		pre = append(pre, "GUREUM_LISTEN="+strings.TrimPrefix(endpoint, "http://"))
+	}
+	if o.rootAccessKey != "test" || o.rootSecretKey != "test" {
+		pre = append(pre, "GUREUM_ROOT_ACCESS_KEY="+o.rootAccessKey, "GUREUM_ROOT_SECRET_KEY="+secret)
+	}
+	if o.region != "us-east-1" {
+		pre = append(pre, "GUREUM_REGION="+o.region)
+	}
+	pre = append(pre, self+" aws s3 mb s3://my-bucket")
+	fmt.Fprintf(w, "  %s    # the installed aws CLI, sent here\n", strings.Join(pre, " "))
+	fmt.Fprintf(w, "  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws --endpoint-url %s --region %s s3 ls\n", o.rootAccessKey, secret, endpoint, o.region)
+	fmt.Fprintf(w, "  SDKs that read endpoint_url (boto3 >= 1.28, aws CLI >= 2.13, not Debian 12's 2.9): add to ~/.aws/config, use profile gureum\n")
+	fmt.Fprintf(w, "    [profile gureum]\n    endpoint_url = %s\n    region = %s\n    aws_access_key_id = %s\n    aws_secret_access_key = %s\n", endpoint, o.region, o.rootAccessKey, secret)
+}
+
+// selfCommand is how a shell runs this gureum again, from how it was
+// started (argv0): "gureum" when found on PATH, "go run ./cmd/gureum"
+// under go run, else the path as typed ("./gureum").
+func selfCommand(argv0 string) string {
+	switch {
+	case !strings.Contains(argv0, "/"):
+		return "gureum"
+	case strings.Contains(argv0, "/go-build"):
+		return "go run ./cmd/gureum"
+	}
+	return argv0
 }

@@ -40,6 +40,7 @@ import (
 // server is the gureum process the tests share.
 var server struct {
 	url string        // http://127.0.0.1:PORT
+	bin string        // the gureum binary it runs
 	log *bytes.Buffer // its stderr
 	mu  *sync.Mutex   // guards log
 }
@@ -71,6 +72,7 @@ func runMain(m *testing.M) int {
 			return 1
 		}
 	}
+	server.bin = bin
 	stop, err := startGureum(bin)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

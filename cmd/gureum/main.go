@@ -115,6 +115,7 @@ type options struct {
 	internet      string
 	isolation     string
 	pull          bool
+	lifecycleDay  time.Duration
 }
 
 type multiFlag struct{ vals *[]string }
@@ -141,6 +142,13 @@ func defaultDataDir() string {
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
 		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
 	}
 	return def
 }
@@ -173,6 +181,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.StringVar(&o.internet, "internet", env("GUREUM_INTERNET", "host"), "gureum's internet for VPCs: host (instances reach out through this machine; public IPs are reachable from it) or isolated (no path out of the machine) (GUREUM_INTERNET)")
 	fs.StringVar(&o.isolation, "instance-isolation", env("GUREUM_INSTANCE_ISOLATION", "standard"), "standard (instances can run Docker inside) or strict (Docker's default capabilities) (GUREUM_INSTANCE_ISOLATION)")
 	fs.BoolVar(&o.pull, "image-pull", envBool("GUREUM_IMAGE_PULL"), "list the Amazon Linux and Ubuntu AMIs and pull their registry images on first launch (GUREUM_IMAGE_PULL)")
+	fs.DurationVar(&o.lifecycleDay, "lifecycle-day", envDuration("GUREUM_LIFECYCLE_DAY", 24*time.Hour), "how long a day of S3 lifecycle rules lasts, e.g. 1s in tests (GUREUM_LIFECYCLE_DAY)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -236,7 +245,7 @@ func serve(args []string, stdout io.Writer) error {
 	}
 	srv, err := server.Open(server.Config{DataDir: dir, Region: o.region, Accounts: list, AcceptAnyKey: o.acceptAnyKey, LegacyBucketDefaults: o.legacyBuckets,
 		PublicIPPool: pool, Logger: log, Version: version, Compute: o.compute, Isolation: o.isolation, Pull: o.pull, Ephemeral: o.ephemeral,
-		Netplane: o.netplane, Internet: o.internet})
+		Netplane: o.netplane, Internet: o.internet, LifecycleDay: o.lifecycleDay})
 	if err != nil {
 		return err
 	}

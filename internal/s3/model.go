@@ -59,6 +59,11 @@ type bucketRecord struct {
 	Payer        string                `json:"payer,omitempty"`
 	Replication  string                `json:"replication,omitempty"`
 	Notification string                `json:"notification,omitempty"`
+	// Lifecycle is the bucket's lifecycle configuration (nil: none),
+	// executed by lifecycle_worker.go; LifecycleMinSize its
+	// x-amz-transition-default-minimum-object-size.
+	Lifecycle        *lifecycleConfiguration `json:"lifecycle,omitempty"`
+	LifecycleMinSize string                  `json:"lifecycleMin,omitempty"`
 
 	// Compiled once when the record is loaded (records are cached and
 	// never modified): the parsed policy, its Deny statements alone, and

@@ -123,10 +123,11 @@ type PutObjectInput struct {
 }
 
 type PutObjectOutput struct {
-	ETag      string            `loc:"header,ETag"`
-	VersionID string            `loc:"header,x-amz-version-id"`
-	SSE       string            `loc:"header,x-amz-server-side-encryption"`
-	Checksums map[string]string `loc:"headers,"`
+	ETag       string            `loc:"header,ETag"`
+	Expiration string            `loc:"header,x-amz-expiration"`
+	VersionID  string            `loc:"header,x-amz-version-id"`
+	SSE        string            `loc:"header,x-amz-server-side-encryption"`
+	Checksums  map[string]string `loc:"headers,"`
 }
 
 // PutObject stores an object: bytes first (durably), then its metadata in
@@ -176,7 +177,7 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 	if err := s.commitObject(ctx, in.Bucket, v, body.inline, putConditions{ifMatch: in.IfMatch, ifNoneMatch: in.IfNoneMatch}); err != nil {
 		return nil, err
 	}
-	out := &PutObjectOutput{ETag: quote(v.ETag), SSE: "AES256"}
+	out := &PutObjectOutput{ETag: quote(v.ETag), SSE: "AES256", Expiration: s.expirationHeader(b, v)}
 	if v.VersionID != "null" {
 		out.VersionID = v.VersionID
 	}
@@ -303,16 +304,25 @@ func (s *Service) readObject(ctx context.Context, in *GetObjectInput, withBody b
 	if in.PartNumber != nil && in.Range != "" {
 		return nil, errInvalidRequest("Cannot specify both Range header and partNumber query parameter")
 	}
-	if _, err := s.loadBucket(ctx, in.Bucket); err != nil {
+	b, err := s.loadBucket(ctx, in.Bucket)
+	if err != nil {
 		return nil, err
 	}
 	var v *versionRecord
 	var inline []byte
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	current := in.VersionID == ""
+	err = s.store.View(ctx, func(tx store.Tx) error {
 		var err error
 		v, err = lookupObject(tx, in.Bucket, in.Key, in.VersionID)
 		if err != nil {
 			return err
+		}
+		if !current && b.Lifecycle != nil && !v.DeleteMarker {
+			latest, err := latestVersion(tx, in.Bucket, in.Key)
+			if err != nil {
+				return err
+			}
+			current = latest != nil && latest.Seq == v.Seq
 		}
 		if v.DeleteMarker {
 			method := "GET"
@@ -338,6 +348,11 @@ func (s *Service) readObject(ctx context.Context, in *GetObjectInput, withBody b
 	h := objectHeaders(v)
 	if v.VersionID != "null" {
 		h["x-amz-version-id"] = v.VersionID
+	}
+	if current {
+		if exp := s.expirationHeader(b, v); exp != "" {
+			h["x-amz-expiration"] = exp
+		}
 	}
 	if notModified, err := checkConditions(in, v); err != nil {
 		return nil, err

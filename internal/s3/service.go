@@ -29,6 +29,7 @@ import (
 	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/restxml"
 	"github.com/gureum/gureum/internal/blob"
+	"github.com/gureum/gureum/internal/reconcile"
 	"github.com/gureum/gureum/internal/request"
 	"github.com/gureum/gureum/internal/sigv4"
 	"github.com/gureum/gureum/internal/store"
@@ -58,6 +59,12 @@ type Config struct {
 	// InlineMax is the largest object kept inside the metadata store
 	// instead of a blob file.
 	InlineMax int64
+	// Reconciler runs background work: the buckets' lifecycle rules (nil:
+	// rules are kept but never executed).
+	Reconciler *reconcile.Engine
+	// LifecycleDay is how long a lifecycle rule's day lasts (default
+	// 24 h); tests scale it down, e.g. to a second.
+	LifecycleDay time.Duration
 }
 
 // Service serves S3.
@@ -141,6 +148,9 @@ func New(cfg Config) *Service {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
+	if cfg.LifecycleDay <= 0 {
+		cfg.LifecycleDay = 24 * time.Hour
+	}
 	s := &Service{cfg: cfg, store: cfg.Store, blobs: cfg.Blobs, log: cfg.Logger, now: cfg.Now}
 	ops := map[string]opFunc{
 		"ListBuckets":                   handle(s.ListBuckets),
@@ -212,11 +222,19 @@ func New(cfg Config) *Service {
 		"GetBucketNotification":              handle(s.GetBucketNotificationConfiguration),
 		"GetBucketNotificationConfiguration": handle(s.GetBucketNotificationConfiguration),
 		"GetObjectLockConfiguration":         handle(s.GetObjectLockConfiguration),
+		"PutBucketLifecycle":                 handle(s.PutBucketLifecycleConfiguration),
+		"PutBucketLifecycleConfiguration":    handle(s.PutBucketLifecycleConfiguration),
+		"GetBucketLifecycle":                 handle(s.GetBucketLifecycleConfiguration),
+		"GetBucketLifecycleConfiguration":    handle(s.GetBucketLifecycleConfiguration),
+		"DeleteBucketLifecycle":              handle(s.DeleteBucketLifecycle),
 	}
 	s.routes = append(s.routes, route{name: "PostObject", method: "POST", level: levelBucket})
 	s.routes = append(s.routes, allRoutes...)
 	for i := range s.routes {
 		s.routes[i].serve = ops[s.routes[i].name]
+	}
+	if cfg.Reconciler != nil {
+		s.registerLifecycle(cfg.Reconciler)
 	}
 	return s
 }

@@ -70,6 +70,10 @@ type Config struct {
 	// (egress NATed through the host; the default) or "isolated" (no
 	// path out of the machine).
 	Internet string
+
+	// LifecycleDay is how long a day of S3 lifecycle rules lasts (0:
+	// 24 h); tests scale it down.
+	LifecycleDay time.Duration
 }
 
 // Server is a wired gureum.
@@ -119,9 +123,11 @@ func Open(cfg Config) (*Server, error) {
 	for _, a := range reg.Accounts() {
 		ids = append(ids, a.ID)
 	}
+	rec := reconcile.New(reconcile.Config{Store: db, Logger: cfg.Logger, Now: cfg.Now})
 	s3svc := s3.New(s3.Config{
 		Accounts: ids, LegacyBucketDefaults: cfg.LegacyBucketDefaults,
 		Store: db, Blobs: blobs, Region: cfg.Region, VirtualHostSuffixes: suffixes, Logger: cfg.Logger, Now: cfg.Now,
+		Reconciler: rec, LifecycleDay: cfg.LifecycleDay,
 	})
 	iamsvc := iam.New(iam.Config{Store: db, Accounts: reg, Logger: cfg.Logger, Now: cfg.Now})
 	stssvc := sts.New(iamsvc, cfg.Logger, cfg.Now)
@@ -135,7 +141,6 @@ func Open(cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
-	rec := reconcile.New(reconcile.Config{Store: db, Logger: cfg.Logger, Now: cfg.Now})
 	ec2svc := ec2.New(ec2.Config{Store: db, Auth: iamsvc, Profiles: iamsvc, Logger: cfg.Logger, Now: cfg.Now, PublicIPPool: cfg.PublicIPPool,
 		Compute: drv, Reconciler: rec, Netplane: np, Internet: inet})
 	e := edge.New(edge.Config{

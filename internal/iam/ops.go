@@ -108,6 +108,11 @@ func (s *Service) operations() map[string]op {
 		"GetLoginProfile":      {handle(s.getLoginProfile), user},
 		"UpdateLoginProfile":   {handle(s.updateLoginProfile), user},
 		"DeleteLoginProfile":   {handle(s.deleteLoginProfile), user},
+		// Credentials gureum does not issue: always empty lists.
+		"ListSSHPublicKeys":              {handle(s.listSSHPublicKeys), user},
+		"ListServiceSpecificCredentials": {handle(s.listServiceSpecificCredentials), user},
+		"ListSigningCertificates":        {handle(s.listSigningCertificates), user},
+		"ListMFADevices":                 {handle(s.listMFADevices), user},
 		// Groups.
 		"CreateGroup":         {handle(s.createGroup), newEntityARN("group", "GroupName")},
 		"GetGroup":            {handle(s.getGroupOp), group},

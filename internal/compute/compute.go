@@ -57,6 +57,19 @@ type Spec struct {
 	// Previous is the handle of the instance's earlier run (a start after
 	// a stop), so the driver can reuse its disk.
 	Previous *Handle
+	// Disks are the EBS data volumes attached to the instance (the root
+	// volume is the workload's own disk). A driver with Disks makes each
+	// one visible in the workload before it starts.
+	Disks []Disk
+}
+
+// Disk is an EBS volume attached to an instance.
+type Disk struct {
+	VolumeID string // vol-…
+	Device   string // the device name the user gave, e.g. /dev/sdf
+	// Snapshot is the snapshot the volume was created from, "" for an
+	// empty one: the bytes a disk that does not exist yet starts with.
+	Snapshot string
 }
 
 // Handle is a driver's opaque reference to a workload, stored with the
@@ -149,6 +162,30 @@ type ImageChecker interface {
 	// CheckImage returns nil when ref is present or pullable, else an error
 	// wrapping ErrImageUnavailable whose message says how to get it.
 	CheckImage(ctx context.Context, ref string) error
+}
+
+// Disks is implemented by drivers whose EBS volumes hold real bytes.
+// Every method MUST be safe to call again with the same arguments.
+type Disks interface {
+	// CreateDisk makes a volume's storage: the bytes of snapshot from (one
+	// SnapshotDisk made; any other, or "", gives an empty disk). A disk
+	// that exists already is left as it is.
+	CreateDisk(ctx context.Context, volumeID, from string) error
+	// DeleteDisk removes a volume's storage, detaching it from any
+	// instance first. A disk already gone MUST NOT be an error.
+	DeleteDisk(ctx context.Context, volumeID string) error
+	// AttachDisk makes a disk visible inside an instance, whether its
+	// workload runs, is stopped or does not exist yet (it then sees the
+	// disk when it starts). A missing disk is created empty.
+	AttachDisk(ctx context.Context, instanceID string, d Disk) error
+	// DetachDisk takes a disk away from an instance; one not attached
+	// MUST NOT be an error.
+	DetachDisk(ctx context.Context, instanceID string, d Disk) error
+	// SnapshotDisk copies a volume's bytes into a snapshot (a volume
+	// without storage gives an empty snapshot).
+	SnapshotDisk(ctx context.Context, volumeID, snapshotID string) error
+	// DeleteSnapshot removes a snapshot's bytes; gone already is no error.
+	DeleteSnapshot(ctx context.Context, snapshotID string) error
 }
 
 // Workload is one workload a driver owns, as Lister reports it.

@@ -21,6 +21,7 @@ var idParams = map[string]string{
 	"SecurityGroupId": "security-group", "RouteTableId": "route-table", "InternetGatewayId": "internet-gateway",
 	"NetworkAclId": "network-acl", "NetworkInterfaceId": "network-interface", "AllocationId": "elastic-ip",
 	"NatGatewayId": "natgateway", "ImageId": "image", "KeyName": "key-pair", "ResourceId": "",
+	"VolumeId": "volume", "SnapshotId": "snapshot",
 }
 
 // createdType is the resource type each creating action makes.
@@ -29,12 +30,12 @@ var createdType = map[string]string{
 	"CreateSecurityGroup": "security-group", "CreateRouteTable": "route-table", "CreateInternetGateway": "internet-gateway",
 	"CreateNetworkAcl": "network-acl", "CreateNetworkInterface": "network-interface", "AllocateAddress": "elastic-ip",
 	"CreateNatGateway": "natgateway", "CreateKeyPair": "key-pair", "ImportKeyPair": "key-pair", "CreateImage": "image",
-	"RunInstances": "instance",
+	"RunInstances": "instance", "CreateVolume": "volume", "CreateSnapshot": "snapshot",
 }
 
 func ec2ARN(sc scope, typ, id string) string {
-	if typ == "image" {
-		return "arn:aws:ec2:" + sc.region + "::image/" + id
+	if typ == "image" || typ == "snapshot" {
+		return "arn:aws:ec2:" + sc.region + "::" + typ + "/" + id
 	}
 	return "arn:aws:ec2:" + sc.region + ":" + sc.acct + ":" + typ + "/" + id
 }

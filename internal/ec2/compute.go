@@ -18,6 +18,8 @@ const (
 	workImageRemove = "ec2.image-remove" // remove a deregistered image's bytes
 	workReboot      = "ec2.reboot"       // restart a running instance in place
 	workNat         = "ec2.nat"          // settle a NAT gateway's timed states
+	workVolume      = "ec2.volume"       // create, attach, detach, modify, delete an EBS volume
+	workSnapshot    = "ec2.snapshot"     // copy (or remove) an EBS snapshot's bytes
 	workSweep       = "ec2.sweep"        // compare every workload with the store
 )
 
@@ -40,6 +42,10 @@ func workKind(id string) string {
 		return workImage
 	case len(id) > 4 && id[:4] == "nat-":
 		return workNat
+	case len(id) > 4 && id[:4] == "vol-":
+		return workVolume
+	case len(id) > 5 && id[:5] == "snap-":
+		return workSnapshot
 	}
 	return workInstance
 }
@@ -59,6 +65,8 @@ func (s *Service) registerWork(e *reconcile.Engine) {
 	e.Register(reconcile.Kind{Name: workImageRemove, Handle: s.removeImageBytes, MaxAttempts: 1 << 20})
 	e.Register(reconcile.Kind{Name: workReboot, Handle: s.rebootWorkload, MaxAttempts: 3})
 	e.Register(reconcile.Kind{Name: workNat, Handle: s.reconcileNat})
+	e.Register(reconcile.Kind{Name: workVolume, Handle: s.reconcileVolume, Fail: s.failVolume})
+	e.Register(reconcile.Kind{Name: workSnapshot, Handle: s.reconcileSnapshot, Fail: s.failSnapshot})
 	e.Register(reconcile.Kind{Name: workSweep, Handle: s.sweep, MaxAttempts: 1 << 20})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -238,9 +239,35 @@ func (im *Image) filter(name string) ([]string, bool) {
 	case "source-instance-id":
 		return []string{im.SourceInstanceID}, true
 	case "block-device-mapping.device-name":
-		return []string{im.RootDeviceName}, true
+		var out []string
+		for _, b := range im.BlockDeviceMapping {
+			out = append(out, b.DeviceName)
+		}
+		return out, true
 	case "block-device-mapping.volume-type":
-		return []string{"gp3"}, true
+		var out []string
+		for _, b := range im.BlockDeviceMapping {
+			if b.Ebs != nil {
+				out = append(out, b.Ebs.VolumeType)
+			}
+		}
+		return out, true
+	case "block-device-mapping.volume-size":
+		var out []string
+		for _, b := range im.BlockDeviceMapping {
+			if b.Ebs != nil {
+				out = append(out, itoa(int(b.Ebs.VolumeSize)))
+			}
+		}
+		return out, true
+	case "block-device-mapping.delete-on-termination":
+		var out []string
+		for _, b := range im.BlockDeviceMapping {
+			if b.Ebs != nil {
+				out = append(out, boolStr(b.Ebs.DeleteOnTermination))
+			}
+		}
+		return out, true
 	case "block-device-mapping.snapshot-id":
 		var out []string
 		for _, b := range im.BlockDeviceMapping {
@@ -364,6 +391,7 @@ func (s *Service) createImage(ctx context.Context, in *createImageInput) (*creat
 	if err != nil {
 		return nil, err
 	}
+	snapTags, _ := tagsFor(in.TagSpecification, "snapshot", "image")
 	sc := scopeOf(ctx)
 	now := s.now().UTC()
 	var im *Image
@@ -401,8 +429,32 @@ func (s *Service) createImage(ctx context.Context, in *createImageInput) (*creat
 				size = src.BlockDeviceMapping[0].Ebs.VolumeSize
 			}
 		}
-		im.BlockDeviceMapping = []BlockDeviceMapping{{DeviceName: im.RootDeviceName, Ebs: &EbsBlockDevice{DeleteOnTermination: true,
-			SnapshotID: newID("snap"), VolumeSize: size, VolumeType: "gp3"}}}
+		// A snapshot of each volume the instance has (AWS's words for
+		// their description); the image's mapping names them.
+		for _, b := range inst.BlockDeviceMapping {
+			if b.Ebs.Status != "attached" {
+				continue
+			}
+			v, err := getRes[Volume](tx, sc, b.Ebs.VolumeID)
+			if isNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			snap, err := s.newSnapshot(tx, sc, v, fmt.Sprintf("Created by CreateImage(%s) for %s", inst.InstanceID, id), snapTags)
+			if err != nil {
+				return err
+			}
+			im.BlockDeviceMapping = append(im.BlockDeviceMapping, BlockDeviceMapping{DeviceName: b.DeviceName, Ebs: &EbsBlockDevice{
+				DeleteOnTermination: b.Ebs.DeleteOnTermination, SnapshotID: snap.SnapshotID, VolumeSize: v.Size, VolumeType: v.VolumeType,
+				Encrypted: v.Encrypted}})
+		}
+		if len(im.BlockDeviceMapping) == 0 {
+			// An instance launched before gureum recorded its volumes.
+			im.BlockDeviceMapping = []BlockDeviceMapping{{DeviceName: im.RootDeviceName, Ebs: &EbsBlockDevice{DeleteOnTermination: true,
+				SnapshotID: newID("snap"), VolumeSize: size, VolumeType: "gp3"}}}
+		}
 		if err := putRes(tx, sc, id, im); err != nil {
 			return err
 		}

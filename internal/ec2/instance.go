@@ -290,6 +290,11 @@ func (s *Service) instanceSpec(ctx context.Context, tx store.Tx, sc scope, inst 
 			spec.PublicIP = n.Association.PublicIP
 		}
 	}
+	disks, err := instanceDisks(tx, sc, inst)
+	if err != nil {
+		return spec, err
+	}
+	spec.Disks = disks
 	return spec, nil
 }
 
@@ -366,6 +371,7 @@ type runInstancesInput struct {
 		InstanceMetadataTags    string
 	}
 	CreditSpecification *struct{ CpuCredits string }
+	BlockDeviceMapping  []blockDeviceSpec
 	DryRun              bool
 }
 
@@ -509,6 +515,7 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 		return nil, err
 	}
 	eniTags, _ := tagsFor(in.TagSpecification, "network-interface", "instance", "volume")
+	volTags, _ := tagsFor(in.TagSpecification, "volume", "instance", "network-interface")
 	shutdown := in.InstanceInitiatedShutdownBehavior
 	if shutdown == "" {
 		shutdown = "stop"
@@ -571,6 +578,10 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 		}
 		if img.State != "available" {
 			return errf("InvalidAMIID.Unavailable", "The image id '[%s]' is not available", img.ImageID)
+		}
+		disks, err := s.launchDisks(ctx, tx, sc, img, in.BlockDeviceMapping)
+		if err != nil {
+			return err
 		}
 		if !it.supports(img.Architecture) {
 			return errInvalidParameterValue("The architecture '%s' of the specified instance type does not match the architecture '%s' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI.", it.primaryArch(), img.Architecture)
@@ -751,8 +762,9 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 			if c := in.CreditSpecification; c != nil && it.burst {
 				inst.CpuCredits = c.CpuCredits
 			}
-			inst.BlockDeviceMapping = []InstanceBlockDeviceMapping{{DeviceName: img.RootDeviceName, Ebs: EbsInstanceBlockDevice{
-				AttachTime: now, DeleteOnTermination: true, Status: "attached", VolumeID: newID("vol")}}}
+			if err := attachLaunchDisks(tx, sc, inst, disks, volTags, now); err != nil {
+				return err
+			}
 			eni := existing
 			if eni == nil {
 				ip, err := sub.allocateIP(privIP)
@@ -1060,7 +1072,29 @@ func (i *Instance) filter(name string) ([]string, bool) {
 		}
 		return out, true
 	case "block-device-mapping.device-name":
-		return one(i.RootDeviceName)
+		var out []string
+		for _, b := range i.BlockDeviceMapping {
+			out = append(out, b.DeviceName)
+		}
+		return out, true
+	case "block-device-mapping.status":
+		var out []string
+		for _, b := range i.BlockDeviceMapping {
+			out = append(out, b.Ebs.Status)
+		}
+		return out, true
+	case "block-device-mapping.delete-on-termination":
+		var out []string
+		for _, b := range i.BlockDeviceMapping {
+			out = append(out, boolStr(b.Ebs.DeleteOnTermination))
+		}
+		return out, true
+	case "block-device-mapping.attach-time":
+		var out []string
+		for _, b := range i.BlockDeviceMapping {
+			out = append(out, b.Ebs.AttachTime.UTC().Format("2006-01-02T15:04:05.000Z"))
+		}
+		return out, true
 	}
 	return nil, false
 }

@@ -235,6 +235,7 @@ type modifyInstanceAttributeInput struct {
 	EnaSupport                        *attributeBooleanValue
 	InstanceInitiatedShutdownBehavior *attributeValue
 	GroupId                           []string
+	BlockDeviceMapping                []instanceBlockDeviceSpec
 	DryRun                            bool
 }
 
@@ -361,6 +362,12 @@ func (s *Service) modifyInstanceAttribute(ctx context.Context, in *modifyInstanc
 			if eni != nil {
 				eni.Groups = groups
 			}
+		}
+		if len(in.BlockDeviceMapping) > 0 {
+			if err := setDeleteOnTermination(tx, sc, i, in.BlockDeviceMapping); err != nil {
+				return err
+			}
+			changed = true
 		}
 		if !changed {
 			return errf("InvalidParameterCombination", "No attributes specified.")

@@ -194,6 +194,9 @@ func (s *Service) moveInstance(ctx context.Context, sc scope, id, observed strin
 			if err := s.releaseInstanceNetwork(tx, sc, inst); err != nil {
 				return err
 			}
+			if err := s.releaseInstanceVolumes(tx, sc, inst); err != nil {
+				return err
+			}
 			if err := addWork(tx, sc, id, s.now().Add(TerminatedRetention)); err != nil {
 				return err
 			}
@@ -278,6 +281,9 @@ func (s *Service) failInstance(ctx context.Context, it reconcile.Item, cause err
 				return err
 			}
 			if err := s.releaseInstanceNetwork(tx, sc, inst); err != nil {
+				return err
+			}
+			if err := s.releaseInstanceVolumes(tx, sc, inst); err != nil {
 				return err
 			}
 			if err := putRes(tx, sc, id, inst); err != nil {

@@ -35,7 +35,7 @@ func (s *Service) operations() map[string]func(ctx context.Context, v url.Values
 		s.securityGroupOps(), s.networkACLOps(), s.routeTableOps(), s.internetGatewayOps(),
 		s.addressOps(), s.natGatewayOps(), s.keyPairOps(), s.imageOps(), s.instanceOps(),
 		s.networkInterfaceOps(), s.instanceTypeOps(), s.iamInstanceProfileOps(), s.classicLinkOps(),
-		s.vpcEndpointOps(), s.launchTemplateOps(), s.instanceOptionOps(),
+		s.vpcEndpointOps(), s.launchTemplateOps(), s.instanceOptionOps(), s.volumeOps(), s.snapshotOps(),
 	} {
 		for name, fn := range more {
 			ops[name] = fn

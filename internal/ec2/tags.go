@@ -17,6 +17,7 @@ var resourceTypes = []struct{ prefix, typ string }{
 	{"vpc-cidr-assoc-", ""}, {"vpc-", "vpc"}, {"subnet-", "subnet"}, {"rtb-", "route-table"}, {"igw-", "internet-gateway"},
 	{"sg-", "security-group"}, {"acl-", "network-acl"}, {"dopt-", "dhcp-options"}, {"eni-", "network-interface"},
 	{"eipalloc-", "elastic-ip"}, {"nat-", "natgateway"}, {"key-", "key-pair"}, {"ami-", "image"}, {"i-", "instance"},
+	{"vol-", "volume"}, {"snap-", "snapshot"},
 }
 
 func resourceType(id string) string {
@@ -44,6 +45,10 @@ func notFoundFor(id string) error {
 		return errf("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
 	case "image":
 		return errf("InvalidAMIID.NotFound", "The image id '[%s]' does not exist", id)
+	case "volume":
+		return errVolumeNotFound(id)
+	case "snapshot":
+		return errSnapshotNotFound(id)
 	}
 	return errf("InvalidID", "The ID '%s' is not valid", id)
 }

@@ -155,6 +155,7 @@ type copyResult struct {
 
 type CopyObjectOutput struct {
 	VersionID       string      `loc:"header,x-amz-version-id"`
+	Expiration      string      `loc:"header,x-amz-expiration"`
 	SourceVersionID string      `loc:"header,x-amz-copy-source-version-id"`
 	SSE             string      `loc:"header,x-amz-server-side-encryption"`
 	Body            *copyResult `loc:"body"`
@@ -246,7 +247,8 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 		res.ChecksumType = v.ChecksumType
 		res.set(v.ChecksumAlgo, v.Checksum)
 	}
-	return &CopyObjectOutput{VersionID: visibleVersionID(v), SourceVersionID: visibleVersionID(src), SSE: "AES256", Body: res}, nil
+	return &CopyObjectOutput{VersionID: visibleVersionID(v), SourceVersionID: visibleVersionID(src), SSE: "AES256", Body: res,
+		Expiration: s.expirationHeader(dst, v)}, nil
 }
 
 func itoa(n int64) string { return strconvFormat(n) }

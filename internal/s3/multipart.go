@@ -358,9 +358,10 @@ type completeResult struct {
 }
 
 type CompleteMultipartUploadOutput struct {
-	VersionID string          `loc:"header,x-amz-version-id"`
-	SSE       string          `loc:"header,x-amz-server-side-encryption"`
-	Body      *completeResult `loc:"body"`
+	VersionID  string          `loc:"header,x-amz-version-id"`
+	Expiration string          `loc:"header,x-amz-expiration"`
+	SSE        string          `loc:"header,x-amz-server-side-encryption"`
+	Body       *completeResult `loc:"body"`
 }
 
 // CompleteMultipartUpload assembles the listed parts into the object. The
@@ -462,7 +463,11 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 		res.ChecksumType = v.ChecksumType
 		res.set(v.ChecksumAlgo, v.Checksum)
 	}
-	return &CompleteMultipartUploadOutput{VersionID: visibleVersionID(v), SSE: "AES256", Body: res}, nil
+	out := &CompleteMultipartUploadOutput{VersionID: visibleVersionID(v), SSE: "AES256", Body: res}
+	if b, err := s.loadBucket(ctx, in.Bucket); err == nil {
+		out.Expiration = s.expirationHeader(b, v)
+	}
+	return out, nil
 }
 
 // errAlreadyCompleted ends the transaction of a repeated completion.

@@ -215,6 +215,10 @@ func TestLifecycleExpiration(t *testing.T) {
 	if aws.ToString(get.Expiration) != exp {
 		t.Fatalf("GetObject x-amz-expiration %q, want %q", aws.ToString(get.Expiration), exp)
 	}
+	cp, err := e.S3.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String("exp"), Key: aws.String("tmp/copy"), CopySource: aws.String("exp/other/plain")})
+	if err != nil || !strings.HasSuffix(aws.ToString(cp.Expiration), `rule-id="tmp"`) {
+		t.Fatalf("CopyObject x-amz-expiration %q, %v", aws.ToString(cp.Expiration), err)
+	}
 	for _, k := range []string{"other/plain", "keep/a"} {
 		h, err := e.S3.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("exp"), Key: aws.String(k)})
 		if err != nil || h.Expiration != nil {
@@ -222,7 +226,7 @@ func TestLifecycleExpiration(t *testing.T) {
 		}
 	}
 	eventually(t, 6*time.Second, "tmp/a and other/tagged expired", func() bool {
-		return !e.exists("exp", "tmp/a") && !e.exists("exp", "other/tagged")
+		return !e.exists("exp", "tmp/a") && !e.exists("exp", "other/tagged") && !e.exists("exp", "tmp/copy")
 	})
 	if time.Now().Before(date) {
 		t.Fatalf("expired before its expiry-date %s", date)

@@ -114,6 +114,8 @@ type Driver struct {
 	// busy holds the containers the driver itself is stopping and
 	// starting again (reboot, CreateImage): their exit is no shutdown.
 	busy sync.Map
+	// diskMu orders the host mounts of EBS volumes (disks.go).
+	diskMu sync.Mutex
 }
 
 // hold marks a container as being restarted by the driver until the
@@ -258,6 +260,7 @@ func (d *Driver) Start(ctx context.Context, spec compute.Spec) (compute.Handle, 
 		if err := d.writeConfig(spec, user); err != nil {
 			return compute.Handle{}, err
 		}
+		d.prepareDisks(ctx, spec)
 		err = d.c.ContainerStart(ctx, st.Container, container.StartOptions{})
 		if err == nil || !cerrdefs.IsNotFound(err) {
 			return *spec.Previous, engineErr(err)
@@ -271,6 +274,7 @@ func (d *Driver) Start(ctx context.Context, spec compute.Spec) (compute.Handle, 
 			return compute.Handle{}, err
 		}
 		if !c.State.Running {
+			d.prepareDisks(ctx, spec)
 			if err := d.c.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
 				return compute.Handle{}, engineErr(err)
 			}
@@ -294,6 +298,11 @@ func (d *Driver) Start(ctx context.Context, spec compute.Spec) (compute.Handle, 
 	mounts := append([]mount.Mount(nil), d.binds...)
 	mounts = append(mounts, mount.Mount{Type: mount.TypeBind, Source: filepath.Join(d.instanceDir(spec.InstanceID), "instance.json"),
 		Target: instinit.ConfigPath, ReadOnly: true})
+	if d.prepareDisks(ctx, spec) {
+		// Attached volumes appear under /mnt, now and later (disks.go).
+		mounts = append(mounts, mount.Mount{Type: mount.TypeBind, Source: d.disksDir(spec.InstanceID), Target: DisksPath,
+			BindOptions: &mount.BindOptions{Propagation: mount.PropagationRSlave}})
+	}
 	if img.Config.Labels[amibuild.LabelDocker] == "true" {
 		st.Volume = "gureum-docker-" + spec.InstanceID
 		labels[LabelDockerVolume] = st.Volume
@@ -447,6 +456,10 @@ func (d *Driver) Destroy(ctx context.Context, h compute.Handle) error {
 		}
 	}
 	if st.Name != "" {
+		// Its volumes are unmounted; their bytes stay (DeleteDisk).
+		if err := d.releaseDisks(st.Name); err != nil {
+			return err
+		}
 		_ = os.RemoveAll(d.instanceDir(st.Name))
 	}
 	return nil
@@ -552,6 +565,7 @@ func (d *Driver) DestroyAll(ctx context.Context) error {
 	for _, w := range ws {
 		errs = append(errs, d.Destroy(ctx, w.Handle))
 	}
+	errs = append(errs, d.unmountAllDisks())
 	own := filters.NewArgs(filters.Arg("label", LabelOwner+"="+d.cfg.Owner))
 	if vs, err := d.c.VolumeList(ctx, volume.ListOptions{Filters: own}); err == nil {
 		for _, v := range vs.Volumes {

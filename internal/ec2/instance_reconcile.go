@@ -245,9 +245,26 @@ func (s *Service) stoppedByItself(ctx context.Context, sc scope, inst *Instance,
 }
 
 // workloadGone records an instance whose workload was removed behind
-// gureum's back: it is terminated, with a reason that says so.
+// gureum's back: it is terminated, with a reason that says so. What the
+// driver kept for it besides the workload (its volumes' mounts, its
+// files) goes too.
 func (s *Service) workloadGone(ctx context.Context, sc scope, id, observed string) error {
 	s.log.Warn("ec2: an instance's workload is gone; the instance is terminated", "instance", id)
+	var h *compute.Handle
+	if err := s.store.View(ctx, func(tx store.Tx) error {
+		inst, err := getRes[Instance](tx, sc, id)
+		if err == nil {
+			h = inst.Handle
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if h != nil {
+		if err := s.driver().Destroy(ctx, *h); err != nil && !errors.Is(err, compute.ErrNotFound) {
+			return err
+		}
+	}
 	return s.moveInstance(ctx, sc, id, observed, func(tx store.Tx, i *Instance) error {
 		i.Reason = "Server.InternalError: the instance's container was removed outside gureum"
 		i.StateReason = &StateReason{Code: "Server.InternalError", Message: i.Reason}

@@ -9,11 +9,11 @@ package docker
 // Docker cannot add a mount to a container once it is created, and a
 // volume may be attached to an instance that runs. So every instance gets
 // at creation one mount whose contents can change later: the host
-// directory Dir/disks/i-… is made a mount point of its own with shared
-// propagation, and bind-mounted into the container at /mnt with rslave
-// propagation (mounts made under it on the host appear inside, not the
-// other way round). Attaching a volume bind-mounts its directory on the
-// host at Dir/disks/i-…/NAME; the mount propagates into the container,
+// directory /run/gureum/disks/OWNER/i-… is made a mount point of its own
+// with shared propagation, and bind-mounted into the container at /mnt
+// with rslave propagation (mounts made under it on the host appear
+// inside, not the other way round). Attaching a volume bind-mounts its
+// directory on the host at …/i-…/NAME; the mount propagates into the container,
 // where the volume appears, already mounted, at /mnt/NAME, NAME being the
 // device name's last element:
 //
@@ -25,6 +25,13 @@ package docker
 // device to format: the disk is a file system, without a fixed size (the
 // volume's Size is a record). Host mounts need root (CAP_SYS_ADMIN);
 // without them instances start without /mnt and attaching fails.
+//
+// The mount points live under /run (a tmpfs), not in the data directory:
+// host mounts, like /run, do not outlive a reboot, and removing a data
+// directory never meets a mount point. Before an instance starts its
+// mounts are made again (after a reboot, or a gureum restart). Mount
+// points of instances whose container is gone are removed by Destroy,
+// and by List (the reconciler's sweep) for containers removed by hand.
 
 import (
 	"bufio"
@@ -37,6 +44,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -52,8 +60,22 @@ const DisksPath = "/mnt"
 func (d *Driver) volumeDir(id string) string   { return filepath.Join(d.cfg.Dir, "volumes", id) }
 func (d *Driver) snapshotDir(id string) string { return filepath.Join(d.cfg.Dir, "snapshots", id) }
 func (d *Driver) disksDir(instanceID string) string {
-	return filepath.Join(d.cfg.Dir, "disks", instanceID)
+	return filepath.Join(d.disksRoot(), instanceID)
 }
+
+// disksRoot is where the instances' mount points are.
+func (d *Driver) disksRoot() string {
+	owner := strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == '.' {
+			return '_'
+		}
+		return r
+	}, d.cfg.Owner)
+	return filepath.Join(disksRunDir, owner)
+}
+
+// disksRunDir holds every gureum's mount points, one directory per owner.
+const disksRunDir = "/run/gureum/disks"
 
 // DiskPath is where a volume attached as device appears inside an
 // instance: /mnt/ and the device name's last element.
@@ -132,7 +154,7 @@ func (d *Driver) DeleteDisk(ctx context.Context, volumeID string) error {
 		return err
 	}
 	for _, mp := range mps {
-		if strings.HasPrefix(mp, filepath.Join(d.cfg.Dir, "disks")+"/") && sameInode(mp, dir) {
+		if strings.HasPrefix(mp, d.disksRoot()+"/") && sameInode(mp, dir) {
 			if err := unmount(mp); err != nil {
 				return err
 			}
@@ -314,7 +336,7 @@ func unmountUnder(dir string) error {
 func (d *Driver) unmountAllDisks() error {
 	d.diskMu.Lock()
 	defer d.diskMu.Unlock()
-	root := filepath.Join(d.cfg.Dir, "disks")
+	root := d.disksRoot()
 	ents, err := os.ReadDir(root)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -327,6 +349,29 @@ func (d *Driver) unmountAllDisks() error {
 		errs = append(errs, unmountUnder(filepath.Join(root, e.Name())))
 	}
 	return errors.Join(errs...)
+}
+
+// pruneDisks removes the mount points of instances that have no
+// container (removed by hand), once they are a minute old: a new
+// instance's are made just before its container.
+func (d *Driver) pruneDisks(have map[string]bool) {
+	ents, err := os.ReadDir(d.disksRoot())
+	if err != nil {
+		return
+	}
+	d.diskMu.Lock()
+	defer d.diskMu.Unlock()
+	for _, e := range ents {
+		if have[e.Name()] {
+			continue
+		}
+		if info, err := e.Info(); err != nil || time.Since(info.ModTime()) < time.Minute {
+			continue
+		}
+		if err := unmountUnder(filepath.Join(d.disksRoot(), e.Name())); err != nil {
+			d.log.Warn("docker: removing the mounts of a removed instance", "instance", e.Name(), "err", err)
+		}
+	}
 }
 
 func unmount(mp string) error {

@@ -544,6 +544,11 @@ func (d *Driver) List(ctx context.Context) ([]compute.Workload, error) {
 		return nil, engineErr(err)
 	}
 	out := make([]compute.Workload, 0, len(cs))
+	have := map[string]bool{}
+	for _, c := range cs {
+		have[c.Labels[LabelInstance]] = true
+	}
+	d.pruneDisks(have)
 	for _, c := range cs {
 		id := c.Labels[LabelInstance]
 		name := id

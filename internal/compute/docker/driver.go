@@ -10,7 +10,9 @@
 // nothing of their own. The container's own layer is the instance's root
 // disk: it survives stop and start and goes at terminate. An image with a
 // Docker Engine gets a volume for the inner Engine's data, part of the
-// instance's disk (carried by CreateImage, removed at terminate).
+// instance's disk (carried by CreateImage, removed at terminate). EBS data
+// volumes are directories of the host mounted at /mnt/NAME for device
+// /dev/NAME, attachable while the instance runs (disks.go).
 //
 // Stop sends SIGRTMIN+3, the init's shutdown signal, so the init stops the
 // services (the inner Engine first) and every process before the

@@ -142,7 +142,9 @@ func (e *dockerEnv) fetch(t testing.TB, from, url string, timeout int) string {
 	if !ok {
 		port = "80"
 	}
-	out, code := e.sh(t, from, fmt.Sprintf("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w %d %s %s 2>&1", timeout, host, port))
+	// nc -w bounds the connect and the last read; timeout bounds the rest
+	// (a half-open connection once kept nc waiting for minutes).
+	out, code := e.sh(t, from, fmt.Sprintf("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout -s KILL %d nc -w %d %s %s 2>&1", timeout+3, timeout, host, port))
 	if code != 0 {
 		return ""
 	}
@@ -200,7 +202,7 @@ func (e *dockerEnv) request(t testing.TB, from, method, hostport, path string, h
 		req += h + "\\r\\n"
 	}
 	req += "\\r\\n"
-	out, code := e.sh(t, from, fmt.Sprintf("printf '%s' | nc -w 2 %s %s 2>&1", req, host, port))
+	out, code := e.sh(t, from, fmt.Sprintf("printf '%s' | timeout -s KILL 5 nc -w 2 %s %s 2>&1", req, host, port))
 	if code != 0 {
 		return 0, ""
 	}

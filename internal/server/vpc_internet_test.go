@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -77,7 +78,11 @@ func (n *internet) get(t testing.TB, addr string) string {
 		port = "80"
 	}
 	busybox, _ := exec.LookPath("busybox")
-	c := exec.Command("ip", "netns", "exec", n.ns, busybox, "nc", "-w", "2", host, port)
+	// nc -w bounds the connect and the last read; the context the rest (a
+	// half-open connection once kept nc waiting for minutes).
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c := exec.CommandContext(ctx, "ip", "netns", "exec", n.ns, busybox, "nc", "-w", "2", host, port)
 	c.Stdin = strings.NewReader("GET / HTTP/1.0\r\n\r\n")
 	out, err := c.Output()
 	if err != nil {
@@ -260,7 +265,7 @@ func (e *dockerEnv) reachesSource(t testing.TB, from, hostURL string) string {
 	host, port, _ := strings.Cut(hostport, ":")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		out, code := e.sh(t, from, fmt.Sprintf("printf 'GET /cgi-bin/ip HTTP/1.0\\r\\n\\r\\n' | nc -w 1 %s %s 2>&1", host, port))
+		out, code := e.sh(t, from, fmt.Sprintf("printf 'GET /cgi-bin/ip HTTP/1.0\\r\\n\\r\\n' | timeout -s KILL 4 nc -w 1 %s %s 2>&1", host, port))
 		// The CGI's own header ends with a bare "\n\n": the address is
 		// the last line.
 		lines := strings.Fields(out)

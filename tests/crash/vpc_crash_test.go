@@ -177,7 +177,7 @@ func vpcNamespace(t *testing.T, vpc string) string {
 // get reports whether instance from gets web's page (BusyBox nc: the
 // minimal AMI's wget crashes).
 func get(from, ip string) bool {
-	out, err := exec.Command("docker", "exec", from, "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 1 "+ip+" 80").Output()
+	out, err := exec.Command("docker", "exec", from, "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout -s KILL 4 nc -w 1 "+ip+" 80").Output()
 	return err == nil && strings.Contains(string(out), "hello")
 }
 

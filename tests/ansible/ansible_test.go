@@ -53,7 +53,8 @@ import (
 var knownGaps = map[string]string{
 	"gureum_ebs": "ec2_vol: EBS is not served yet (CreateVolume, DescribeVolumes, AttachVolume, DetachVolume, DeleteVolume)",
 	"gureum_ami": "ec2_ami: DescribeImageAttribute Attribute=productCodes answers InvalidParameterValue (AWS: an empty productCodes list); " +
-		"DescribeImages of a just-deregistered image id answers InvalidAMIID.NotFound (AWS: an empty list for a while)",
+		"DescribeImages of a just-deregistered image id answers InvalidAMIID.NotFound (AWS: the image in state deregistered, then an empty list, for a while); " +
+		"DeleteSnapshot of the AMI's snapshot is not served (EBS)",
 }
 
 // playbookTimeout bounds one ansible-playbook run (a run takes about a

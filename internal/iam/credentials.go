@@ -122,3 +122,30 @@ func (s *Service) listMFADevices(ctx context.Context, in *userCredentialsInput) 
 	}
 	return &listMFADevicesOutput{MFADevices: []MFADevice{}}, nil
 }
+
+// VirtualMFADevice is one virtual MFA device of the account (never any).
+type VirtualMFADevice struct {
+	SerialNumber string     `xml:"SerialNumber"`
+	EnableDate   query.Time `xml:"EnableDate"`
+}
+
+type listVirtualMFADevicesInput struct {
+	AssignmentStatus *string
+	Marker           *string
+	MaxItems         *int32
+}
+
+type listVirtualMFADevicesOutput struct {
+	VirtualMFADevices []VirtualMFADevice `xml:"VirtualMFADevices>member"`
+	IsTruncated       bool               `xml:"IsTruncated"`
+}
+
+// listVirtualMFADevices lists the account's virtual MFA devices: none.
+// Terraform's aws_iam_user force_destroy lists the assigned ones before
+// DeleteUser.
+func (s *Service) listVirtualMFADevices(ctx context.Context, in *listVirtualMFADevicesInput) (*listVirtualMFADevicesOutput, error) {
+	if st := in.AssignmentStatus; st != nil && *st != "Assigned" && *st != "Unassigned" && *st != "Any" {
+		return nil, validation("1 validation error detected: Value '%s' at 'assignmentStatus' failed to satisfy constraint: Member must satisfy enum value set: [Unassigned, Assigned, Any]", *st)
+	}
+	return &listVirtualMFADevicesOutput{VirtualMFADevices: []VirtualMFADevice{}}, nil
+}

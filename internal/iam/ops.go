@@ -113,6 +113,7 @@ func (s *Service) operations() map[string]op {
 		"ListServiceSpecificCredentials": {handle(s.listServiceSpecificCredentials), user},
 		"ListSigningCertificates":        {handle(s.listSigningCertificates), user},
 		"ListMFADevices":                 {handle(s.listMFADevices), user},
+		"ListVirtualMFADevices":          {handle(s.listVirtualMFADevices), anyResource},
 		// Groups.
 		"CreateGroup":         {handle(s.createGroup), newEntityARN("group", "GroupName")},
 		"GetGroup":            {handle(s.getGroupOp), group},
@@ -133,6 +134,9 @@ func (s *Service) operations() map[string]op {
 		"SetDefaultPolicyVersion": {handle(s.setDefaultPolicyVersion), policyArn},
 		"DeletePolicyVersion":     {handle(s.deletePolicyVersion), policyArn},
 		"ListEntitiesForPolicy":   {handle(s.listEntitiesForPolicy), policyArn},
+		"TagPolicy":               {handle(s.tagPolicy), policyArn},
+		"UntagPolicy":             {handle(s.untagPolicy), policyArn},
+		"ListPolicyTags":          {handle(s.listPolicyTags), policyArn},
 		// Attached and inline policies.
 		"AttachUserPolicy":          {handle(s.attach("User")), user},
 		"DetachUserPolicy":          {handle(s.detach("User")), user},
@@ -175,6 +179,9 @@ func (s *Service) operations() map[string]op {
 		"ListInstanceProfilesForRole":   {handle(s.listInstanceProfilesForRole), role},
 		"DeleteInstanceProfile":         {handle(s.deleteInstanceProfile), profile},
 		"AddRoleToInstanceProfile":      {handle(s.addRoleToInstanceProfile), profile},
+		"TagInstanceProfile":            {handle(s.tagInstanceProfile), profile},
+		"UntagInstanceProfile":          {handle(s.untagInstanceProfile), profile},
+		"ListInstanceProfileTags":       {handle(s.listInstanceProfileTags), profile},
 		"RemoveRoleFromInstanceProfile": {handle(s.removeRoleFromInstanceProfile), profile},
 		// Account.
 		"CreateAccountAlias":             {handle(s.createAccountAlias), anyResource},

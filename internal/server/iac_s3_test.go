@@ -598,7 +598,11 @@ func TestIaCS3BucketSplitResources(t *testing.T) {
 					rule.Filter = &s3types.LifecycleRuleFilter{And: &s3types.LifecycleRuleAndOperator{Prefix: aws.String("logs/"), Tags: []s3types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}}
 					rule.AbortIncompleteMultipartUpload = nil
 				}
-				_, err := c.PutBucketLifecycleConfiguration(ctx(), &s3.PutBucketLifecycleConfigurationInput{Bucket: b, LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: []s3types.LifecycleRule{rule}}})
+				in := &s3.PutBucketLifecycleConfigurationInput{Bucket: b, LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: []s3types.LifecycleRule{rule}}}
+				if update {
+					in.TransitionDefaultMinimumObjectSize = s3types.TransitionDefaultMinimumObjectSizeVariesByStorageClass
+				}
+				_, err := c.PutBucketLifecycleConfiguration(ctx(), in)
 				return err
 			},
 			read: func(c *s3.Client, b *string, update bool) error {
@@ -608,6 +612,10 @@ func TestIaCS3BucketSplitResources(t *testing.T) {
 				}
 				if len(out.Rules) != 1 || out.Rules[0].Filter == nil {
 					return check(false, "lifecycle: %+v", out.Rules)
+				}
+				// transition_default_minimum_object_size is read back.
+				if want := pick(update, "all_storage_classes_128K", "varies_by_storage_class"); string(out.TransitionDefaultMinimumObjectSize) != want {
+					return check(false, "TransitionDefaultMinimumObjectSize = %q, want %q", out.TransitionDefaultMinimumObjectSize, want)
 				}
 				f := out.Rules[0].Filter
 				if update {

@@ -51,10 +51,8 @@ import (
 // variable set to false (true with GUREUM_ANSIBLE_GAPS=1); delete an
 // entry once its gap is closed.
 var knownGaps = map[string]string{
-	"gureum_ebs": "ec2_vol: EBS is not served yet (CreateVolume, DescribeVolumes, AttachVolume, DetachVolume, DeleteVolume)",
 	"gureum_ami": "ec2_ami: DescribeImageAttribute Attribute=productCodes answers InvalidParameterValue (AWS: an empty productCodes list); " +
-		"DescribeImages of a just-deregistered image id answers InvalidAMIID.NotFound (AWS: the image in state deregistered, then an empty list, for a while); " +
-		"DeleteSnapshot of the AMI's snapshot is not served (EBS)",
+		"DescribeImages of a just-deregistered image id answers InvalidAMIID.NotFound (AWS: the image in state deregistered, then an empty list, for a while)",
 }
 
 // playbookTimeout bounds one ansible-playbook run (a run takes about a
@@ -323,8 +321,12 @@ func checkNothingLeft(t *testing.T, c clients) {
 	}
 	for _, r := range insts.Reservations {
 		for _, i := range r.Instances {
-			if i.State == nil || i.State.Name != ec2types.InstanceStateNameTerminated {
-				t.Errorf("left: instance %s in state %v", aws.ToString(i.InstanceId), i.State)
+			state := ec2types.InstanceStateName("(none)")
+			if i.State != nil {
+				state = i.State.Name
+			}
+			if state != ec2types.InstanceStateNameTerminated {
+				t.Errorf("left: instance %s in state %s", aws.ToString(i.InstanceId), state)
 			}
 		}
 	}
@@ -335,7 +337,7 @@ func checkNothingLeft(t *testing.T, c clients) {
 	for _, im := range images.Images {
 		t.Errorf("left: image %s (%s)", aws.ToString(im.ImageId), aws.ToString(im.Name))
 	}
-	// EBS: volumes and snapshots, where gureum serves them.
+	// EBS: volumes (the instance's root volume goes with it) and snapshots.
 	vols, err := c.ec2.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{})
 	switch {
 	case notServed(t, "DescribeVolumes", err):

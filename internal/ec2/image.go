@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -305,6 +306,11 @@ func (s *Service) describeImages(ctx context.Context, in *describeImagesInput) (
 	}
 	all := append(cat, own...)
 	if len(in.ImageId) > 0 {
+		gone, err := recentlyDeregistered(ctx, s, sc, in.ImageId)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, gone...)
 		have := map[string]bool{}
 		for _, im := range all {
 			have[im.ImageID] = true
@@ -504,6 +510,9 @@ func (s *Service) deregisterImage(ctx context.Context, in *imageIDInput) (*retur
 		if err := syncShare(tx, sc, im); err != nil {
 			return err
 		}
+		if err := rememberDeregistered(tx, sc, im, s.now()); err != nil {
+			return err
+		}
 		return delRes(tx, sc, im.ImageID)
 	})
 	if err != nil {
@@ -532,7 +541,17 @@ type describeImageAttributeOutput struct {
 	SriovNetSupport    *attributeValue      `xml:"sriovNetSupport,omitempty"`
 	KernelID           *attributeValue      `xml:"kernel,omitempty"`
 	RamdiskID          *attributeValue      `xml:"ramdisk,omitempty"`
+	// ProductCodes is an empty <productCodes/> when asked for: gureum's
+	// AMIs have none (Ansible's ec2_ami reads it after every change).
+	ProductCodes             *emptyElement   `xml:"productCodes,omitempty"`
+	TpmSupport               *attributeValue `xml:"tpmSupport,omitempty"`
+	UefiData                 *attributeValue `xml:"uefiData,omitempty"`
+	LastLaunchedTime         *attributeValue `xml:"lastLaunchedTime,omitempty"`
+	DeregistrationProtection *attributeValue `xml:"deregistrationProtection,omitempty"`
 }
+
+// emptyElement renders as an element with no content.
+type emptyElement struct{}
 
 func strp(s string) *string { return &s }
 
@@ -545,8 +564,16 @@ func (s *Service) describeImageAttribute(ctx context.Context, in *describeImageA
 	}
 	sc := scopeOf(ctx)
 	out := &describeImageAttributeOutput{ImageID: in.ImageId}
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	gone, err := recentlyDeregistered(ctx, s, sc, []string{in.ImageId})
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.View(ctx, func(tx store.Tx) error {
 		im, err := s.findImage(ctx, tx, sc, in.ImageId)
+		if err != nil && len(gone) == 1 {
+			// A recently deregistered image still answers, as on AWS.
+			im, err = gone[0], nil
+		}
 		if err != nil {
 			return err
 		}
@@ -570,6 +597,16 @@ func (s *Service) describeImageAttribute(ctx context.Context, in *describeImageA
 			out.KernelID = &attributeValue{}
 		case "ramdisk":
 			out.RamdiskID = &attributeValue{}
+		case "productCodes":
+			out.ProductCodes = &emptyElement{}
+		case "tpmSupport":
+			out.TpmSupport = &attributeValue{}
+		case "uefiData":
+			out.UefiData = &attributeValue{}
+		case "lastLaunchedTime":
+			out.LastLaunchedTime = &attributeValue{}
+		case "deregistrationProtection":
+			out.DeregistrationProtection = &attributeValue{strp("disabled")}
 		default:
 			return errInvalidParameterValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", in.Attribute)
 		}
@@ -753,4 +790,70 @@ func (s *Service) resetImageAttribute(ctx context.Context, in *resetImageAttribu
 		return nil, err
 	}
 	return ok, nil
+}
+
+// tImagesDeregistered keeps deregistered images for a while: AWS shows a
+// recently deregistered image, asked for by id, in state "deregistered"
+// for a short interval before its id is unknown (tools such as Ansible's
+// ec2_ami describe the image right after DeregisterImage).
+const tImagesDeregistered = "ec2.image-deregistered"
+
+// deregisteredVisible is how long a deregistered image stays visible.
+const deregisteredVisible = time.Hour
+
+// rememberDeregistered records a deregistered image and forgets the
+// scope's ones past deregisteredVisible.
+func rememberDeregistered(tx store.Tx, sc scope, im *Image, now time.Time) error {
+	var old [][]byte
+	err := tx.Scan(tImagesDeregistered, resKey(sc.acct, sc.region, "ami-"), nil, func(k, v []byte) (bool, error) {
+		var d deregisteredImage
+		if json.Unmarshal(v, &d) != nil || now.Sub(d.At) > deregisteredVisible {
+			old = append(old, append([]byte(nil), k...))
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range old {
+		if err := tx.Delete(tImagesDeregistered, k); err != nil {
+			return err
+		}
+	}
+	gone := *im
+	gone.State = "deregistered"
+	b, err := json.Marshal(deregisteredImage{Image: gone, At: now})
+	if err != nil {
+		return err
+	}
+	return tx.Put(tImagesDeregistered, resKey(sc.acct, sc.region, im.ImageID), b)
+}
+
+type deregisteredImage struct {
+	Image Image     `json:"image"`
+	At    time.Time `json:"at"`
+}
+
+// recentlyDeregistered returns those of ids deregistered less than
+// deregisteredVisible ago.
+func recentlyDeregistered(ctx context.Context, s *Service, sc scope, ids []string) ([]*Image, error) {
+	var out []*Image
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		for _, id := range ids {
+			b, err := tx.Get(tImagesDeregistered, resKey(sc.acct, sc.region, id))
+			if isNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			var d deregisteredImage
+			if json.Unmarshal(b, &d) == nil && s.now().Sub(d.At) <= deregisteredVisible {
+				im := d.Image
+				out = append(out, &im)
+			}
+		}
+		return nil
+	})
+	return out, err
 }

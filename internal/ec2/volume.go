@@ -816,6 +816,11 @@ func (s *Service) describeVolumesModifications(ctx context.Context, in *describe
 	if err != nil {
 		return nil, err
 	}
+	// AWS: "if you specify a value larger than 500, only 500 items are
+	// returned" (the aws CLI v2 sends 1000 by default).
+	if m := in.MaxResults; m != nil && *m > 500 {
+		in.MaxResults = aws500()
+	}
 	items, next, err := page(all, in.MaxResults, in.NextToken, 5, 500)
 	if err != nil {
 		return nil, err
@@ -1171,3 +1176,5 @@ func instanceDisks(tx store.Tx, sc scope, inst *Instance) ([]compute.Disk, error
 	sort.Slice(out, func(i, j int) bool { return out[i].Device < out[j].Device })
 	return out, nil
 }
+
+func aws500() *int32 { v := int32(500); return &v }

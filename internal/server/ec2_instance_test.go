@@ -458,8 +458,20 @@ func TestEC2ImageFromInstance(t *testing.T) {
 	if _, err := c.DeregisterImage(ctx(), &ec2.DeregisterImageInput{ImageId: img.ImageId}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.DescribeImages(ctx(), &ec2.DescribeImagesInput{ImageIds: []string{*img.ImageId}})
-	wantCode(t, err, "InvalidAMIID.NotFound")
+	// As on AWS, a recently deregistered image asked for by id is shown
+	// in state deregistered for a while; listings no longer have it.
+	gone, err := c.DescribeImages(ctx(), &ec2.DescribeImagesInput{ImageIds: []string{*img.ImageId}})
+	if err != nil || len(gone.Images) != 1 || gone.Images[0].State != ec2types.ImageStateDeregistered {
+		t.Fatalf("a just-deregistered image by id: %+v %v", gone, err)
+	}
+	mine, err := c.DescribeImages(ctx(), &ec2.DescribeImagesInput{Owners: []string{"self"}})
+	if err != nil || len(mine.Images) != 0 {
+		t.Fatalf("own images after deregistering: %+v %v", mine, err)
+	}
+	attr, err := c.DescribeImageAttribute(ctx(), &ec2.DescribeImageAttributeInput{ImageId: aws.String(ami), Attribute: ec2types.ImageAttributeNameProductCodes})
+	if err != nil || attr.ProductCodes == nil || len(attr.ProductCodes) != 0 {
+		t.Fatalf("productCodes: %+v %v", attr, err)
+	}
 	_, err = c.DeregisterImage(ctx(), &ec2.DeregisterImageInput{ImageId: aws.String(ami)})
 	wantCode(t, err, "AuthFailure")
 }

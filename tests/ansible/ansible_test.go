@@ -50,10 +50,7 @@ import (
 // serve yet, each with what is missing. The test passes each as an extra
 // variable set to false (true with GUREUM_ANSIBLE_GAPS=1); delete an
 // entry once its gap is closed.
-var knownGaps = map[string]string{
-	"gureum_ami": "ec2_ami: DescribeImageAttribute Attribute=productCodes answers InvalidParameterValue (AWS: an empty productCodes list); " +
-		"DescribeImages of a just-deregistered image id answers InvalidAMIID.NotFound (AWS: the image in state deregistered, then an empty list, for a while)",
-}
+var knownGaps = map[string]string{}
 
 // playbookTimeout bounds one ansible-playbook run (a run takes about a
 // minute and a half: the instance, the NAT gateway and the AMI are waited for).

@@ -480,6 +480,11 @@ func (s *Service) describeVolumes(ctx context.Context, in *describeVolumesInput)
 			return nil, err
 		}
 	}
+	// AWS: "if you specify a value larger than 500, only 500 items are
+	// returned" (the aws CLI v2 sends 1000 by default).
+	if m := in.MaxResults; m != nil && *m > 500 {
+		in.MaxResults = aws500()
+	}
 	items, next, err := describeRes(s, ctx, "vol-", in.VolumeId, getVolume, func(v *Volume) string { return v.VolumeID },
 		func(_ store.Tx, _ scope, v *Volume) (bool, error) {
 			if v.Attachments == nil {
@@ -815,11 +820,6 @@ func (s *Service) describeVolumesModifications(ctx context.Context, in *describe
 	})
 	if err != nil {
 		return nil, err
-	}
-	// AWS: "if you specify a value larger than 500, only 500 items are
-	// returned" (the aws CLI v2 sends 1000 by default).
-	if m := in.MaxResults; m != nil && *m > 500 {
-		in.MaxResults = aws500()
 	}
 	items, next, err := page(all, in.MaxResults, in.NextToken, 5, 500)
 	if err != nil {

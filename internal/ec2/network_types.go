@@ -155,11 +155,21 @@ type NetworkACLAssociation struct {
 	SubnetID      string `xml:"subnetId" json:"subnet"`
 }
 
-// DhcpOptions is EC2's DhcpOptions (one default set per account and region).
+// DhcpOptions is EC2's DhcpOptions: the region's default set (Default,
+// or no Config: domain name and AmazonProvidedDNS) or one CreateDhcpOptions
+// made.
 type DhcpOptions struct {
-	DhcpOptionsID string `xml:"dhcpOptionsId" json:"id"`
-	OwnerID       string `xml:"ownerId" json:"owner"`
-	Tags          []Tag  `xml:"tagSet>item" json:"tags,omitempty"`
+	DhcpOptionsID string       `xml:"dhcpOptionsId" json:"id"`
+	OwnerID       string       `xml:"ownerId" json:"owner"`
+	Default       bool         `xml:"-" json:"default,omitempty"`
+	Config        []dhcpOption `xml:"-" json:"config,omitempty"`
+	Tags          []Tag        `xml:"tagSet>item" json:"tags,omitempty"`
+}
+
+// dhcpOption is one key of a DHCP options set and its values.
+type dhcpOption struct {
+	Key    string   `json:"k"`
+	Values []string `json:"v"`
 }
 
 // defaultEgress is a new security group's one egress rule: all traffic

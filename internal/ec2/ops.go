@@ -30,6 +30,9 @@ func (s *Service) operations() map[string]func(ctx context.Context, v url.Values
 		"DeleteTags":                handle(s.deleteTags),
 		"DescribeTags":              handle(s.describeTags),
 		"DescribeDhcpOptions":       handle(s.describeDhcpOptions),
+		"CreateDhcpOptions":         handle(s.createDhcpOptions),
+		"DeleteDhcpOptions":         handle(s.deleteDhcpOptions),
+		"AssociateDhcpOptions":      handle(s.associateDhcpOptions),
 	}
 	for _, more := range []opTable{
 		s.securityGroupOps(), s.networkACLOps(), s.routeTableOps(), s.internetGatewayOps(),

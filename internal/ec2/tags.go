@@ -15,7 +15,7 @@ import (
 // resourceTypes maps id prefixes to EC2's resource type names.
 var resourceTypes = []struct{ prefix, typ string }{
 	{"vpc-cidr-assoc-", ""}, {"vpc-", "vpc"}, {"subnet-", "subnet"}, {"rtb-", "route-table"}, {"igw-", "internet-gateway"},
-	{"sg-", "security-group"}, {"acl-", "network-acl"}, {"dopt-", "dhcp-options"}, {"eni-", "network-interface"},
+	{"sgr-", "security-group-rule"}, {"sg-", "security-group"}, {"acl-", "network-acl"}, {"dopt-", "dhcp-options"}, {"eni-", "network-interface"},
 	{"eipalloc-", "elastic-ip"}, {"nat-", "natgateway"}, {"key-", "key-pair"}, {"ami-", "image"}, {"i-", "instance"},
 	{"vol-", "volume"}, {"snap-", "snapshot"},
 }
@@ -41,6 +41,18 @@ func notFoundFor(id string) error {
 		return errNotFound("InvalidInternetGatewayID.NotFound", "internetGateway", id)
 	case "security-group":
 		return errf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+	case "security-group-rule":
+		return errRuleIDNotFound(id)
+	case "network-acl":
+		return errNotFound("InvalidNetworkAclID.NotFound", "networkAcl", id)
+	case "dhcp-options":
+		return errDhcpOptionsNotFound(id)
+	case "network-interface":
+		return errf("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
+	case "elastic-ip":
+		return errf("InvalidAllocationID.NotFound", "The allocation ID '%s' does not exist", id)
+	case "natgateway":
+		return errNotFound("InvalidNatGatewayID.NotFound", "natGateway", id)
 	case "instance":
 		return errf("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
 	case "image":
@@ -129,6 +141,12 @@ func (s *Service) editTags(ctx context.Context, ids []string, fn func([]Tag) ([]
 			if resourceType(id) == "" {
 				return errf("InvalidID", "The ID '%s' is not valid", id)
 			}
+			if resourceType(id) == "security-group-rule" {
+				if err := editRuleTags(tx, sc, id, fn); err != nil {
+					return err
+				}
+				continue
+			}
 			raw, err := tx.Get(tRes, resKey(sc.acct, sc.region, id))
 			if isNotFound(err) {
 				return notFoundFor(id)
@@ -172,6 +190,36 @@ func (s *Service) editTags(ctx context.Context, ids []string, fn func([]Tag) ([]
 	return ok, nil
 }
 
+// editRuleTags rewrites the tags of a security group rule, which its
+// group's record holds.
+func editRuleTags(tx store.Tx, sc scope, id string, fn func([]Tag) ([]Tag, error)) error {
+	var g *SecurityGroup
+	err := scanRes(tx, sc, "sg-", func(sg *SecurityGroup) error {
+		for i := range sg.Rules {
+			if sg.Rules[i].ID == id {
+				g = sg
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if g == nil {
+		return notFoundFor(id)
+	}
+	for i := range g.Rules {
+		if r := &g.Rules[i]; r.ID == id {
+			tags, err := fn(append([]Tag(nil), r.Tags...))
+			if err != nil {
+				return err
+			}
+			r.Tags = tags
+		}
+	}
+	return putRes(tx, sc, g.GroupID, g)
+}
+
 // TagDescription is one tag of one resource.
 type TagDescription struct {
 	ResourceID   string `xml:"resourceId"`
@@ -204,12 +252,29 @@ func (s *Service) describeTags(ctx context.Context, in *describeTagsInput) (*des
 				return true, nil
 			}
 			var rec struct {
-				Tags []Tag `json:"tags"`
+				Tags  []Tag               `json:"tags"`
+				Rules []SecurityGroupRule `json:"rules"`
 			}
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return false, err
 			}
+			type tagged struct {
+				id, typ string
+				tag     Tag
+			}
+			var tags []tagged
 			for _, t := range rec.Tags {
+				tags = append(tags, tagged{id, typ, t})
+			}
+			if typ == "security-group" { // its rules' tags too
+				for _, r := range rec.Rules {
+					for _, t := range r.Tags {
+						tags = append(tags, tagged{r.ID, "security-group-rule", t})
+					}
+				}
+			}
+			for _, tg := range tags {
+				id, typ, t := tg.id, tg.typ, tg.tag
 				td := TagDescription{ResourceID: id, ResourceType: typ, Key: t.Key, Value: t.Value}
 				ok, err := matchFilters(in.Filter, nil, func(name string) ([]string, bool) {
 					switch name {

@@ -147,7 +147,7 @@ func (s *Service) newVpc(tx store.Tx, sc scope, cidr, tenancy string, isDefault 
 func (s *Service) defaultDhcpOptions(tx store.Tx, sc scope) (string, error) {
 	var id string
 	err := scanRes(tx, sc, "dopt-", func(d *DhcpOptions) error {
-		if id == "" {
+		if id == "" && d.isDefault() {
 			id = d.DhcpOptionsID
 		}
 		return nil
@@ -155,7 +155,7 @@ func (s *Service) defaultDhcpOptions(tx store.Tx, sc scope) (string, error) {
 	if err != nil || id != "" {
 		return id, err
 	}
-	d := &DhcpOptions{DhcpOptionsID: newID("dopt"), OwnerID: sc.acct}
+	d := &DhcpOptions{DhcpOptionsID: newID("dopt"), OwnerID: sc.acct, Default: true}
 	return d.DhcpOptionsID, putRes(tx, sc, d.DhcpOptionsID, d)
 }
 

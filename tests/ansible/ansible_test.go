@@ -20,11 +20,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +33,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gureum/gureum/tests/internal/gureumtest"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -119,7 +119,7 @@ func runPlaybook(t *testing.T, srv *server, playbook, name string, vars []string
 	}
 	cmd := exec.CommandContext(ctx, playbook, append(args, name)...)
 	tmp := t.TempDir()
-	cmd.Env = append(cleanEnv(),
+	cmd.Env = append(gureumtest.CleanEnv(),
 		"HOME="+tmp, // ~/.ansible
 		"ANSIBLE_LOCAL_TEMP="+filepath.Join(tmp, "tmp"),
 		"ANSIBLE_NOCOLOR=1",
@@ -177,7 +177,7 @@ func runPlaybook(t *testing.T, srv *server, playbook, name string, vars []string
 		r.err = fmt.Errorf("timed out after %s", playbookTimeout)
 	}
 	if r.err != nil || r.failed > 0 {
-		if log := notable(srv.log()[logStart:]); log != "" {
+		if log := gureumtest.Notable(srv.log()[logStart:]); log != "" {
 			t.Logf("gureum serve log during %s (errors and warnings):\n%s", name, log)
 		}
 	}
@@ -466,7 +466,7 @@ func startGureum(t *testing.T) *server {
 	}
 	srv := &server{}
 	cmd := exec.Command(bin, "serve", "--ephemeral", "--listen", "127.0.0.1:0", "--log-level", "debug", "--internet", "isolated")
-	cmd.Env = cleanEnv()
+	cmd.Env = gureumtest.CleanEnv()
 	cmd.Stderr = srv
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -505,81 +505,15 @@ func startGureum(t *testing.T) *server {
 		select {
 		case err := <-exited:
 			if err != nil {
-				t.Errorf("gureum serve after SIGTERM: %v\n%s", err, notable(srv.log()))
+				t.Errorf("gureum serve after SIGTERM: %v\n%s", err, gureumtest.Notable(srv.log()))
 			}
 		case <-time.After(30 * time.Second):
 			_ = cmd.Process.Kill()
 			t.Error("gureum serve still running 30s after SIGTERM; killed")
 		}
 	})
-	if err := waitHealthy(srv.url, exited); err != nil {
+	if err := gureumtest.WaitHealthy(srv.url, exited); err != nil {
 		t.Fatalf("%v\n%s", err, srv.log())
 	}
 	return srv
-}
-
-// waitHealthy polls /_gureum/health until it reports ok; in CI it also
-// requires instances to be containers in real VPC networks.
-func waitHealthy(url string, exited <-chan error) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/_gureum/health")
-		if err == nil {
-			var h struct {
-				Status  string            `json:"status"`
-				Engines map[string]string `json:"engines"`
-			}
-			derr := json.NewDecoder(resp.Body).Decode(&h)
-			resp.Body.Close()
-			if derr == nil && resp.StatusCode == http.StatusOK && h.Status == "ok" {
-				if os.Getenv("CI") == "true" && h.Engines["compute"] != "docker" {
-					return fmt.Errorf("CI: gureum's compute driver is %q, want docker", h.Engines["compute"])
-				}
-				if os.Getenv("GUREUM_REQUIRE_NETPLANE") == "1" && h.Engines["netplane"] != "linux" {
-					return fmt.Errorf("GUREUM_REQUIRE_NETPLANE: gureum's VPC data plane is %q, want linux", h.Engines["netplane"])
-				}
-				return nil
-			}
-			err = fmt.Errorf("status %d, %+v, decode error %v", resp.StatusCode, h, derr)
-		}
-		select {
-		case werr := <-exited:
-			return fmt.Errorf("gureum serve exited before it was healthy: %v", werr)
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("gureum serve not healthy after 30s: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// cleanEnv is this process's environment without AWS_* variables, so that
-// nothing ambient (profiles, a CA bundle) changes what boto3 does.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// notable returns the lines of a server log worth reading after a failure:
-// everything but the access log lines of successful requests, at most the
-// last 300.
-func notable(log string) string {
-	var keep []string
-	status := regexp.MustCompile(` status=([0-9]+) `)
-	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
-		if m := status.FindStringSubmatch(line); m != nil && m[1] < "400" && len(m[1]) == 3 {
-			continue
-		}
-		keep = append(keep, line)
-	}
-	if len(keep) > 300 {
-		keep = keep[len(keep)-300:]
-	}
-	return strings.TrimSpace(strings.Join(keep, "\n"))
 }

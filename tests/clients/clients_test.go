@@ -21,11 +21,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +33,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gureum/gureum/tests/internal/gureumtest"
 )
 
 // server is the gureum process the tests share.
@@ -107,7 +107,7 @@ func buildGureum(dir string) (string, error) {
 // waits for /_gureum/health and returns a function that stops it.
 func startGureum(bin string) (stop func() error, err error) {
 	cmd := exec.Command(bin, "serve", "--ephemeral", "--listen", "127.0.0.1:0", "--log-level", "debug", "--internet", "isolated")
-	cmd.Env = cleanEnv()
+	cmd.Env = gureumtest.CleanEnv()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -147,7 +147,7 @@ func startGureum(bin string) (stop func() error, err error) {
 		return nil, fmt.Errorf("gureum serve: unexpected banner %q\n%s", line, serverLog())
 	}
 	server.url = addr[1]
-	if err := waitHealthy(server.url, exited); err != nil {
+	if err := gureumtest.WaitHealthy(server.url, exited); err != nil {
 		_ = cmd.Process.Kill()
 		return nil, fmt.Errorf("%v\n%s", err, serverLog())
 	}
@@ -172,44 +172,6 @@ func startGureum(bin string) (stop func() error, err error) {
 	}, nil
 }
 
-// waitHealthy polls /_gureum/health until it reports ok.
-func waitHealthy(url string, exited <-chan error) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/_gureum/health")
-		if err == nil {
-			var h struct {
-				Status   string            `json:"status"`
-				Services map[string]string `json:"services"`
-				Engines  map[string]string `json:"engines"`
-			}
-			derr := json.NewDecoder(resp.Body).Decode(&h)
-			resp.Body.Close()
-			if derr == nil && resp.StatusCode == http.StatusOK && h.Status == "ok" && h.Services["s3"] == "running" {
-				// In CI the EC2 scripts run against real containers.
-				if os.Getenv("CI") == "true" && h.Engines["compute"] != "docker" {
-					return fmt.Errorf("CI: gureum's compute driver is %q, want docker", h.Engines["compute"])
-				}
-				// …in real VPC networks.
-				if os.Getenv("GUREUM_REQUIRE_NETPLANE") == "1" && h.Engines["netplane"] != "linux" {
-					return fmt.Errorf("GUREUM_REQUIRE_NETPLANE: gureum's VPC data plane is %q, want linux", h.Engines["netplane"])
-				}
-				return nil
-			}
-			err = fmt.Errorf("status %d, %+v, decode error %v", resp.StatusCode, h, derr)
-		}
-		select {
-		case werr := <-exited:
-			return fmt.Errorf("gureum serve exited before it was healthy: %v", werr)
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("gureum serve not healthy after 30s: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 type lockedWriter struct {
 	w  io.Writer
 	mu *sync.Mutex
@@ -225,38 +187,6 @@ func serverLog() string {
 	server.mu.Lock()
 	defer server.mu.Unlock()
 	return server.log.String()
-}
-
-// notable returns the lines of a server log worth reading after a failure:
-// everything but the access log lines of successful requests, at most the
-// last 300.
-func notable(log string) string {
-	var keep []string
-	status := regexp.MustCompile(` status=([0-9]+) `)
-	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
-		if m := status.FindStringSubmatch(line); m != nil && m[1] < "400" && len(m[1]) == 3 {
-			continue
-		}
-		keep = append(keep, line)
-	}
-	if len(keep) > 300 {
-		keep = keep[len(keep)-300:]
-	}
-	return strings.TrimSpace(strings.Join(keep, "\n"))
-}
-
-// cleanEnv is this process's environment without AWS_* and RCLONE_*
-// variables, so that nothing ambient (profiles, a CA bundle, an rclone
-// remote) changes what a client does.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "RCLONE_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
 }
 
 // missing skips the test, or fails it in CI, where every client is installed.
@@ -299,7 +229,7 @@ func runClient(t *testing.T, argv []string, env ...string) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	tmp := t.TempDir()
 	name := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(t.Name(), "Test"), "/", "-"))
-	cmd.Env = append(cleanEnv(),
+	cmd.Env = append(gureumtest.CleanEnv(),
 		"GUREUM_ENDPOINT="+server.url,
 		"GUREUM_BUCKET="+bucketName(name),
 		"GUREUM_ACCESS_KEY_ID=test",
@@ -344,7 +274,7 @@ func runClient(t *testing.T, argv []string, env ...string) {
 		for _, f := range failed {
 			t.Error(f)
 		}
-		if log := notable(serverLog()[logStart:]); log != "" {
+		if log := gureumtest.Notable(serverLog()[logStart:]); log != "" {
 			t.Logf("gureum serve log during %s (errors and warnings; other tests run alongside):\n%s", script, log)
 		}
 	}

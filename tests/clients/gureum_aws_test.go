@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gureum/gureum/tests/internal/gureumtest"
 )
 
 // TestGureumAWS runs `gureum aws` with the AWS CLI v2 the other tests use
@@ -26,7 +28,7 @@ func TestGureumAWS(t *testing.T) {
 		t.Fatal(err)
 	}
 	home := t.TempDir() // no ~/.aws of the machine's user
-	base := append(cleanEnv(),
+	base := append(gureumtest.CleanEnv(),
 		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"HOME="+home,
 		"GUREUM_LISTEN="+strings.TrimPrefix(server.url, "http://"),

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +123,15 @@ func cleanupOwner(t testing.TB, c *client.Client, owner string) {
 	ims, _ := c.ImageList(ctx, image.ListOptions{Filters: f})
 	for _, im := range ims {
 		_, _ = c.ImageRemove(ctx, im.ID, image.RemoveOptions{Force: true, PruneChildren: true})
+	}
+	// The owner's mount-point directories, once empty (never recursively:
+	// a directory still mounted holds a volume's bytes).
+	root := filepath.Join("/run/gureum/disks", owner)
+	if ents, err := os.ReadDir(root); err == nil {
+		for _, e := range ents {
+			_ = os.Remove(filepath.Join(root, e.Name()))
+		}
+		_ = os.Remove(root)
 	}
 }
 

@@ -348,6 +348,11 @@ func (d *Driver) unmountAllDisks() error {
 	for _, e := range ents {
 		errs = append(errs, unmountUnder(filepath.Join(root, e.Name())))
 	}
+	// The owner's directory goes too once empty (a data directory's
+	// ephemeral end; tests make many).
+	if err := os.Remove(root); err != nil && !errors.Is(err, os.ErrNotExist) && len(errs) == 0 {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

@@ -316,3 +316,39 @@ func orEmpty[T any](v []T) []T {
 	}
 	return v
 }
+
+// instanceDNS is the resolv.conf an instance of vpc starts with: its DHCP
+// options set's domain-name-servers (AmazonProvidedDNS being the VPC's
+// resolver) and domain names, the region's defaults without a set. As
+// Docker fixes a container's resolv.conf when it is created, a set
+// associated later reaches instances launched after it (EC2 instances
+// pick it up at their next DHCP lease renewal).
+func instanceDNS(tx store.Tx, sc scope, vpc *Vpc, resolver netip.Addr) (servers, search []string) {
+	servers, search = []string{resolver.String()}, []string{domainName(sc.region)}
+	if vpc.DhcpOptionsID == "" || vpc.DhcpOptionsID == "default" {
+		return servers, search
+	}
+	d, err := getDhcpOptions(tx, sc, vpc.DhcpOptionsID)
+	if err != nil {
+		return servers, search
+	}
+	for _, o := range d.options(sc.region) {
+		switch o.Key {
+		case "domain-name-servers":
+			servers = nil
+			for _, v := range o.Values {
+				if v == "AmazonProvidedDNS" {
+					servers = append(servers, resolver.String())
+				} else if a, err := netip.ParseAddr(v); err == nil {
+					servers = append(servers, a.String())
+				}
+			}
+		case "domain-name":
+			search = nil
+			for _, v := range o.Values {
+				search = append(search, strings.Fields(v)...)
+			}
+		}
+	}
+	return servers, search
+}

@@ -262,8 +262,7 @@ func (s *Service) instanceSpec(ctx context.Context, tx store.Tx, sc scope, inst 
 		spec.Interface = "eth0" // the VPC network plugs it after each start
 		if vpc, err := getRes[Vpc](tx, sc, inst.VpcID); err == nil {
 			if p, err := netip.ParsePrefix(vpc.CidrBlock); err == nil {
-				spec.Nameservers = []string{ResolverAddr(p).String()}
-				spec.Search = []string{domainName(sc.region)}
+				spec.Nameservers, spec.Search = instanceDNS(tx, sc, vpc, ResolverAddr(p))
 				spec.Env = []string{"AWS_ENDPOINT_URL=http://" + APIAddrInVPC, "AWS_DEFAULT_REGION=" + sc.region, "AWS_REGION=" + sc.region}
 			}
 		}

@@ -166,3 +166,29 @@ echo "put-readable=$(s3 -X PUT --data-binary x $AWS_ENDPOINT_URL/readable-bucket
 		}
 	}
 }
+
+// TestVPCDhcpOptions: an instance launched in a VPC with a DHCP options
+// set gets its domain names and name servers (AmazonProvidedDNS being
+// the VPC's resolver) in resolv.conf.
+func TestVPCDhcpOptions(t *testing.T) {
+	e := newNetEnv(t)
+	vpc, subnets := e.vpcWithSubnets(t, "10.31.0.0/16", "10.31.1.0/24")
+	d, err := e.EC2.CreateDhcpOptions(ctx(), &ec2.CreateDhcpOptionsInput{DhcpConfigurations: []ec2types.NewDhcpConfiguration{
+		{Key: aws.String("domain-name"), Values: []string{"corp.example"}},
+		{Key: aws.String("domain-name-servers"), Values: []string{"AmazonProvidedDNS", "10.31.0.53"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.EC2.AssociateDhcpOptions(ctx(), &ec2.AssociateDhcpOptionsInput{DhcpOptionsId: d.DhcpOptions.DhcpOptionsId, VpcId: aws.String(vpc)}); err != nil {
+		t.Fatal(err)
+	}
+	i := e.launchIn(t, subnets[0], nil, e.group(t, vpc, "none"))
+	defer e.terminateAll(t, *i.InstanceId)
+	rc := e.must(t, *i.InstanceId, "cat /etc/resolv.conf")
+	for _, want := range []string{"search corp.example", "nameserver 10.31.0.2", "nameserver 10.31.0.53"} {
+		if !strings.Contains(rc, want) {
+			t.Errorf("resolv.conf lacks %q:\n%s", want, rc)
+		}
+	}
+}

@@ -21,7 +21,7 @@ var idParams = map[string]string{
 	"SecurityGroupId": "security-group", "RouteTableId": "route-table", "InternetGatewayId": "internet-gateway",
 	"NetworkAclId": "network-acl", "NetworkInterfaceId": "network-interface", "AllocationId": "elastic-ip",
 	"NatGatewayId": "natgateway", "ImageId": "image", "KeyName": "key-pair", "ResourceId": "",
-	"VolumeId": "volume", "SnapshotId": "snapshot",
+	"VolumeId": "volume", "SnapshotId": "snapshot", "VpcEndpointId": "vpc-endpoint",
 }
 
 // createdType is the resource type each creating action makes.
@@ -30,7 +30,7 @@ var createdType = map[string]string{
 	"CreateSecurityGroup": "security-group", "CreateRouteTable": "route-table", "CreateInternetGateway": "internet-gateway",
 	"CreateNetworkAcl": "network-acl", "CreateNetworkInterface": "network-interface", "AllocateAddress": "elastic-ip",
 	"CreateNatGateway": "natgateway", "CreateKeyPair": "key-pair", "ImportKeyPair": "key-pair", "CreateImage": "image",
-	"RunInstances": "instance", "CreateVolume": "volume", "CreateSnapshot": "snapshot",
+	"RunInstances": "instance", "CreateVolume": "volume", "CreateSnapshot": "snapshot", "CreateVpcEndpoint": "vpc-endpoint",
 }
 
 func ec2ARN(sc scope, typ, id string) string {

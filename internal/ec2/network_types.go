@@ -19,13 +19,16 @@ type RouteTable struct {
 // Route is one route of a route table.
 type Route struct {
 	DestinationCidrBlock string `xml:"destinationCidrBlock,omitempty" json:"dst"`
-	GatewayID            string `xml:"gatewayId,omitempty" json:"gw,omitempty"`
-	NatGatewayID         string `xml:"natGatewayId,omitempty" json:"nat,omitempty"`
-	InstanceID           string `xml:"instanceId,omitempty" json:"i,omitempty"`
-	InstanceOwnerID      string `xml:"instanceOwnerId,omitempty" json:"io,omitempty"`
-	NetworkInterfaceID   string `xml:"networkInterfaceId,omitempty" json:"eni,omitempty"`
-	Origin               string `xml:"origin" json:"origin"`
-	State                string `xml:"state" json:"state"`
+	// DestinationPrefixListID is a Gateway VPC endpoint's route's
+	// destination (its target is the endpoint, in GatewayID).
+	DestinationPrefixListID string `xml:"destinationPrefixListId,omitempty" json:"pl,omitempty"`
+	GatewayID               string `xml:"gatewayId,omitempty" json:"gw,omitempty"`
+	NatGatewayID            string `xml:"natGatewayId,omitempty" json:"nat,omitempty"`
+	InstanceID              string `xml:"instanceId,omitempty" json:"i,omitempty"`
+	InstanceOwnerID         string `xml:"instanceOwnerId,omitempty" json:"io,omitempty"`
+	NetworkInterfaceID      string `xml:"networkInterfaceId,omitempty" json:"eni,omitempty"`
+	Origin                  string `xml:"origin" json:"origin"`
+	State                   string `xml:"state" json:"state"`
 }
 
 // RouteTableAssociation links a route table to a subnet (or is the main

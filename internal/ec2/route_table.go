@@ -202,10 +202,11 @@ func (r *RouteTable) filter(name string) ([]string, bool) {
 		return assocs(func(a RouteTableAssociation) string { return a.SubnetID })
 	case "association.main":
 		return assocs(func(a RouteTableAssociation) string { return boolStr(a.Main) })
-	case "association.gateway-id", "route.destination-ipv6-cidr-block", "route.destination-prefix-list-id",
-		"route.egress-only-internet-gateway-id", "route.transit-gateway-id", "route.vpc-peering-connection-id":
-		// gureum has no edge associations, IPv6, prefix lists, transit
-		// gateways or peering.
+	case "route.destination-prefix-list-id":
+		return routes(func(rt Route) string { return rt.DestinationPrefixListID })
+	case "association.gateway-id", "route.destination-ipv6-cidr-block", "route.egress-only-internet-gateway-id", "route.transit-gateway-id", "route.vpc-peering-connection-id":
+		// gureum has no edge associations, IPv6, transit gateways or
+		// peering.
 		return nil, true
 	case "route.destination-cidr-block":
 		return routes(func(rt Route) string { return rt.DestinationCidrBlock })

@@ -329,6 +329,16 @@ func (s *Service) deleteSubnet(ctx context.Context, in *subnetIDInput) (*returnT
 		if len(sub.Used) > 0 {
 			return errDependency("The subnet '%s' has dependencies and cannot be deleted.", sub.SubnetID)
 		}
+		// An Interface VPC endpoint's interfaces (which gureum does not
+		// make) would be in the subnet.
+		if err := scanRes(tx, sc, "vpce-", func(e *VpcEndpoint) error {
+			if contains(e.SubnetIDs, sub.SubnetID) {
+				return errDependency("The subnet '%s' has dependencies and cannot be deleted.", sub.SubnetID)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
 		// Its route table and network ACL associations go with it.
 		if err := scanRes(tx, sc, "rtb-", func(r *RouteTable) error {
 			kept := r.Associations[:0]

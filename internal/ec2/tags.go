@@ -14,7 +14,7 @@ import (
 
 // resourceTypes maps id prefixes to EC2's resource type names.
 var resourceTypes = []struct{ prefix, typ string }{
-	{"vpc-cidr-assoc-", ""}, {"vpc-", "vpc"}, {"subnet-", "subnet"}, {"rtb-", "route-table"}, {"igw-", "internet-gateway"},
+	{"vpc-cidr-assoc-", ""}, {"vpce-", "vpc-endpoint"}, {"vpc-", "vpc"}, {"subnet-", "subnet"}, {"rtb-", "route-table"}, {"igw-", "internet-gateway"},
 	{"sgr-", "security-group-rule"}, {"sg-", "security-group"}, {"acl-", "network-acl"}, {"dopt-", "dhcp-options"}, {"eni-", "network-interface"},
 	{"eipalloc-", "elastic-ip"}, {"nat-", "natgateway"}, {"key-", "key-pair"}, {"ami-", "image"}, {"i-", "instance"},
 	{"vol-", "volume"}, {"snap-", "snapshot"},
@@ -61,6 +61,8 @@ func notFoundFor(id string) error {
 		return errVolumeNotFound(id)
 	case "snapshot":
 		return errSnapshotNotFound(id)
+	case "vpc-endpoint":
+		return errf("InvalidVpcEndpointId.NotFound", "The VpcEndPoint ID '%s' does not exist", id)
 	}
 	return errf("InvalidID", "The ID '%s' is not valid", id)
 }

@@ -483,7 +483,7 @@ func (s *Service) describeVolumes(ctx context.Context, in *describeVolumesInput)
 	// AWS: "if you specify a value larger than 500, only 500 items are
 	// returned" (the aws CLI v2 sends 1000 by default).
 	if m := in.MaxResults; m != nil && *m > 500 {
-		in.MaxResults = aws500()
+		*m = 500
 	}
 	items, next, err := describeRes(s, ctx, "vol-", in.VolumeId, getVolume, func(v *Volume) string { return v.VolumeID },
 		func(_ store.Tx, _ scope, v *Volume) (bool, error) {
@@ -1176,5 +1176,3 @@ func instanceDisks(tx store.Tx, sc scope, inst *Instance) ([]compute.Disk, error
 	sort.Slice(out, func(i, j int) bool { return out[i].Device < out[j].Device })
 	return out, nil
 }
-
-func aws500() *int32 { v := int32(500); return &v }

@@ -41,6 +41,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -182,7 +183,7 @@ func (d *Driver) AttachDisk(ctx context.Context, instanceID string, disk compute
 	if err != nil {
 		return err
 	}
-	if contains(mps, mp) {
+	if slices.Contains(mps, mp) {
 		if sameInode(mp, d.volumeDir(disk.VolumeID)) {
 			return nil
 		}
@@ -209,7 +210,7 @@ func (d *Driver) DetachDisk(ctx context.Context, instanceID string, disk compute
 	if err != nil {
 		return err
 	}
-	if contains(mps, mp) {
+	if slices.Contains(mps, mp) {
 		if err := unmount(mp); err != nil {
 			return err
 		}
@@ -258,7 +259,7 @@ func (d *Driver) ensureDisksDir(instanceID string) error {
 	if err != nil {
 		return err
 	}
-	if !contains(mps, dir) {
+	if !slices.Contains(mps, dir) {
 		if err := unix.Mount(dir, dir, "", unix.MS_BIND, ""); err != nil {
 			return fmt.Errorf("docker: making %s a mount point (attached volumes need root): %w", dir, err)
 		}
@@ -424,15 +425,6 @@ func unescapeMount(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // sameInode reports whether two paths are the same directory (a bind

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gureum/gureum/internal/compute"
-	"github.com/gureum/gureum/internal/reconcile"
 	"github.com/gureum/gureum/internal/store"
 )
 
@@ -39,7 +38,7 @@ type Image struct {
 	BootMode           string               `xml:"bootMode,omitempty" json:"boot,omitempty"`
 	ImdsSupport        string               `xml:"imdsSupport,omitempty" json:"imds,omitempty"`
 	SourceInstanceID   string               `xml:"sourceInstanceId,omitempty" json:"src,omitempty"`
-	DeprecationTime    string               `xml:"deprecationTime,omitempty" json:"-"`
+	DeprecationTime    string               `xml:"deprecationTime,omitempty" json:"deprecate,omitempty"`
 	ImageID            string               `xml:"imageId" json:"id"`
 	ImageLocation      string               `xml:"imageLocation" json:"loc"`
 	State              string               `xml:"imageState" json:"state"`
@@ -174,12 +173,15 @@ func (s *Service) findImage(ctx context.Context, tx store.Tx, sc scope, id strin
 
 func (s *Service) imageOps() opTable {
 	return opTable{
-		"DescribeImages":         handle(s.describeImages),
-		"CreateImage":            handle(s.createImage),
-		"DeregisterImage":        handle(s.deregisterImage),
-		"DescribeImageAttribute": handle(s.describeImageAttribute),
-		"ModifyImageAttribute":   handle(s.modifyImageAttribute),
-		"ResetImageAttribute":    handle(s.resetImageAttribute),
+		"DescribeImages":          handle(s.describeImages),
+		"CreateImage":             handle(s.createImage),
+		"DeregisterImage":         handle(s.deregisterImage),
+		"DescribeImageAttribute":  handle(s.describeImageAttribute),
+		"ModifyImageAttribute":    handle(s.modifyImageAttribute),
+		"ResetImageAttribute":     handle(s.resetImageAttribute),
+		"RegisterImage":           handle(s.registerImage),
+		"EnableImageDeprecation":  handle(s.enableImageDeprecation),
+		"DisableImageDeprecation": handle(s.disableImageDeprecation),
 	}
 }
 
@@ -385,13 +387,8 @@ func (s *Service) createImage(ctx context.Context, in *createImageInput) (*creat
 	if in.Name == "" {
 		return nil, errMissingParameter("Name")
 	}
-	if len(in.Name) < 3 || len(in.Name) > 128 {
-		return nil, errf("InvalidAMIName.Malformed", "AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'")
-	}
-	for _, c := range in.Name {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("()[]./-'@_ ", c)) {
-			return nil, errf("InvalidAMIName.Malformed", "AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'")
-		}
+	if err := validAMIName(in.Name); err != nil {
+		return nil, err
 	}
 	imgTags, err := tagsFor(in.TagSpecification, "image", "snapshot")
 	if err != nil {
@@ -409,16 +406,9 @@ func (s *Service) createImage(ctx context.Context, in *createImageInput) (*creat
 		if st := inst.State.Name; st != "running" && st != "stopping" && st != "stopped" {
 			return errInvalidParameterValue("Invalid value '%s' for instanceId. Instance is not in state 'running' or 'stopping' or 'stopped'", inst.InstanceID)
 		}
-		dup := ""
-		if err := scanRes(tx, sc, "ami-", func(o *Image) error {
-			if o.Name == in.Name {
-				dup = o.ImageID
-			}
-			return nil
-		}); err != nil {
+		if dup, err := imageNamed(tx, sc, in.Name); err != nil {
 			return err
-		}
-		if dup != "" {
+		} else if dup != "" {
 			return errf("InvalidAMIName.Duplicate", "AMI name %s is already in use by AMI %s", in.Name, dup)
 		}
 		src, _ := s.findImage(ctx, tx, sc, inst.ImageID)
@@ -499,10 +489,11 @@ func (s *Service) deregisterImage(ctx context.Context, in *imageIDInput) (*retur
 			return err
 		}
 		_ = delWork(tx, sc, im.ImageID)
-		if im.State == "available" && im.Ref != "" {
+		if im.State == "available" {
 			// Its bytes go once no instance uses them (the driver only
-			// removes images it made).
-			if err := reconcile.Add(tx, workImageRemove, string(resKey(sc.acct, sc.region, im.Ref)), s.now()); err != nil {
+			// removes images it made), unless a snapshot or another AMI
+			// holds them.
+			if err := s.releaseImageBytes(tx, sc, im.Ref, im.ImageID, ""); err != nil {
 				return err
 			}
 		}

@@ -106,21 +106,22 @@ type maintenanceOptions struct {
 
 // InstanceNetworkInterface is an ENI as an instance shows it.
 type InstanceNetworkInterface struct {
-	Association        *NetworkInterfaceAssociation `xml:"association,omitempty"`
-	Attachment         *NetworkInterfaceAttachment  `xml:"attachment,omitempty"`
-	Description        string                       `xml:"description"`
-	Groups             []GroupIdentifier            `xml:"groupSet>item"`
-	MacAddress         string                       `xml:"macAddress"`
-	NetworkInterfaceID string                       `xml:"networkInterfaceId"`
-	OwnerID            string                       `xml:"ownerId"`
-	PrivateDNSName     string                       `xml:"privateDnsName"`
-	PrivateIPAddress   string                       `xml:"privateIpAddress"`
-	PrivateIPAddresses []NetworkInterfacePrivateIP  `xml:"privateIpAddressesSet>item"`
-	SourceDestCheck    bool                         `xml:"sourceDestCheck"`
-	Status             string                       `xml:"status"`
-	SubnetID           string                       `xml:"subnetId"`
-	VpcID              string                       `xml:"vpcId"`
-	InterfaceType      string                       `xml:"interfaceType"`
+	Association        *NetworkInterfaceAssociation  `xml:"association,omitempty"`
+	Attachment         *NetworkInterfaceAttachment   `xml:"attachment,omitempty"`
+	Description        string                        `xml:"description"`
+	Groups             []GroupIdentifier             `xml:"groupSet>item"`
+	MacAddress         string                        `xml:"macAddress"`
+	NetworkInterfaceID string                        `xml:"networkInterfaceId"`
+	OwnerID            string                        `xml:"ownerId"`
+	PrivateDNSName     string                        `xml:"privateDnsName"`
+	PrivateIPAddress   string                        `xml:"privateIpAddress"`
+	PrivateIPAddresses []NetworkInterfacePrivateIP   `xml:"privateIpAddressesSet>item"`
+	Ipv6Addresses      []NetworkInterfaceIpv6Address `xml:"ipv6AddressesSet>item"`
+	SourceDestCheck    bool                          `xml:"sourceDestCheck"`
+	Status             string                        `xml:"status"`
+	SubnetID           string                        `xml:"subnetId"`
+	VpcID              string                        `xml:"vpcId"`
+	InterfaceType      string                        `xml:"interfaceType"`
 }
 
 // Instance is EC2's Instance, as stored and shown.
@@ -168,6 +169,9 @@ type Instance struct {
 	PrivateDNSNameOptions privateDNSOptions            `xml:"privateDnsNameOptions" json:"pdnso,omitzero"`
 	MaintenanceOptions    maintenanceOptions           `xml:"maintenanceOptions" json:"-"`
 	CurrentBootMode       string                       `xml:"currentInstanceBootMode" json:"boot"`
+
+	InstanceLifecycle     string `xml:"instanceLifecycle,omitempty" json:"life,omitempty"`
+	SpotInstanceRequestID string `xml:"spotInstanceRequestId,omitempty" json:"sir,omitempty"`
 
 	// Not shown by DescribeInstances.
 	ReservationID         string          `xml:"-" json:"rsv"`
@@ -340,6 +344,8 @@ type networkInterfaceSpec struct {
 	PrivateIpAddresses             []privateIPSpec
 	SecondaryPrivateIpAddressCount *int32
 	SubnetId                       string
+	Ipv6AddressCount               *int32
+	Ipv6Addresses                  []struct{ Ipv6Address string }
 }
 
 type runInstancesInput struct {
@@ -353,6 +359,8 @@ type runInstancesInput struct {
 	SubnetId                          string
 	UserData                          string
 	PrivateIpAddress                  string
+	Ipv6AddressCount                  *int32
+	Ipv6Address                       []struct{ Ipv6Address string }
 	NetworkInterface                  []networkInterfaceSpec
 	IamInstanceProfile                *struct{ Arn, Name string }
 	Placement                         *struct{ AvailabilityZone, GroupName, Tenancy string }
@@ -369,9 +377,22 @@ type runInstancesInput struct {
 		HttpEndpoint            string
 		InstanceMetadataTags    string
 	}
-	CreditSpecification *struct{ CpuCredits string }
-	BlockDeviceMapping  []blockDeviceSpec
-	DryRun              bool
+	CreditSpecification   *struct{ CpuCredits string }
+	BlockDeviceMapping    []blockDeviceSpec
+	InstanceMarketOptions *struct {
+		MarketType  string
+		SpotOptions *struct {
+			MaxPrice                     string
+			SpotInstanceType             string
+			InstanceInterruptionBehavior string
+			ValidUntil                   *time.Time
+			BlockDurationMinutes         *int32
+		}
+	}
+	DryRun bool
+
+	// spot is set when the launch is a Spot request's.
+	spot *spotOrder
 }
 
 // Reservation is EC2's Reservation.
@@ -503,18 +524,39 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 			return nil, errf("InvalidParameterCombination", "Network interfaces and private IP addresses may not be specified on the same request as an existing network interface")
 		}
 	}
-	if (privIP != "" || len(secIPs) > 0) && maxC > 1 {
+	v6Count, v6Addrs := in.Ipv6AddressCount, in.Ipv6Address
+	if nic != nil && (nic.Ipv6AddressCount != nil || len(nic.Ipv6Addresses) > 0) {
+		if v6Count != nil || len(v6Addrs) > 0 {
+			return nil, errf("InvalidParameterCombination", "Network interfaces and an instance-level IPv6 address count or addresses may not be specified on the same request")
+		}
+		v6Count, v6Addrs = nic.Ipv6AddressCount, nic.Ipv6Addresses
+	}
+	var v6 []string
+	for _, a := range v6Addrs {
+		v6 = append(v6, a.Ipv6Address)
+	}
+	v6n := -1 // the subnet's default
+	if v6Count != nil {
+		if *v6Count < 0 {
+			return nil, errInvalidParameterValue("Value (%d) for parameter ipv6AddressCount is invalid. It must be a non-negative number.", *v6Count)
+		}
+		v6n = int(*v6Count)
+	}
+	if (privIP != "" || len(secIPs) > 0 || len(v6) > 0) && maxC > 1 {
 		return nil, errf("InvalidParameterCombination", "Cannot specify an IP address when launching more than one instance")
 	}
 	if 1+len(secIPs)+secCount > ipsPerInterface(typ) {
 		return nil, errIPLimit()
 	}
-	instTags, err := tagsFor(in.TagSpecification, "instance", "volume", "network-interface")
+	instTags, err := tagsFor(in.TagSpecification, "instance", "volume", "network-interface", "spot-instances-request")
 	if err != nil {
 		return nil, err
 	}
-	eniTags, _ := tagsFor(in.TagSpecification, "network-interface", "instance", "volume")
-	volTags, _ := tagsFor(in.TagSpecification, "volume", "instance", "network-interface")
+	if err := in.spotFromMarketOptions(s.now()); err != nil {
+		return nil, err
+	}
+	eniTags, _ := tagsFor(in.TagSpecification, "network-interface", "instance", "volume", "spot-instances-request")
+	volTags, _ := tagsFor(in.TagSpecification, "volume", "instance", "network-interface", "spot-instances-request")
 	shutdown := in.InstanceInitiatedShutdownBehavior
 	if shutdown == "" {
 		shutdown = "stop"
@@ -758,6 +800,11 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 			if img.Architecture == "arm64" {
 				inst.CurrentBootMode = "uefi"
 			}
+			if in.spot != nil {
+				if err := newSpotRequest(tx, sc, in.spot, inst, now); err != nil {
+					return err
+				}
+			}
 			if c := in.CreditSpecification; c != nil && it.burst {
 				inst.CpuCredits = c.CpuCredits
 			}
@@ -780,6 +827,13 @@ func (s *Service) runInstances(ctx context.Context, in *runInstancesInput) (*Res
 					if _, err := assignSecondaryIPs(tx, sc, sub, eni, secIPs, secCount, ipsPerInterface(typ), takeFree); err != nil {
 						return err
 					}
+				}
+				n6 := v6n
+				if _, has := sub.ipv6Prefix(); n6 < 0 && has && sub.AssignIpv6AddressOnCreation {
+					n6 = 1
+				}
+				if err := assignIpv6(sub, eni, v6, max(n6, 0)); err != nil {
+					return err
 				}
 			}
 			eni.Groups, eni.Status = groups, "in-use"
@@ -905,7 +959,7 @@ func (s *Service) showWith(tx store.Tx, sc scope, insts []*Instance, enis map[st
 			n.fill()
 			inst.NetworkInterfaces = append(inst.NetworkInterfaces, InstanceNetworkInterface{Association: n.Association, Attachment: n.Attachment,
 				Description: n.Description, Groups: n.Groups, MacAddress: n.MacAddress, NetworkInterfaceID: n.NetworkInterfaceID, OwnerID: n.OwnerID,
-				PrivateDNSName: n.PrivateDNSName, PrivateIPAddress: n.PrivateIPAddress, PrivateIPAddresses: n.PrivateIPAddresses,
+				PrivateDNSName: n.PrivateDNSName, PrivateIPAddress: n.PrivateIPAddress, PrivateIPAddresses: n.PrivateIPAddresses, Ipv6Addresses: n.Ipv6Addresses,
 				SourceDestCheck: n.SourceDestCheck, Status: n.Status, SubnetID: n.SubnetID, VpcID: n.VpcID, InterfaceType: n.InterfaceType})
 		}
 		if inst.State.Name == "terminated" {
@@ -940,6 +994,7 @@ func (s *Service) releaseInstanceNetwork(tx store.Tx, sc scope, inst *Instance) 
 				for _, ip := range n.SecondaryIPs {
 					sub.releaseIP(ip)
 				}
+				sub.releaseIpv6(n.Ipv6Addresses)
 				if err := putRes(tx, sc, sub.SubnetID, sub); err != nil {
 					return err
 				}

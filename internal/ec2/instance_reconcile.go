@@ -359,6 +359,9 @@ func (s *Service) reconcileImage(ctx context.Context, it reconcile.Item) (time.D
 		}
 		if im.State == "pending" {
 			im.State, im.Ref = "available", ref
+			if err := rootSnapshotHolds(tx, sc, im); err != nil {
+				return err
+			}
 			return putRes(tx, sc, im.ImageID, im)
 		}
 		return nil

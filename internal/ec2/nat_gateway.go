@@ -145,6 +145,18 @@ func (n *NatGateway) advance(tx store.Tx, sc scope, now time.Time) (changed bool
 // their private addresses and unmapping their Elastic IPs.
 func (n *NatGateway) releaseResources(tx store.Tx, sc scope) error {
 	for _, a := range n.NatGatewayAddresses {
+		if a.IsPrimary || a.AllocationID == "" {
+			continue
+		}
+		// A secondary Elastic IP.
+		if addr, err := getRes[Address](tx, sc, a.AllocationID); err == nil && addr.AssociationID == a.AssociationID {
+			addr.clearAssociation()
+			if err := putRes(tx, sc, addr.AllocationID, addr); err != nil {
+				return err
+			}
+		}
+	}
+	for _, a := range n.NatGatewayAddresses {
 		if a.NetworkInterfaceID == "" {
 			continue
 		}
@@ -165,6 +177,9 @@ func (n *NatGateway) releaseResources(tx store.Tx, sc scope) error {
 		}
 		if sub, err := getRes[Subnet](tx, sc, eni.SubnetID); err == nil {
 			sub.releaseIP(eni.PrivateIPAddress)
+			for _, ip := range eni.SecondaryIPs {
+				sub.releaseIP(ip)
+			}
 			if err := putRes(tx, sc, sub.SubnetID, sub); err != nil {
 				return err
 			}
@@ -230,6 +245,11 @@ func (s *Service) natGatewayOps() opTable {
 		"CreateNatGateway":    handle(s.createNatGateway),
 		"DeleteNatGateway":    handle(s.deleteNatGateway),
 		"DescribeNatGateways": handle(s.describeNatGateways),
+
+		"AssociateNatGatewayAddress":       handle(s.associateNatGatewayAddress),
+		"DisassociateNatGatewayAddress":    handle(s.disassociateNatGatewayAddress),
+		"AssignPrivateNatGatewayAddress":   handle(s.assignPrivateNatGatewayAddress),
+		"UnassignPrivateNatGatewayAddress": handle(s.unassignPrivateNatGatewayAddress),
 	}
 }
 

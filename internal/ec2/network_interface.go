@@ -11,24 +11,25 @@ import (
 // NetworkInterface is EC2's NetworkInterface (ENI). Every instance has one
 // at device index 0; public and Elastic IPs are associated with ENIs.
 type NetworkInterface struct {
-	NetworkInterfaceID string                       `xml:"networkInterfaceId" json:"id"`
-	SubnetID           string                       `xml:"subnetId" json:"subnet"`
-	VpcID              string                       `xml:"vpcId" json:"vpc"`
-	AvailabilityZone   string                       `xml:"availabilityZone" json:"az"`
-	Description        string                       `xml:"description" json:"desc,omitempty"`
-	OwnerID            string                       `xml:"ownerId" json:"owner"`
-	RequesterManaged   bool                         `xml:"requesterManaged" json:"managed,omitempty"`
-	Status             string                       `xml:"status" json:"status"` // available, in-use
-	MacAddress         string                       `xml:"macAddress" json:"mac"`
-	PrivateIPAddress   string                       `xml:"privateIpAddress" json:"ip"`
-	PrivateDNSName     string                       `xml:"privateDnsName" json:"dns"`
-	SourceDestCheck    bool                         `xml:"sourceDestCheck" json:"srcdst"`
-	InterfaceType      string                       `xml:"interfaceType" json:"type"` // interface, nat_gateway
-	Groups             []GroupIdentifier            `xml:"groupSet>item" json:"groups"`
-	Attachment         *NetworkInterfaceAttachment  `xml:"attachment,omitempty" json:"attach,omitempty"`
-	Association        *NetworkInterfaceAssociation `xml:"association,omitempty" json:"assoc,omitempty"`
-	PrivateIPAddresses []NetworkInterfacePrivateIP  `xml:"privateIpAddressesSet>item" json:"-"`
-	Tags               []Tag                        `xml:"tagSet>item" json:"tags,omitempty"`
+	NetworkInterfaceID string                        `xml:"networkInterfaceId" json:"id"`
+	SubnetID           string                        `xml:"subnetId" json:"subnet"`
+	VpcID              string                        `xml:"vpcId" json:"vpc"`
+	AvailabilityZone   string                        `xml:"availabilityZone" json:"az"`
+	Description        string                        `xml:"description" json:"desc,omitempty"`
+	OwnerID            string                        `xml:"ownerId" json:"owner"`
+	RequesterManaged   bool                          `xml:"requesterManaged" json:"managed,omitempty"`
+	Status             string                        `xml:"status" json:"status"` // available, in-use
+	MacAddress         string                        `xml:"macAddress" json:"mac"`
+	PrivateIPAddress   string                        `xml:"privateIpAddress" json:"ip"`
+	PrivateDNSName     string                        `xml:"privateDnsName" json:"dns"`
+	SourceDestCheck    bool                          `xml:"sourceDestCheck" json:"srcdst"`
+	InterfaceType      string                        `xml:"interfaceType" json:"type"` // interface, nat_gateway
+	Groups             []GroupIdentifier             `xml:"groupSet>item" json:"groups"`
+	Attachment         *NetworkInterfaceAttachment   `xml:"attachment,omitempty" json:"attach,omitempty"`
+	Association        *NetworkInterfaceAssociation  `xml:"association,omitempty" json:"assoc,omitempty"`
+	PrivateIPAddresses []NetworkInterfacePrivateIP   `xml:"privateIpAddressesSet>item" json:"-"`
+	Ipv6Addresses      []NetworkInterfaceIpv6Address `xml:"ipv6AddressesSet>item" json:"v6,omitempty"`
+	Tags               []Tag                         `xml:"tagSet>item" json:"tags,omitempty"`
 
 	// SecondaryIPs is the interface's secondary private IPv4 addresses, in
 	// the order they were assigned (each also taken in the subnet's Used).
@@ -129,6 +130,8 @@ type createNetworkInterfaceInput struct {
 	PrivateIpAddress               string
 	PrivateIpAddresses             []privateIPSpec
 	SecondaryPrivateIpAddressCount *int32
+	Ipv6AddressCount               *int32
+	Ipv6Addresses                  []struct{ Ipv6Address string }
 	SecurityGroupId                []string
 	TagSpecification               []TagSpecification
 	ClientToken                    string
@@ -211,6 +214,19 @@ func (s *Service) createNetworkInterface(ctx context.Context, in *createNetworkI
 			if _, err := assignSecondaryIPs(tx, sc, sub, eni, secondary, count, maxIPsPerInterface(), takeFree); err != nil {
 				return err
 			}
+		}
+		var v6 []string
+		for _, a := range in.Ipv6Addresses {
+			v6 = append(v6, a.Ipv6Address)
+		}
+		n6 := 0
+		if in.Ipv6AddressCount != nil {
+			n6 = int(*in.Ipv6AddressCount)
+		} else if _, has := sub.ipv6Prefix(); has && sub.AssignIpv6AddressOnCreation && len(v6) == 0 {
+			n6 = 1
+		}
+		if err := assignIpv6(sub, eni, v6, max(n6, 0)); err != nil {
+			return err
 		}
 		if err := putRes(tx, sc, sub.SubnetID, sub); err != nil {
 			return err
@@ -367,6 +383,7 @@ func (s *Service) deleteNetworkInterface(ctx context.Context, in *eniIDInput) (*
 			for _, ip := range n.SecondaryIPs {
 				sub.releaseIP(ip)
 			}
+			sub.releaseIpv6(n.Ipv6Addresses)
 			if err := putRes(tx, sc, sub.SubnetID, sub); err != nil {
 				return err
 			}

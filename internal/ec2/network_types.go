@@ -18,7 +18,8 @@ type RouteTable struct {
 
 // Route is one route of a route table.
 type Route struct {
-	DestinationCidrBlock string `xml:"destinationCidrBlock,omitempty" json:"dst"`
+	DestinationCidrBlock     string `xml:"destinationCidrBlock,omitempty" json:"dst"`
+	DestinationIpv6CidrBlock string `xml:"destinationIpv6CidrBlock,omitempty" json:"dst6,omitempty"`
 	// DestinationPrefixListID is a Gateway VPC endpoint's route's
 	// destination (its target is the endpoint, in GatewayID).
 	DestinationPrefixListID string `xml:"destinationPrefixListId,omitempty" json:"pl,omitempty"`

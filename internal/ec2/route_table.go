@@ -2,6 +2,7 @@ package ec2
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 
 	"github.com/gureum/gureum/internal/store"
@@ -145,6 +146,9 @@ func (s *Service) createRouteTable(ctx context.Context, in *createRouteTableInpu
 		for _, p := range vpc.prefixes() {
 			rtb.Routes = append(rtb.Routes, Route{DestinationCidrBlock: p.String(), GatewayID: "local", Origin: "CreateRouteTable", State: "active"})
 		}
+		for _, p := range vpc.ipv6Prefixes() {
+			rtb.Routes = append(rtb.Routes, Route{DestinationIpv6CidrBlock: p.String(), GatewayID: "local", Origin: "CreateRouteTable", State: "active"})
+		}
 		if err := rememberToken(tx, sc, "CreateRouteTable", in.ClientToken, in.VpcId, rtb.RouteTableID); err != nil {
 			return err
 		}
@@ -204,9 +208,11 @@ func (r *RouteTable) filter(name string) ([]string, bool) {
 		return assocs(func(a RouteTableAssociation) string { return boolStr(a.Main) })
 	case "route.destination-prefix-list-id":
 		return routes(func(rt Route) string { return rt.DestinationPrefixListID })
-	case "association.gateway-id", "route.destination-ipv6-cidr-block", "route.egress-only-internet-gateway-id", "route.transit-gateway-id", "route.vpc-peering-connection-id":
-		// gureum has no edge associations, IPv6, transit gateways or
-		// peering.
+	case "route.destination-ipv6-cidr-block":
+		return routes(func(rt Route) string { return rt.DestinationIpv6CidrBlock })
+	case "association.gateway-id", "route.egress-only-internet-gateway-id", "route.transit-gateway-id", "route.vpc-peering-connection-id":
+		// gureum has no edge associations, egress-only gateways,
+		// transit gateways or peering.
 		return nil, true
 	case "route.destination-cidr-block":
 		return routes(func(rt Route) string { return rt.DestinationCidrBlock })
@@ -289,7 +295,8 @@ type routeInput struct {
 	DryRun                      bool
 }
 
-// destination checks the request's destination and returns it.
+// destination checks the request's destination and returns it (an IPv6
+// CIDR for an IPv6 route).
 func (in *routeInput) destination() (string, error) {
 	if in.RouteTableId == "" {
 		return "", errMissingParameter("routeTableId")
@@ -301,7 +308,11 @@ func (in *routeInput) destination() (string, error) {
 		if in.DestinationPrefixListId != "" {
 			return "", errf("InvalidPrefixListID.NotFound", "The prefix list ID '%s' does not exist", in.DestinationPrefixListId)
 		}
-		return "", errInvalidParameterValue("Value (%s) for parameter destinationIpv6CidrBlock is invalid. The VPC has no IPv6 CIDR block.", in.DestinationIpv6CidrBlock)
+		p, err := netip.ParsePrefix(in.DestinationIpv6CidrBlock)
+		if err != nil || !p.Addr().Is6() || p.Addr().Is4In6() {
+			return "", errInvalidParameterValue("Value (%s) for parameter destinationIpv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.", in.DestinationIpv6CidrBlock)
+		}
+		return p.Masked().String(), nil
 	}
 	if in.DestinationCidrBlock == "" {
 		return "", errMissingParameter("destinationCidrBlock")
@@ -313,9 +324,35 @@ func (in *routeInput) destination() (string, error) {
 	return p.String(), nil
 }
 
+// isIpv6Dest tells an IPv6 destination from an IPv4 one.
+func isIpv6Dest(dst string) bool { return strings.Contains(dst, ":") }
+
+// dest is the route's destination, whichever kind it is.
+func (r Route) dest() string {
+	return r.DestinationCidrBlock + r.DestinationIpv6CidrBlock + r.DestinationPrefixListID
+}
+
+// checkIpv6Route refuses an IPv6 route in a VPC without IPv6.
+func checkIpv6Route(tx store.Tx, sc scope, rtb *RouteTable, dst string) error {
+	if !isIpv6Dest(dst) {
+		return nil
+	}
+	vpc, err := getVpc(tx, sc, rtb.VpcID)
+	if err != nil {
+		return err
+	}
+	if len(vpc.ipv6Prefixes()) == 0 {
+		return errInvalidParameterValue("Value (%s) for parameter destinationIpv6CidrBlock is invalid. The VPC has no IPv6 CIDR block.", dst)
+	}
+	return nil
+}
+
 // target resolves the request's one target into a route for a table.
 func (in *routeInput) target(tx store.Tx, sc scope, rtb *RouteTable, dst string) (Route, error) {
 	r := Route{DestinationCidrBlock: dst, Origin: "CreateRoute", State: "active"}
+	if isIpv6Dest(dst) {
+		r.DestinationCidrBlock, r.DestinationIpv6CidrBlock = "", dst
+	}
 	n := 0
 	for _, v := range []string{in.GatewayId, in.NatGatewayId, in.InstanceId, in.NetworkInterfaceId, in.VpcPeeringConnectionId, in.TransitGatewayId,
 		in.EgressOnlyInternetGatewayId, in.LocalGatewayId, in.CarrierGatewayId, in.VpcEndpointId, in.CoreNetworkArn, in.OdbNetworkArn} {
@@ -428,9 +465,12 @@ func (s *Service) createRoute(ctx context.Context, in *routeInput) (*returnTrue,
 			return err
 		}
 		for _, r := range rtb.Routes {
-			if r.DestinationCidrBlock == dst {
+			if r.dest() == dst {
 				return errf("RouteAlreadyExists", "The route identified by %s already exists.", dst)
 			}
+		}
+		if err := checkIpv6Route(tx, sc, rtb, dst); err != nil {
+			return err
 		}
 		if in.GatewayId == "local" {
 			return errInvalidParameterValue("Value (local) for parameter gatewayId is invalid. A route with target local can only be created by AWS.")
@@ -461,7 +501,7 @@ func (s *Service) replaceRoute(ctx context.Context, in *routeInput) (*returnTrue
 		}
 		i := -1
 		for j, r := range rtb.Routes {
-			if r.DestinationCidrBlock == dst {
+			if r.dest() == dst {
 				i = j
 			}
 		}
@@ -506,6 +546,9 @@ func (s *Service) deleteRoute(ctx context.Context, in *deleteRouteInput) (*retur
 	switch {
 	case in.DestinationIpv6CidrBlock != "":
 		dst, kind = in.DestinationIpv6CidrBlock, "destination-ipv6-cidr-block"
+		if p, err := netip.ParsePrefix(dst); err == nil {
+			dst = p.Masked().String()
+		}
 	case in.DestinationPrefixListId != "":
 		dst, kind = in.DestinationPrefixListId, "destination-prefix-list-id"
 	case dst == "":
@@ -524,7 +567,7 @@ func (s *Service) deleteRoute(ctx context.Context, in *deleteRouteInput) (*retur
 			return err
 		}
 		for i, r := range rtb.Routes {
-			if kind != "destination-cidr-block" || r.DestinationCidrBlock != dst {
+			if kind == "destination-prefix-list-id" || r.dest() != dst {
 				continue
 			}
 			if r.GatewayID == "local" || r.Origin == "CreateRouteTable" {

@@ -39,6 +39,8 @@ type Snapshot struct {
 	StorageTier  string    `xml:"storageTier" json:"tier"`
 	Tags         []Tag     `xml:"tagSet>item" json:"tags,omitempty"`
 
+	// Ref is the image bytes a root snapshot holds (see RegisterImage).
+	Ref string `xml:"-" json:"ref,omitempty"`
 	// Due is when a pending snapshot may complete.
 	Due time.Time `xml:"-" json:"due,omitzero"`
 }
@@ -69,7 +71,7 @@ func (s *Service) publicSnapshots(ctx context.Context, region string) ([]*Snapsh
 			t, _ := time.Parse("2006-01-02T15:04:05.000Z", im.CreationDate)
 			out = append(out, &Snapshot{Description: "Root volume of " + im.Name, OwnerAlias: im.ImageOwnerAlias, OwnerID: im.OwnerID,
 				Progress: "100%", SnapshotID: b.Ebs.SnapshotID, StartTime: t, State: "completed", VolumeID: "vol-ffffffff",
-				VolumeSize: b.Ebs.VolumeSize, StorageTier: "standard"})
+				VolumeSize: b.Ebs.VolumeSize, StorageTier: "standard", Ref: im.Ref})
 		}
 	}
 	return out, nil
@@ -298,8 +300,12 @@ func (s *Service) deleteSnapshot(ctx context.Context, in *deleteSnapshotInput) (
 		if inUse != "" {
 			return errf("InvalidSnapshot.InUse", "The snapshot %s is currently in use by %s", snap.SnapshotID, inUse)
 		}
-		// Its bytes go through the reconciler (the record gone says so).
+		// Its bytes go through the reconciler (the record gone says so),
+		// and the image bytes of a root snapshot once nothing names them.
 		if err := addWork(tx, sc, snap.SnapshotID, s.now()); err != nil {
+			return err
+		}
+		if err := s.releaseImageBytes(tx, sc, snap.Ref, "", snap.SnapshotID); err != nil {
 			return err
 		}
 		return delRes(tx, sc, snap.SnapshotID)

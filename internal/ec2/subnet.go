@@ -10,30 +10,30 @@ import (
 
 // Subnet is EC2's Subnet.
 type Subnet struct {
-	SubnetID                    string `xml:"subnetId" json:"id"`
-	SubnetArn                   string `xml:"subnetArn" json:"arn"`
-	VpcID                       string `xml:"vpcId" json:"vpc"`
-	OwnerID                     string `xml:"ownerId" json:"owner"`
-	State                       string `xml:"state" json:"state"`
-	CidrBlock                   string `xml:"cidrBlock" json:"cidr"`
-	AvailableIPAddressCount     int    `xml:"availableIpAddressCount" json:"-"`
-	AvailabilityZone            string `xml:"availabilityZone" json:"az"`
-	AvailabilityZoneID          string `xml:"availabilityZoneId" json:"azid"`
-	DefaultForAz                bool   `xml:"defaultForAz" json:"defaultForAz"`
-	MapPublicIPOnLaunch         bool   `xml:"mapPublicIpOnLaunch" json:"mapPublic"`
-	AssignIpv6AddressOnCreation bool   `xml:"assignIpv6AddressOnCreation" json:"-"`
-	Tags                        []Tag  `xml:"tagSet>item" json:"tags,omitempty"`
-	// Ipv6CidrBlockAssociations is always empty: gureum's subnets are
-	// IPv4 only, and AWS shows the empty set.
-	Ipv6CidrBlockAssociations  []struct{}              `xml:"ipv6CidrBlockAssociationSet>item" json:"-"`
-	MapCustomerOwnedIPOnLaunch bool                    `xml:"mapCustomerOwnedIpOnLaunch" json:"-"`
-	EnableDns64                bool                    `xml:"enableDns64" json:"dns64,omitempty"`
-	Ipv6Native                 bool                    `xml:"ipv6Native" json:"-"`
-	PrivateDNSNameOptions      subnetPrivateDNSOptions `xml:"privateDnsNameOptionsOnLaunch" json:"pdnso,omitzero"`
+	SubnetID                    string                           `xml:"subnetId" json:"id"`
+	SubnetArn                   string                           `xml:"subnetArn" json:"arn"`
+	VpcID                       string                           `xml:"vpcId" json:"vpc"`
+	OwnerID                     string                           `xml:"ownerId" json:"owner"`
+	State                       string                           `xml:"state" json:"state"`
+	CidrBlock                   string                           `xml:"cidrBlock" json:"cidr"`
+	AvailableIPAddressCount     int                              `xml:"availableIpAddressCount" json:"-"`
+	AvailabilityZone            string                           `xml:"availabilityZone" json:"az"`
+	AvailabilityZoneID          string                           `xml:"availabilityZoneId" json:"azid"`
+	DefaultForAz                bool                             `xml:"defaultForAz" json:"defaultForAz"`
+	MapPublicIPOnLaunch         bool                             `xml:"mapPublicIpOnLaunch" json:"mapPublic"`
+	AssignIpv6AddressOnCreation bool                             `xml:"assignIpv6AddressOnCreation" json:"assign6,omitempty"`
+	Tags                        []Tag                            `xml:"tagSet>item" json:"tags,omitempty"`
+	Ipv6CidrBlockAssociations   []SubnetIpv6CidrBlockAssociation `xml:"ipv6CidrBlockAssociationSet>item" json:"v6,omitempty"`
+	MapCustomerOwnedIPOnLaunch  bool                             `xml:"mapCustomerOwnedIpOnLaunch" json:"-"`
+	EnableDns64                 bool                             `xml:"enableDns64" json:"dns64,omitempty"`
+	Ipv6Native                  bool                             `xml:"ipv6Native" json:"-"`
+	PrivateDNSNameOptions       subnetPrivateDNSOptions          `xml:"privateDnsNameOptionsOnLaunch" json:"pdnso,omitzero"`
 	// Used holds the private addresses taken in the subnet (by network
 	// interfaces and NAT gateways), so free addresses can be counted and
 	// handed out.
 	Used []string `xml:"-" json:"used,omitempty"`
+	// Used6 is the IPv6 addresses taken in the subnet.
+	Used6 []string `xml:"-" json:"used6,omitempty"`
 }
 
 func newSubnet(sc scope, vpcID, cidr, zone, zoneID string) *Subnet {
@@ -123,6 +123,10 @@ func getSubnet(tx store.Tx, sc scope, id string) (*Subnet, error) {
 type createSubnetInput struct {
 	VpcId              string
 	CidrBlock          string
+	Ipv6CidrBlock      string
+	Ipv6Native         bool
+	Ipv4IpamPoolId     string
+	Ipv6IpamPoolId     string
 	AvailabilityZone   string
 	AvailabilityZoneId string
 	TagSpecification   []TagSpecification
@@ -136,6 +140,13 @@ type subnetOutput struct {
 func (s *Service) createSubnet(ctx context.Context, in *createSubnetInput) (*subnetOutput, error) {
 	if in.VpcId == "" {
 		return nil, errMissingParameter("vpcId")
+	}
+	if in.Ipv4IpamPoolId+in.Ipv6IpamPoolId != "" {
+		return nil, errf("InvalidIpamPoolId.NotFound", "The ipam pool ID '%s' does not exist", in.Ipv4IpamPoolId+in.Ipv6IpamPoolId)
+	}
+	if in.Ipv6Native {
+		// An IPv6-only subnet has no IPv4 network for gureum's data plane.
+		return nil, errf("UnsupportedOperation", "IPv6-only subnets are not supported by gureum: its data plane is IPv4.")
 	}
 	if in.CidrBlock == "" {
 		return nil, errMissingParameter("cidrBlock")
@@ -192,6 +203,13 @@ func (s *Service) createSubnet(ctx context.Context, in *createSubnetInput) (*sub
 		}
 		sub = newSubnet(sc, vpc.VpcID, p.String(), zone, zid)
 		sub.Tags = tags
+		if in.Ipv6CidrBlock != "" {
+			p6, err := parseSubnetIpv6(tx, sc, vpc, sub.SubnetID, in.Ipv6CidrBlock)
+			if err != nil {
+				return err
+			}
+			sub.Ipv6CidrBlockAssociations = []SubnetIpv6CidrBlockAssociation{newSubnetIpv6(p6)}
+		}
 		return putRes(tx, sc, sub.SubnetID, sub)
 	})
 	if err != nil {
@@ -267,6 +285,13 @@ type describeSubnetsOutput struct {
 }
 
 func (s *Subnet) filter(name string) ([]string, bool) {
+	v6s := func(f func(SubnetIpv6CidrBlockAssociation) string) ([]string, bool) {
+		var out []string
+		for _, a := range s.Ipv6CidrBlockAssociations {
+			out = append(out, f(a))
+		}
+		return out, true
+	}
 	switch name {
 	case "subnet-id":
 		return []string{s.SubnetID}, true
@@ -290,9 +315,16 @@ func (s *Subnet) filter(name string) ([]string, bool) {
 		return []string{s.SubnetArn}, true
 	case "available-ip-address-count":
 		return []string{itoa(s.AvailableIPAddressCount)}, true
-	case "ipv6-cidr-block-association.ipv6-cidr-block", "ipv6-cidr-block-association.association-id",
-		"ipv6-cidr-block-association.state", "ipv6-native", "outpost-arn":
-		return nil, true // IPv4-only subnets, none on an Outpost
+	case "ipv6-cidr-block-association.ipv6-cidr-block":
+		return v6s(func(a SubnetIpv6CidrBlockAssociation) string { return a.Ipv6CidrBlock })
+	case "ipv6-cidr-block-association.association-id":
+		return v6s(func(a SubnetIpv6CidrBlockAssociation) string { return a.AssociationID })
+	case "ipv6-cidr-block-association.state":
+		return v6s(func(a SubnetIpv6CidrBlockAssociation) string { return a.State.State })
+	case "ipv6-native":
+		return []string{boolStr(s.Ipv6Native)}, true
+	case "outpost-arn":
+		return nil, true // none on an Outpost
 	case "enable-dns64":
 		return []string{boolStr(s.EnableDns64)}, true
 	case "assign-ipv6-address-on-creation":
@@ -413,9 +445,12 @@ func (s *Service) modifySubnetAttribute(ctx context.Context, in *modifySubnetAtt
 			}
 		}
 		set(in.MapPublicIpOnLaunch, &sub.MapPublicIPOnLaunch)
-		if a := in.AssignIpv6AddressOnCreation; a != nil && a.Value != nil && *a.Value {
-			// Without an IPv6 CIDR there is nothing to assign from.
-			return errInvalidParameterValue("Invalid value 'true' for assignIpv6AddressOnCreation. Cannot set assignIpv6AddressOnCreation to true unless the subnet (%s) has an IPv6 CIDR block associated with it.", sub.SubnetID)
+		if a := in.AssignIpv6AddressOnCreation; a != nil && a.Value != nil {
+			if _, has := sub.ipv6Prefix(); *a.Value && !has {
+				// Without an IPv6 CIDR there is nothing to assign from.
+				return errInvalidParameterValue("Invalid value 'true' for assign-ipv6-address-on-creation. Cannot set assign-ipv6-address-on-creation to true unless the subnet (%s) has an IPv6 CIDR block associated with it.", sub.SubnetID)
+			}
+			sub.AssignIpv6AddressOnCreation = *a.Value
 		}
 		if a := in.MapCustomerOwnedIpOnLaunch; a != nil && a.Value != nil && *a.Value || in.CustomerOwnedIpv4Pool != "" || in.EnableLniAtDeviceIndex != nil {
 			return errInvalidParameterValue("This attribute is only supported for subnets on an Outpost.")

@@ -17,7 +17,7 @@ var resourceTypes = []struct{ prefix, typ string }{
 	{"vpc-cidr-assoc-", ""}, {"vpce-", "vpc-endpoint"}, {"vpc-", "vpc"}, {"subnet-", "subnet"}, {"rtb-", "route-table"}, {"igw-", "internet-gateway"},
 	{"sgr-", "security-group-rule"}, {"sg-", "security-group"}, {"acl-", "network-acl"}, {"dopt-", "dhcp-options"}, {"eni-", "network-interface"},
 	{"eipalloc-", "elastic-ip"}, {"nat-", "natgateway"}, {"key-", "key-pair"}, {"ami-", "image"}, {"i-", "instance"},
-	{"vol-", "volume"}, {"snap-", "snapshot"},
+	{"vol-", "volume"}, {"snap-", "snapshot"}, {"sir-", "spot-instances-request"},
 }
 
 func resourceType(id string) string {
@@ -61,6 +61,8 @@ func notFoundFor(id string) error {
 		return errVolumeNotFound(id)
 	case "snapshot":
 		return errSnapshotNotFound(id)
+	case "spot-instances-request":
+		return errf("InvalidSpotInstanceRequestID.NotFound", "The spot instance request ID '%s' does not exist", id)
 	case "vpc-endpoint":
 		return errf("InvalidVpcEndpointId.NotFound", "The VpcEndPoint ID '%s' does not exist", id)
 	}

@@ -10,15 +10,16 @@ import (
 
 // Vpc is EC2's Vpc.
 type Vpc struct {
-	VpcID           string                    `xml:"vpcId" json:"id"`
-	OwnerID         string                    `xml:"ownerId" json:"owner"`
-	State           string                    `xml:"state" json:"state"`
-	CidrBlock       string                    `xml:"cidrBlock" json:"cidr"`
-	CidrAssociation []VpcCidrBlockAssociation `xml:"cidrBlockAssociationSet>item" json:"cidrs"`
-	DhcpOptionsID   string                    `xml:"dhcpOptionsId" json:"dopt"`
-	InstanceTenancy string                    `xml:"instanceTenancy" json:"tenancy"`
-	IsDefault       bool                      `xml:"isDefault" json:"default"`
-	Tags            []Tag                     `xml:"tagSet>item" json:"tags,omitempty"`
+	VpcID           string                        `xml:"vpcId" json:"id"`
+	OwnerID         string                        `xml:"ownerId" json:"owner"`
+	State           string                        `xml:"state" json:"state"`
+	CidrBlock       string                        `xml:"cidrBlock" json:"cidr"`
+	CidrAssociation []VpcCidrBlockAssociation     `xml:"cidrBlockAssociationSet>item" json:"cidrs"`
+	Ipv6Association []VpcIpv6CidrBlockAssociation `xml:"ipv6CidrBlockAssociationSet>item" json:"v6,omitempty"`
+	DhcpOptionsID   string                        `xml:"dhcpOptionsId" json:"dopt"`
+	InstanceTenancy string                        `xml:"instanceTenancy" json:"tenancy"`
+	IsDefault       bool                          `xml:"isDefault" json:"default"`
+	Tags            []Tag                         `xml:"tagSet>item" json:"tags,omitempty"`
 	// Attributes.
 	EnableDNSSupport   bool `xml:"-" json:"dns"`
 	EnableDNSHostnames bool `xml:"-" json:"hostnames"`
@@ -69,10 +70,16 @@ func (v *Vpc) prefixes() []netip.Prefix {
 }
 
 type createVpcInput struct {
-	CidrBlock        string
-	InstanceTenancy  string
-	TagSpecification []TagSpecification
-	DryRun           bool
+	CidrBlock                       string
+	AmazonProvidedIpv6CidrBlock     bool
+	Ipv6CidrBlockNetworkBorderGroup string
+	Ipv6Pool                        string
+	Ipv6CidrBlock                   string
+	Ipv4IpamPoolId                  string
+	Ipv6IpamPoolId                  string
+	InstanceTenancy                 string
+	TagSpecification                []TagSpecification
+	DryRun                          bool
 }
 
 type vpcOutput struct {
@@ -99,10 +106,20 @@ func (s *Service) createVpc(ctx context.Context, in *createVpcInput) (*vpcOutput
 		tenancy = "default"
 	}
 	sc := scopeOf(ctx)
+	if err := checkIpv6Request(sc, in.AmazonProvidedIpv6CidrBlock, in.Ipv6Pool, in.Ipv6CidrBlock, in.Ipv6IpamPoolId, in.Ipv6CidrBlockNetworkBorderGroup); err != nil {
+		return nil, err
+	}
+	if in.Ipv4IpamPoolId != "" {
+		return nil, errf("InvalidIpamPoolId.NotFound", "The ipam pool ID '%s' does not exist", in.Ipv4IpamPoolId)
+	}
 	var vpc *Vpc
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		var err error
 		vpc, err = s.newVpc(tx, sc, p.String(), tenancy, false, tags)
+		if err != nil || !in.AmazonProvidedIpv6CidrBlock {
+			return err
+		}
+		_, err = addAmazonIpv6(tx, sc, vpc)
 		return err
 	})
 	if err != nil {
@@ -277,6 +294,13 @@ type describeVpcsOutput struct {
 }
 
 func (v *Vpc) filter(name string) ([]string, bool) {
+	v6s := func(f func(VpcIpv6CidrBlockAssociation) string) ([]string, bool) {
+		var out []string
+		for _, a := range v.Ipv6Association {
+			out = append(out, f(a))
+		}
+		return out, true
+	}
 	switch name {
 	case "vpc-id":
 		return []string{v.VpcID}, true
@@ -313,9 +337,14 @@ func (v *Vpc) filter(name string) ([]string, bool) {
 		return []string{v.DhcpOptionsID}, true
 	case "instance-tenancy":
 		return []string{v.InstanceTenancy}, true
-	case "ipv6-cidr-block-association.ipv6-cidr-block", "ipv6-cidr-block-association.ipv6-pool",
-		"ipv6-cidr-block-association.association-id", "ipv6-cidr-block-association.state":
-		return nil, true // gureum's VPCs are IPv4 only
+	case "ipv6-cidr-block-association.ipv6-cidr-block":
+		return v6s(func(a VpcIpv6CidrBlockAssociation) string { return a.Ipv6CidrBlock })
+	case "ipv6-cidr-block-association.ipv6-pool":
+		return v6s(func(a VpcIpv6CidrBlockAssociation) string { return a.Ipv6Pool })
+	case "ipv6-cidr-block-association.association-id":
+		return v6s(func(a VpcIpv6CidrBlockAssociation) string { return a.AssociationID })
+	case "ipv6-cidr-block-association.state":
+		return v6s(func(a VpcIpv6CidrBlockAssociation) string { return a.State.State })
 	}
 	return nil, false
 }
@@ -527,17 +556,36 @@ func (s *Service) describeVpcAttribute(ctx context.Context, in *describeVpcAttri
 }
 
 type associateVpcCidrInput struct {
-	VpcId     string
-	CidrBlock string
-	DryRun    bool
+	VpcId                           string
+	CidrBlock                       string
+	AmazonProvidedIpv6CidrBlock     bool
+	Ipv6CidrBlockNetworkBorderGroup string
+	Ipv6Pool                        string
+	Ipv6CidrBlock                   string
+	Ipv4IpamPoolId                  string
+	Ipv6IpamPoolId                  string
+	DryRun                          bool
 }
 
 type associateVpcCidrOutput struct {
-	VpcID                string                   `xml:"vpcId"`
-	CidrBlockAssociation *VpcCidrBlockAssociation `xml:"cidrBlockAssociation"`
+	VpcID                    string                       `xml:"vpcId"`
+	CidrBlockAssociation     *VpcCidrBlockAssociation     `xml:"cidrBlockAssociation,omitempty"`
+	Ipv6CidrBlockAssociation *VpcIpv6CidrBlockAssociation `xml:"ipv6CidrBlockAssociation,omitempty"`
 }
 
 func (s *Service) associateVpcCidrBlock(ctx context.Context, in *associateVpcCidrInput) (*associateVpcCidrOutput, error) {
+	if in.VpcId == "" {
+		return nil, errMissingParameter("vpcId")
+	}
+	if in.AmazonProvidedIpv6CidrBlock || in.Ipv6Pool != "" || in.Ipv6CidrBlock != "" || in.Ipv6IpamPoolId != "" {
+		return s.associateVpcIpv6(ctx, in)
+	}
+	if in.Ipv4IpamPoolId != "" {
+		return nil, errf("InvalidIpamPoolId.NotFound", "The ipam pool ID '%s' does not exist", in.Ipv4IpamPoolId)
+	}
+	if in.CidrBlock == "" {
+		return nil, errMissingParameter("cidrBlock or amazonProvidedIpv6CidrBlock")
+	}
 	p, err := parseCIDR("cidrBlock", in.CidrBlock)
 	if err != nil {
 		return nil, err
@@ -587,6 +635,10 @@ func (s *Service) disassociateVpcCidrBlock(ctx context.Context, in *disassociate
 	var out associateVpcCidrOutput
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		return scanRes(tx, sc, "vpc-", func(v *Vpc) error {
+			if a, ok, err := disassociateVpcIpv6(tx, sc, v, in.AssociationId); ok || err != nil {
+				out = associateVpcCidrOutput{VpcID: v.VpcID, Ipv6CidrBlockAssociation: a}
+				return err
+			}
 			for i, c := range v.CidrAssociation {
 				if c.AssociationID != in.AssociationId {
 					continue
@@ -639,4 +691,22 @@ func (s *Service) modifyVpcTenancy(ctx context.Context, in *modifyVpcTenancyInpu
 		return nil, err
 	}
 	return ok, nil
+}
+
+type getIpamPoolAllocationsInput struct {
+	IpamPoolId           string
+	IpamPoolAllocationId string
+	Filter               []Filter
+	MaxResults           *int32
+	NextToken            *string
+	DryRun               bool
+}
+
+// getIpamPoolAllocations answers as AWS does for a pool that does not
+// exist: gureum has no IPAM, so no pool does.
+func (s *Service) getIpamPoolAllocations(ctx context.Context, in *getIpamPoolAllocationsInput) (*returnTrue, error) {
+	if in.IpamPoolId == "" {
+		return nil, errMissingParameter("IpamPoolId")
+	}
+	return nil, errf("InvalidIpamPoolId.NotFound", "The ipam pool ID '%s' does not exist", in.IpamPoolId)
 }

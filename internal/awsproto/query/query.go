@@ -157,7 +157,7 @@ func (d decoder) decodeValue(key string, fv reflect.Value) bool {
 	v, errs := d.v, d.errs
 	switch fv.Kind() {
 	case reflect.Pointer:
-		if fv.Type().Elem().Kind() == reflect.Struct {
+		if fv.Type().Elem().Kind() == reflect.Struct && fv.Type().Elem() != timeType {
 			nv := reflect.New(fv.Type().Elem())
 			if d.decodeStructPresent(key+".", nv.Elem()) {
 				fv.Set(nv)
@@ -196,7 +196,9 @@ func (d decoder) decodeValue(key string, fv reflect.Value) bool {
 		}
 		return present
 	case reflect.Struct:
-		return d.decodeStructPresent(key+".", fv)
+		if fv.Type() != timeType {
+			return d.decodeStructPresent(key+".", fv)
+		}
 	}
 	s, ok := first(v, key)
 	if !ok {
@@ -231,7 +233,22 @@ func first(v url.Values, key string) (string, bool) {
 	return vs[0], true
 }
 
+var timeType = reflect.TypeFor[time.Time]()
+
 func setScalar(fv reflect.Value, key, s string, errs *[]string) {
+	if fv.Type() == timeType {
+		// ISO 8601, as the SDKs send timestamps in the query protocols.
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t, err = time.Parse("2006-01-02T15:04:05", s)
+		}
+		if err != nil {
+			*errs = append(*errs, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must be a timestamp", s, lowerFirst(key)))
+			return
+		}
+		fv.Set(reflect.ValueOf(t))
+		return
+	}
 	switch fv.Kind() {
 	case reflect.String:
 		fv.SetString(s)

@@ -54,7 +54,7 @@ NOT_SERVED = {
     "SecondaryNetworkCreateComplete", "SecondaryNetworkDeleteComplete", "SecondarySubnetCreateComplete",
     "SecondarySubnetDeleteComplete", "SecurityGroupVpcAssociationAssociated",
     "SecurityGroupVpcAssociationDisassociated", "SnapshotImported",
-    "SpotInstanceRequestFulfilled", "StoreImageTaskComplete",
+    "StoreImageTaskComplete",
     "VpcPeeringConnectionDeleted", "VpcPeeringConnectionExists", "VpnConnectionAvailable", "VpnConnectionDeleted",
 }
 # Waiters that cannot succeed on the instances gureum runs, as on AWS.
@@ -147,6 +147,11 @@ def ec2_waiters():
     ec2.start_instances(InstanceIds=ids)
     wait(ec2, "InstanceRunning", InstanceIds=ids)
     ebs_waiters(ids[0])
+    spot = ec2.request_spot_instances(LaunchSpecification={"ImageId": ami, "InstanceType": "t3.micro", "SubnetId": sub})
+    sir = spot["SpotInstanceRequests"][0]
+    wait(ec2, "SpotInstanceRequestFulfilled", SpotInstanceRequestIds=[sir["SpotInstanceRequestId"]])
+    ec2.cancel_spot_instance_requests(SpotInstanceRequestIds=[sir["SpotInstanceRequestId"]])
+    ids.append(sir["InstanceId"])
     ec2.terminate_instances(InstanceIds=ids)
     wait(ec2, "InstanceRunning", "failure", InstanceIds=ids)
     wait(ec2, "InstanceTerminated", InstanceIds=ids)

@@ -46,6 +46,31 @@ func natForAddressChange(tx store.Tx, sc scope, id string) (*NatGateway, *Networ
 	return nil, nil, fmt.Errorf("ec2: NAT gateway %s has no network interface", n.NatGatewayID)
 }
 
+// changeNatAddresses runs change on an available gateway and its
+// interface in one transaction and stores the gateway; change returns
+// the addresses the answer shows.
+func (s *Service) changeNatAddresses(ctx context.Context, id string, change func(tx store.Tx, sc scope, n *NatGateway, eni *NetworkInterface) ([]NatGatewayAddress, error)) (*natGatewayAddressesOutput, error) {
+	sc := scopeOf(ctx)
+	out := &natGatewayAddressesOutput{NatGatewayID: id}
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := s.advanceNatGateways(tx, sc); err != nil {
+			return err
+		}
+		n, eni, err := natForAddressChange(tx, sc, id)
+		if err != nil {
+			return err
+		}
+		if out.NatGatewayAddresses, err = change(tx, sc, n, eni); err != nil {
+			return err
+		}
+		return putRes(tx, sc, n.NatGatewayID, n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // addPrivateNatAddresses takes the named private addresses, then count
 // more, in the gateway's subnet, as secondary addresses of its interface.
 func addPrivateNatAddresses(tx store.Tx, sc scope, n *NatGateway, eni *NetworkInterface, want []string, count int) ([]string, error) {
@@ -80,27 +105,19 @@ func (s *Service) associateNatGatewayAddress(ctx context.Context, in *associateN
 	if len(in.PrivateIpAddress) > 0 && len(in.PrivateIpAddress) != len(in.AllocationId) {
 		return nil, errInvalidParameterValue("The number of private IP addresses (%d) must match the number of allocation IDs (%d).", len(in.PrivateIpAddress), len(in.AllocationId))
 	}
-	sc := scopeOf(ctx)
-	out := &natGatewayAddressesOutput{NatGatewayID: in.NatGatewayId}
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		if err := s.advanceNatGateways(tx, sc); err != nil {
-			return err
-		}
-		n, eni, err := natForAddressChange(tx, sc, in.NatGatewayId)
-		if err != nil {
-			return err
-		}
+	return s.changeNatAddresses(ctx, in.NatGatewayId, func(tx store.Tx, sc scope, n *NatGateway, eni *NetworkInterface) ([]NatGatewayAddress, error) {
+		var shown []NatGatewayAddress
 		if n.ConnectivityType != "public" {
-			return errf("InvalidParameter", "Elastic IP addresses can only be associated with a public NAT gateway; %s is private.", n.NatGatewayID)
+			return nil, errf("InvalidParameter", "Elastic IP addresses can only be associated with a public NAT gateway; %s is private.", n.NatGatewayID)
 		}
 		var addrs []*Address
 		for _, id := range in.AllocationId {
 			a, err := getAddress(tx, sc, id)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if a.AssociationID != "" {
-				return errf("Resource.AlreadyAssociated", "Elastic IP address [%s] is already associated", a.AllocationID)
+				return nil, errf("Resource.AlreadyAssociated", "Elastic IP address [%s] is already associated", a.AllocationID)
 			}
 			addrs = append(addrs, a)
 		}
@@ -110,29 +127,25 @@ func (s *Service) associateNatGatewayAddress(ctx context.Context, in *associateN
 		}
 		privs, err := addPrivateNatAddresses(tx, sc, n, eni, in.PrivateIpAddress, count)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		vpc, err := getVpc(tx, sc, n.VpcID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for i, a := range addrs {
 			assoc, err := mapAddress(tx, sc, a, eni, privs[i], vpc.EnableDNSHostnames)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			na := NatGatewayAddress{AllocationID: a.AllocationID, NetworkInterfaceID: eni.NetworkInterfaceID, PrivateIP: privs[i], PublicIP: a.PublicIP,
 				AssociationID: assoc, Status: "succeeded"}
 			n.NatGatewayAddresses = append(n.NatGatewayAddresses, na)
 			na.Status = "associating"
-			out.NatGatewayAddresses = append(out.NatGatewayAddresses, na)
+			shown = append(shown, na)
 		}
-		return putRes(tx, sc, n.NatGatewayID, n)
+		return shown, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 type disassociateNatGatewayAddressInput struct {
@@ -146,44 +159,32 @@ func (s *Service) disassociateNatGatewayAddress(ctx context.Context, in *disasso
 	if len(in.AssociationId) == 0 {
 		return nil, errMissingParameter("AssociationId")
 	}
-	sc := scopeOf(ctx)
-	out := &natGatewayAddressesOutput{NatGatewayID: in.NatGatewayId}
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		if err := s.advanceNatGateways(tx, sc); err != nil {
-			return err
-		}
-		n, _, err := natForAddressChange(tx, sc, in.NatGatewayId)
-		if err != nil {
-			return err
-		}
+	return s.changeNatAddresses(ctx, in.NatGatewayId, func(tx store.Tx, sc scope, n *NatGateway, eni *NetworkInterface) ([]NatGatewayAddress, error) {
+		var shown []NatGatewayAddress
 		for _, id := range in.AssociationId {
 			i := slices.IndexFunc(n.NatGatewayAddresses, func(a NatGatewayAddress) bool { return a.AssociationID == id })
 			if i < 0 {
-				return errf("InvalidAssociationID.NotFound", "The association ID '%s' does not exist", id)
+				return nil, errf("InvalidAssociationID.NotFound", "The association ID '%s' does not exist", id)
 			}
 			a := &n.NatGatewayAddresses[i]
 			if a.IsPrimary {
-				return errInvalidParameterValue("The association %s is the primary address of NAT gateway %s and cannot be disassociated.", id, n.NatGatewayID)
+				return nil, errInvalidParameterValue("The association %s is the primary address of NAT gateway %s and cannot be disassociated.", id, n.NatGatewayID)
 			}
 			eip, err := getAddress(tx, sc, a.AllocationID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if err := unmapAddress(tx, sc, eip); err != nil {
-				return err
+				return nil, err
 			}
-			shown := *a
-			shown.Status = "disassociating"
-			out.NatGatewayAddresses = append(out.NatGatewayAddresses, shown)
+			was := *a
+			was.Status = "disassociating"
+			shown = append(shown, was)
 			// The private address stays until it is unassigned.
 			a.AllocationID, a.PublicIP, a.AssociationID = "", "", ""
 		}
-		return putRes(tx, sc, n.NatGatewayID, n)
+		return shown, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 type assignPrivateNatGatewayAddressInput struct {
@@ -203,32 +204,20 @@ func (s *Service) assignPrivateNatGatewayAddress(ctx context.Context, in *assign
 	} else if len(in.PrivateIpAddress) == 0 {
 		return nil, errMissingParameter("PrivateIpAddress or PrivateIpAddressCount")
 	}
-	sc := scopeOf(ctx)
-	out := &natGatewayAddressesOutput{NatGatewayID: in.NatGatewayId}
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		if err := s.advanceNatGateways(tx, sc); err != nil {
-			return err
-		}
-		n, eni, err := natForAddressChange(tx, sc, in.NatGatewayId)
-		if err != nil {
-			return err
-		}
+	return s.changeNatAddresses(ctx, in.NatGatewayId, func(tx store.Tx, sc scope, n *NatGateway, eni *NetworkInterface) ([]NatGatewayAddress, error) {
+		var shown []NatGatewayAddress
 		privs, err := addPrivateNatAddresses(tx, sc, n, eni, in.PrivateIpAddress, count)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, ip := range privs {
 			na := NatGatewayAddress{NetworkInterfaceID: eni.NetworkInterfaceID, PrivateIP: ip, Status: "succeeded"}
 			n.NatGatewayAddresses = append(n.NatGatewayAddresses, na)
 			na.Status = "assigning"
-			out.NatGatewayAddresses = append(out.NatGatewayAddresses, na)
+			shown = append(shown, na)
 		}
-		return putRes(tx, sc, n.NatGatewayID, n)
+		return shown, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 type unassignPrivateNatGatewayAddressInput struct {
@@ -242,47 +231,35 @@ func (s *Service) unassignPrivateNatGatewayAddress(ctx context.Context, in *unas
 	if len(in.PrivateIpAddress) == 0 {
 		return nil, errMissingParameter("PrivateIpAddress")
 	}
-	sc := scopeOf(ctx)
-	out := &natGatewayAddressesOutput{NatGatewayID: in.NatGatewayId}
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		if err := s.advanceNatGateways(tx, sc); err != nil {
-			return err
-		}
-		n, eni, err := natForAddressChange(tx, sc, in.NatGatewayId)
-		if err != nil {
-			return err
-		}
+	return s.changeNatAddresses(ctx, in.NatGatewayId, func(tx store.Tx, sc scope, n *NatGateway, eni *NetworkInterface) ([]NatGatewayAddress, error) {
+		var shown []NatGatewayAddress
 		sub, err := getSubnet(tx, sc, n.SubnetID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, ip := range in.PrivateIpAddress {
 			i := slices.IndexFunc(n.NatGatewayAddresses, func(a NatGatewayAddress) bool { return a.PrivateIP == ip })
 			switch {
 			case i < 0:
-				return errInvalidParameterValue("The private IP address %s is not assigned to NAT gateway %s.", ip, n.NatGatewayID)
+				return nil, errInvalidParameterValue("The private IP address %s is not assigned to NAT gateway %s.", ip, n.NatGatewayID)
 			case n.NatGatewayAddresses[i].IsPrimary:
-				return errInvalidParameterValue("The private IP address %s is the primary address of NAT gateway %s and cannot be unassigned.", ip, n.NatGatewayID)
+				return nil, errInvalidParameterValue("The private IP address %s is the primary address of NAT gateway %s and cannot be unassigned.", ip, n.NatGatewayID)
 			case n.NatGatewayAddresses[i].AssociationID != "":
-				return errInvalidParameterValue("The private IP address %s has an Elastic IP address associated; disassociate it first.", ip)
+				return nil, errInvalidParameterValue("The private IP address %s has an Elastic IP address associated; disassociate it first.", ip)
 			}
-			shown := n.NatGatewayAddresses[i]
-			shown.Status = "unassigning"
-			out.NatGatewayAddresses = append(out.NatGatewayAddresses, shown)
+			was := n.NatGatewayAddresses[i]
+			was.Status = "unassigning"
+			shown = append(shown, was)
 			n.NatGatewayAddresses = slices.Delete(n.NatGatewayAddresses, i, i+1)
 			eni.SecondaryIPs = slices.DeleteFunc(eni.SecondaryIPs, func(s string) bool { return s == ip })
 			sub.releaseIP(ip)
 		}
 		if err := putRes(tx, sc, sub.SubnetID, sub); err != nil {
-			return err
+			return nil, err
 		}
 		if err := putRes(tx, sc, eni.NetworkInterfaceID, eni); err != nil {
-			return err
+			return nil, err
 		}
-		return putRes(tx, sc, n.NatGatewayID, n)
+		return shown, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

@@ -212,6 +212,8 @@ func checkUp(t *testing.T, c clients) {
 	vpcs, err := c.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{{Name: aws.String("tag:Name"), Values: []string{prefix + "-vpc"}}}})
 	if err != nil || len(vpcs.Vpcs) != 1 || aws.ToString(vpcs.Vpcs[0].CidrBlock) != "10.42.0.0/16" {
 		t.Errorf("after up.yml, DescribeVpcs tag:Name=%s-vpc: %v %v", prefix, vpcs, err)
+	} else if v6 := vpcs.Vpcs[0].Ipv6CidrBlockAssociationSet; len(v6) != 1 || v6[0].Ipv6CidrBlockState.State != ec2types.VpcCidrBlockStateCodeAssociated {
+		t.Errorf("after up.yml, the VPC's IPv6 CIDR (ipv6_cidr: true): %+v", v6)
 	}
 	insts, err := c.ec2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
 		{Name: aws.String("tag:Name"), Values: []string{prefix + "-web"}},

@@ -78,12 +78,12 @@ var globalKeys = []string{"aws:currenttime", "aws:epochtime", "aws:securetranspo
 
 // GlobalContext returns the global condition keys a request carries that
 // need reports some policy reads (need nil: all of them).
-func GlobalContext(rc *request.Context, r *http.Request, need func(string) bool) policy.Context {
+func GlobalContext(rc *request.Context, need func(string) bool) policy.Context {
 	c := make(policy.Context, 4)
 	now := Now(rc)
 	for _, k := range globalKeys {
 		if need == nil || need(k) {
-			if v, ok := GlobalKey(rc, r, now, k); ok {
+			if v, ok := GlobalKey(rc, now, k); ok {
 				c[k] = v
 			}
 		}
@@ -102,7 +102,7 @@ func Now(rc *request.Context) time.Time {
 // GlobalKey returns one global condition key (lower-cased) of a request,
 // and whether the request carries it; now is Now(rc), read once per
 // request so aws:CurrentTime and aws:EpochTime agree.
-func GlobalKey(rc *request.Context, r *http.Request, now time.Time, key string) ([]string, bool) {
+func GlobalKey(rc *request.Context, now time.Time, key string) ([]string, bool) {
 	one := func(v string) ([]string, bool) { return []string{v}, true }
 	switch key {
 	case "aws:currenttime":
@@ -124,10 +124,8 @@ func GlobalKey(rc *request.Context, r *http.Request, now time.Time, key string) 
 			return one(rc.Region)
 		}
 	case "aws:referer":
-		if r != nil {
-			if ref := r.Header.Get("Referer"); ref != "" {
-				return one(ref)
-			}
+		if rc.Referer != "" {
+			return one(rc.Referer)
 		}
 	case "aws:tokenissuetime":
 		if !rc.Principal.TokenIssued.IsZero() {

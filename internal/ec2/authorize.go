@@ -3,8 +3,10 @@ package ec2
 import (
 	"context"
 	"net/http"
-	"net/url"
+	"reflect"
 	"strings"
+
+	"github.com/gureum/gureum/internal/awsproto"
 )
 
 // Authorization of EC2 actions. Describe calls act on "*"; others on the
@@ -40,54 +42,67 @@ func ec2ARN(sc scope, typ, id string) string {
 	return "arn:aws:ec2:" + sc.region + ":" + sc.acct + ":" + typ + "/" + id
 }
 
-// resourcesFor returns the ARNs an action is authorized on.
-func resourcesFor(action string, v url.Values, sc scope) []string {
+// resources returns the function that finds the ARNs an action is
+// authorized on in its typed input: the top-level members that name
+// resources (a structure's members, NetworkInterface.1.SubnetId …, are
+// not: the top level names them).
+func resources(action string) func(ctx context.Context, in any) []string {
 	if strings.HasPrefix(action, "Describe") || strings.HasPrefix(action, "Get") {
-		return []string{"*"}
+		return nil
 	}
-	seen := map[string]bool{}
-	var out []string
-	add := func(a string) {
-		if !seen[a] {
-			seen[a] = true
-			out = append(out, a)
-		}
-	}
-	if t, ok := createdType[action]; ok {
-		add(ec2ARN(sc, t, "*"))
-	}
-	for k, vs := range v {
-		name := k
-		if i := strings.IndexByte(k, '.'); i >= 0 {
-			if strings.Count(k, ".") > 1 {
-				continue // a member of a structure (NetworkInterface.1.SubnetId …): the top level names it
+	created, creates := createdType[action]
+	return func(ctx context.Context, in any) []string {
+		sc := scopeOf(ctx)
+		seen := map[string]bool{}
+		var out []string
+		add := func(typ, id string) {
+			if id == "" {
+				return
 			}
-			name = k[:i]
+			if typ == "" { // ResourceId: any type, by its prefix
+				if typ = resourceType(id); typ == "" {
+					return
+				}
+			}
+			if a := ec2ARN(sc, typ, id); !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
 		}
-		typ, ok := idParams[name]
-		if !ok || len(vs) == 0 || vs[0] == "" {
-			continue
+		if creates {
+			add(created, "*")
 		}
-		if name == "ResourceId" {
-			typ = resourceType(vs[0])
-			if typ == "" {
+		v := reflect.ValueOf(in).Elem()
+		for i := range v.NumField() {
+			typ, ok := idParams[v.Type().Field(i).Name]
+			if !ok {
 				continue
 			}
+			switch f := v.Field(i); f.Kind() {
+			case reflect.String:
+				add(typ, f.String())
+			case reflect.Pointer:
+				if !f.IsNil() && f.Elem().Kind() == reflect.String {
+					add(typ, f.Elem().String())
+				}
+			case reflect.Slice:
+				if f.Type().Elem().Kind() == reflect.String {
+					for j := range f.Len() {
+						add(typ, f.Index(j).String())
+					}
+				}
+			}
 		}
-		add(ec2ARN(sc, typ, vs[0]))
+		return out
 	}
-	if len(out) == 0 {
-		return []string{"*"}
-	}
-	return out
 }
 
-// authorizeEC2 judges an action on each of its resources.
-func (s *Service) authorizeEC2(ctx context.Context, r *http.Request, action string, v url.Values) error {
-	for _, res := range resourcesFor(action, v, scopeOf(ctx)) {
-		if err := s.auth.Authorize(ctx, r, "ec2:"+action, res, nil); err != nil {
-			return err
-		}
+// authorize judges an action on a resource as IAM does, in EC2's words:
+// its own sentence, then IAM's reason.
+func (s *Service) authorizeAction(ctx context.Context, action, resource string) error {
+	err := s.auth.Authorize(ctx, action, resource, nil)
+	if ae, ok := awsproto.As(err); ok && ae.Code == "AccessDenied" {
+		return awsproto.New(http.StatusForbidden, "UnauthorizedOperation", "You are not authorized to perform this operation. "+ae.Message)
 	}
-	return nil
+	return err
 }

@@ -1,14 +1,11 @@
 package ec2
 
-import (
-	"context"
-	"net/url"
-)
+import "github.com/gureum/gureum/internal/operation"
 
 // operations is every EC2 operation gureum serves. Each resource's file
 // adds its own through register.
-func (s *Service) operations() map[string]func(ctx context.Context, v url.Values) (any, error) {
-	ops := map[string]func(ctx context.Context, v url.Values) (any, error){
+func (s *Service) operations() map[string]*operation.Operation {
+	ops := opTable{
 		"DescribeRegions":             handle(s.describeRegions),
 		"DescribeAvailabilityZones":   handle(s.describeAvailabilityZones),
 		"DescribeAccountAttributes":   handle(s.describeAccountAttributes),
@@ -44,12 +41,15 @@ func (s *Service) operations() map[string]func(ctx context.Context, v url.Values
 		s.vpcEndpointOps(), s.launchTemplateOps(), s.instanceOptionOps(), s.volumeOps(), s.snapshotOps(),
 		s.spotOps(),
 	} {
-		for name, fn := range more {
-			ops[name] = fn
+		for name, op := range more {
+			ops[name] = op
 		}
+	}
+	for name, op := range ops {
+		op.Name, op.Action, op.Resources = name, "ec2:"+name, resources(name)
 	}
 	return ops
 }
 
 // opTable is a resource file's operations.
-type opTable = map[string]func(ctx context.Context, v url.Values) (any, error)
+type opTable = map[string]*operation.Operation

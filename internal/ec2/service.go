@@ -9,12 +9,11 @@ package ec2
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +25,7 @@ import (
 	"github.com/gureum/gureum/internal/compute/none"
 	"github.com/gureum/gureum/internal/netplane"
 	netnone "github.com/gureum/gureum/internal/netplane/none"
+	"github.com/gureum/gureum/internal/operation"
 	"github.com/gureum/gureum/internal/policy"
 	"github.com/gureum/gureum/internal/reconcile"
 	"github.com/gureum/gureum/internal/request"
@@ -35,7 +35,7 @@ import (
 // Authorizer judges an action with the caller's identity policies
 // (iam.Service implements it).
 type Authorizer interface {
-	Authorize(ctx context.Context, r *http.Request, action, resource string, extra policy.Context) error
+	Authorize(ctx context.Context, action, resource string, extra policy.Context) error
 }
 
 // InstanceProfiles finds IAM instance profiles (iam.Service implements it).
@@ -77,7 +77,8 @@ type Service struct {
 	profiles InstanceProfiles
 	log      *slog.Logger
 	now      func() time.Time
-	ops      map[string]func(ctx context.Context, v url.Values) (any, error)
+	ops      *operation.Service
+	http     *query.Dispatcher
 	compute  compute.Driver
 	rec      *reconcile.Engine
 
@@ -111,74 +112,45 @@ func New(cfg Config) *Service {
 	if s.rec != nil {
 		s.registerWork(s.rec)
 	}
-	s.ops = s.operations()
+	s.ops = &operation.Service{Ops: s.operations(), Authorize: s.authorizeAction, Before: s.before, After: s.after,
+		Unknown: func(name string) error {
+			return errf("InvalidAction", "The action %s is not valid for this web service.", name)
+		}}
+	s.http = &query.Dispatcher{Service: s.ops, Decode: query.DecodeEC2, Write: ec2query.Write, WriteError: ec2query.WriteError,
+		MissingAction: errf("MissingAction", "The request must contain the parameter Action"), Log: s.log}
 	if len(cfg.PublicIPPool) > 0 {
 		s.SetAddressPool(cfg.PublicIPPool)
 	}
 	return s
 }
 
-// handle adapts a typed handler.
-func handle[I, O any](fn func(context.Context, *I) (*O, error)) func(context.Context, url.Values) (any, error) {
-	return query.Handler(query.DecodeEC2, fn)
+// handle adapts a typed handler; operations names it.
+func handle[I, O any](fn func(context.Context, *I) (*O, error)) *operation.Operation {
+	return operation.New("", "", fn)
 }
+
+// Operations is EC2's operations, for in-process callers.
+func (s *Service) Operations() *operation.Service { return s.ops }
 
 // ServeHTTP implements http.Handler.
-func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	rc := request.From(ctx)
-	v, err := query.ReadForm(r)
-	if err != nil {
-		s.writeError(w, rc, err)
-		return
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.http.ServeHTTP(w, r) }
+
+// before answers a DryRun once the caller is authorized, and makes the
+// account's default VPC on its first call in a region.
+func (s *Service) before(ctx context.Context, _ *operation.Operation, in any) error {
+	if f := reflect.ValueOf(in).Elem().FieldByName("DryRun"); f.IsValid() && f.Kind() == reflect.Bool && f.Bool() {
+		return awsproto.New(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
 	}
-	action := v.Get("Action")
-	rc.Operation = action
-	op, ok := s.ops[action]
-	if !ok {
-		if action == "" {
-			s.writeError(w, rc, errf("MissingAction", "The request must contain the parameter Action"))
-			return
-		}
-		s.writeError(w, rc, errf("InvalidAction", "The action %s is not valid for this web service.", action))
-		return
-	}
-	if err := s.authorizeEC2(ctx, r, action, v); err != nil {
-		var ae *awsproto.Error
-		if errors.As(err, &ae) && ae.Code == "AccessDenied" {
-			// EC2's wording: its own sentence, then IAM's reason.
-			err = awsproto.New(http.StatusForbidden, "UnauthorizedOperation", "You are not authorized to perform this operation. "+ae.Message)
-		}
-		s.writeError(w, rc, err)
-		return
-	}
-	if b := v.Get("DryRun"); b == "true" {
-		e := awsproto.New(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
-		s.writeError(w, rc, e)
-		return
-	}
-	sc := scope{rc.Account(), rc.Region}
-	if err := s.ensureDefaultVPC(ctx, sc); err != nil {
-		s.writeError(w, rc, err)
-		return
-	}
-	out, err := op(ctx, v)
-	s.kick() // work it scheduled starts now, not at the next tick
-	if err == nil && mutates(action) {
-		s.markNet(sc)
-	}
-	if err != nil {
-		s.writeError(w, rc, err)
-		return
-	}
-	if err := ec2query.Write(w, action, rc.ID, out); err != nil {
-		s.log.Error("writing response", "request_id", rc.ID, "err", err)
-	}
+	return s.ensureDefaultVPC(ctx, scopeOf(ctx))
 }
 
-func (s *Service) writeError(w http.ResponseWriter, rc *request.Context, err error) {
-	ae := awsproto.Logged(err, s.log, rc.ID, rc.Operation)
-	ec2query.WriteError(w, ae, rc.ID)
+// after starts the work a call scheduled now, not at the next tick, and
+// marks the networks of the scope changed after a successful change.
+func (s *Service) after(ctx context.Context, op *operation.Operation, err error) {
+	s.kick()
+	if err == nil && mutates(op.Name) {
+		s.markNet(scopeOf(ctx))
+	}
 }
 
 // mutates reports whether an action may change what VPC networks are

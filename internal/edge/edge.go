@@ -131,7 +131,7 @@ func (e *Edge) newIDs() (id, hostID string) {
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := e.cfg.Now()
 	id, hostID := e.newIDs()
-	rc := &request.Context{ID: id, HostID: hostID, Start: start, Region: e.cfg.Region, UserAgent: r.UserAgent(), Secure: r.TLS != nil}
+	rc := &request.Context{ID: id, HostID: hostID, Start: start, Region: e.cfg.Region, UserAgent: r.UserAgent(), Referer: r.Referer(), Secure: r.TLS != nil}
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		rc.SourceIP = ap.Addr().Unmap()
 	}

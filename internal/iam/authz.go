@@ -299,7 +299,7 @@ func (s *Service) addSessionPolicies(tx store.Tx, in *policy.Input, acct string,
 // Authorize evaluates an action on a resource of the caller's own account
 // with identity policies only (IAM and STS resources have no resource
 // policies, except role trust, which AssumeRole checks itself).
-func (s *Service) Authorize(ctx context.Context, r *http.Request, action, resource string, extra policy.Context) error {
+func (s *Service) Authorize(ctx context.Context, action, resource string, extra policy.Context) error {
 	rc := request.From(ctx)
 	p := rc.Principal
 	if p.Type == request.Root && !strings.HasPrefix(p.AccessKeyID, "ASIA") {
@@ -309,7 +309,7 @@ func (s *Service) Authorize(ctx context.Context, r *http.Request, action, resour
 	if err != nil {
 		return err
 	}
-	keys := authz.GlobalContext(rc, r, authz.Needs(in))
+	keys := authz.GlobalContext(rc, authz.Needs(in))
 	for k, v := range extra {
 		keys[k] = v
 	}
@@ -323,5 +323,5 @@ func (s *Service) Authorize(ctx context.Context, r *http.Request, action, resour
 }
 
 func (s *Service) authorize(ctx context.Context, action, resource string) error {
-	return s.Authorize(ctx, nil, action, resource, nil)
+	return s.Authorize(ctx, action, resource, nil)
 }

@@ -70,6 +70,8 @@ type Context struct {
 	SourceIP  netip.Addr
 	Secure    bool // aws:SecureTransport
 	UserAgent string
+	// Referer is the Referer header (aws:Referer).
+	Referer   string
 	Presigned bool
 	// SignatureVersion is s3:signatureversion ("AWS4-HMAC-SHA256" or
 	// "AWS"); AuthType is s3:authType (REST-HEADER, REST-QUERY-STRING or

@@ -303,7 +303,7 @@ func s3Keys(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionR
 				}
 				return nil, false
 			}
-			return authz.GlobalKey(rc, r, now, key)
+			return authz.GlobalKey(rc, now, key)
 		}
 		switch key {
 		case "s3:signatureversion":

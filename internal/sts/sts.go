@@ -12,7 +12,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/query"
 	"github.com/gureum/gureum/internal/iam"
+	"github.com/gureum/gureum/internal/operation"
 	"github.com/gureum/gureum/internal/policy"
 	"github.com/gureum/gureum/internal/request"
 )
@@ -32,10 +32,11 @@ const Namespace = "https://sts.amazonaws.com/doc/2011-06-15/"
 
 // Service serves STS.
 type Service struct {
-	iam *iam.Service
-	log *slog.Logger
-	now func() time.Time
-	ops map[string]func(ctx context.Context, r *http.Request, v url.Values) (any, error)
+	iam  *iam.Service
+	log  *slog.Logger
+	now  func() time.Time
+	ops  *operation.Service
+	http *query.Dispatcher
 }
 
 // New returns the STS service over IAM's roles and credentials.
@@ -47,57 +48,36 @@ func New(i *iam.Service, log *slog.Logger, now func() time.Time) *Service {
 		log = slog.Default()
 	}
 	s := &Service{iam: i, log: log, now: now}
-	s.ops = map[string]func(context.Context, *http.Request, url.Values) (any, error){
-		"GetCallerIdentity": handle(s.getCallerIdentity),
-		"AssumeRole":        handle(s.assumeRole),
-		"GetSessionToken":   handle(s.getSessionToken),
-		"GetAccessKeyInfo":  handle(s.getAccessKeyInfo),
+	// GetCallerIdentity needs no permission, AssumeRole judges the trust
+	// policy itself, GetSessionToken is every identity's own: only
+	// GetAccessKeyInfo is authorized as an action.
+	s.ops = &operation.Service{
+		Ops: map[string]*operation.Operation{
+			"GetCallerIdentity": operation.New("GetCallerIdentity", "", s.getCallerIdentity),
+			"AssumeRole":        operation.New("AssumeRole", "", s.assumeRole),
+			"GetSessionToken":   operation.New("GetSessionToken", "", s.getSessionToken),
+			"GetAccessKeyInfo":  operation.New("GetAccessKeyInfo", "sts:GetAccessKeyInfo", s.getAccessKeyInfo),
+		},
+		Authorize: func(ctx context.Context, action, resource string) error {
+			return i.Authorize(ctx, action, resource, nil)
+		},
+		Unknown: func(name string) error {
+			return awsproto.Newf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version 2011-06-15", name)
+		},
 	}
+	s.http = &query.Dispatcher{Service: s.ops, Decode: query.Decode,
+		Write: func(w http.ResponseWriter, action, id string, out any) error {
+			return query.Write(w, action, Namespace, id, out)
+		},
+		WriteError: awsproto.WriteQueryError, MissingAction: awsproto.New(http.StatusBadRequest, "MissingAction", "Missing Action"), Log: log}
 	return s
 }
 
-func handle[I, O any](fn func(context.Context, *http.Request, *I) (*O, error)) func(context.Context, *http.Request, url.Values) (any, error) {
-	return func(ctx context.Context, r *http.Request, v url.Values) (any, error) {
-		in := new(I)
-		if err := query.Decode(v, in); err != nil {
-			return nil, err
-		}
-		return fn(ctx, r, in)
-	}
-}
+// Operations is STS's operations, for in-process callers.
+func (s *Service) Operations() *operation.Service { return s.ops }
 
 // ServeHTTP implements http.Handler.
-func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rc := request.From(r.Context())
-	v, err := query.ReadForm(r)
-	if err != nil {
-		s.writeError(w, rc, err)
-		return
-	}
-	action := v.Get("Action")
-	rc.Operation = action
-	fn, ok := s.ops[action]
-	if !ok {
-		if action == "" {
-			s.writeError(w, rc, awsproto.New(http.StatusBadRequest, "MissingAction", "Missing Action"))
-			return
-		}
-		s.writeError(w, rc, awsproto.Newf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version 2011-06-15", action))
-		return
-	}
-	out, err := fn(r.Context(), r, v)
-	if err != nil {
-		s.writeError(w, rc, err)
-		return
-	}
-	if err := query.Write(w, action, Namespace, rc.ID, out); err != nil {
-		s.log.Error("writing response", "request_id", rc.ID, "err", err)
-	}
-}
-
-func (s *Service) writeError(w http.ResponseWriter, rc *request.Context, err error) {
-	awsproto.WriteQueryError(w, awsproto.Logged(err, s.log, rc.ID, rc.Operation), rc.ID)
-}
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.http.ServeHTTP(w, r) }
 
 type callerIdentityOutput struct {
 	UserID  string `xml:"UserId"`
@@ -107,7 +87,7 @@ type callerIdentityOutput struct {
 
 // getCallerIdentity needs no permission: AWS answers it even when a
 // policy denies sts:GetCallerIdentity.
-func (s *Service) getCallerIdentity(ctx context.Context, _ *http.Request, _ *struct{}) (*callerIdentityOutput, error) {
+func (s *Service) getCallerIdentity(ctx context.Context, _ *struct{}) (*callerIdentityOutput, error) {
 	p := request.From(ctx).Principal
 	return &callerIdentityOutput{UserID: p.UserID, Account: p.Account, Arn: p.ARN}, nil
 }
@@ -156,7 +136,7 @@ func accessDenied(p request.Principal, action, resource string) error {
 	return awsproto.Newf(http.StatusForbidden, "AccessDenied", "User: %s is not authorized to perform: %s on resource: %s", p.ARN, action, resource)
 }
 
-func (s *Service) assumeRole(ctx context.Context, r *http.Request, in *assumeRoleInput) (*assumeRoleOutput, error) {
+func (s *Service) assumeRole(ctx context.Context, in *assumeRoleInput) (*assumeRoleOutput, error) {
 	if n := len(in.RoleSessionName); n < 2 || n > 64 || !sessionNameRe().MatchString(in.RoleSessionName) {
 		return nil, validation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", in.RoleSessionName)
 	}
@@ -216,7 +196,7 @@ func (s *Service) assumeRole(ctx context.Context, r *http.Request, in *assumeRol
 	pin := *idIn
 	pin.Resource = &policy.Source{Kind: policy.Trust, Name: "trust policy of " + role.ARN, Policy: role.Trust}
 	pin.ResourceAccount = role.Account
-	keys := authz.GlobalContext(rc, r, nil)
+	keys := authz.GlobalContext(rc, nil)
 	if in.ExternalID != nil {
 		keys.Set("sts:ExternalId", *in.ExternalID)
 	}
@@ -280,7 +260,7 @@ type getSessionTokenOutput struct {
 	Credentials Credentials `xml:"Credentials"`
 }
 
-func (s *Service) getSessionToken(ctx context.Context, _ *http.Request, in *getSessionTokenInput) (*getSessionTokenOutput, error) {
+func (s *Service) getSessionToken(ctx context.Context, in *getSessionTokenInput) (*getSessionTokenOutput, error) {
 	p := request.From(ctx).Principal
 	if strings.HasPrefix(p.AccessKeyID, "ASIA") {
 		return nil, awsproto.New(http.StatusForbidden, "AccessDenied", "Cannot call GetSessionToken with session credentials")
@@ -318,10 +298,7 @@ type getAccessKeyInfoOutput struct {
 	Account string `xml:"Account"`
 }
 
-func (s *Service) getAccessKeyInfo(ctx context.Context, r *http.Request, in *getAccessKeyInfoInput) (*getAccessKeyInfoOutput, error) {
-	if err := s.iam.Authorize(ctx, r, "sts:GetAccessKeyInfo", "*", nil); err != nil {
-		return nil, err
-	}
+func (s *Service) getAccessKeyInfo(ctx context.Context, in *getAccessKeyInfoInput) (*getAccessKeyInfoOutput, error) {
 	if len(in.AccessKeyID) < 16 || len(in.AccessKeyID) > 128 {
 		return nil, validation("1 validation error detected: Value '%s' at 'accessKeyId' failed to satisfy constraint: Member must have length greater than or equal to 16", in.AccessKeyID)
 	}

@@ -239,8 +239,8 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, in *authDe
 			}
 		}
 		if want("AWSManagedPolicy") {
-			for a, m := range awsPolicies() {
-				if at.count(a) > 0 || at.boundaries[a] > 0 {
+			for _, m := range awsPolicies().listed {
+				if at.count(m.arn) > 0 || at.boundaries[m.arn] > 0 {
 					addPolicy(m)
 				}
 			}

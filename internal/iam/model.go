@@ -49,14 +49,15 @@ type principalPolicies struct {
 }
 
 type userRecord struct {
-	Name    string    `json:"name"`
-	ID      string    `json:"id"`
-	Path    string    `json:"path"`
-	Created time.Time `json:"created"`
-	Tags    []Tag     `json:"tags,omitempty"`
-	Groups  []string  `json:"groups,omitempty"` // group names
-	Keys    []string  `json:"keys,omitempty"`   // access key ids
-	Login   *login    `json:"login,omitempty"`
+	Name    string         `json:"name"`
+	ID      string         `json:"id"`
+	Path    string         `json:"path"`
+	Created time.Time      `json:"created"`
+	Tags    []Tag          `json:"tags,omitempty"`
+	Groups  []string       `json:"groups,omitempty"` // group names
+	Keys    []string       `json:"keys,omitempty"`   // access key ids
+	Login   *login         `json:"login,omitempty"`
+	SSHKeys []sshKeyRecord `json:"sshKeys,omitempty"`
 	principalPolicies
 }
 

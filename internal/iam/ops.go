@@ -108,12 +108,22 @@ func (s *Service) operations() map[string]op {
 		"GetLoginProfile":      {handle(s.getLoginProfile), user},
 		"UpdateLoginProfile":   {handle(s.updateLoginProfile), user},
 		"DeleteLoginProfile":   {handle(s.deleteLoginProfile), user},
-		// Credentials gureum does not issue: always empty lists.
-		"ListSSHPublicKeys":              {handle(s.listSSHPublicKeys), user},
-		"ListServiceSpecificCredentials": {handle(s.listServiceSpecificCredentials), user},
-		"ListSigningCertificates":        {handle(s.listSigningCertificates), user},
-		"ListMFADevices":                 {handle(s.listMFADevices), user},
-		"ListVirtualMFADevices":          {handle(s.listVirtualMFADevices), anyResource},
+		// SSH public keys (for CodeCommit).
+		"UploadSSHPublicKey": {handle(s.uploadSSHPublicKey), user},
+		"GetSSHPublicKey":    {handle(s.getSSHPublicKey), user},
+		"ListSSHPublicKeys":  {handle(s.listSSHPublicKeys), user},
+		"UpdateSSHPublicKey": {handle(s.updateSSHPublicKey), user},
+		"DeleteSSHPublicKey": {handle(s.deleteSSHPublicKey), user},
+		// Credentials gureum does not issue: always empty lists, deletes
+		// that find nothing.
+		"ListServiceSpecificCredentials":  {handle(s.listServiceSpecificCredentials), user},
+		"DeleteServiceSpecificCredential": {handle(s.deleteServiceSpecificCredential), user},
+		"ListSigningCertificates":         {handle(s.listSigningCertificates), user},
+		"DeleteSigningCertificate":        {handle(s.deleteSigningCertificate), user},
+		"ListMFADevices":                  {handle(s.listMFADevices), user},
+		"DeactivateMFADevice":             {handle(s.deactivateMFADevice), user},
+		"ListVirtualMFADevices":           {handle(s.listVirtualMFADevices), anyResource},
+		"DeleteVirtualMFADevice":          {handle(s.deleteVirtualMFADevice), mfaARN},
 		// Groups.
 		"CreateGroup":         {handle(s.createGroup), newEntityARN("group", "GroupName")},
 		"GetGroup":            {handle(s.getGroupOp), group},

@@ -61,6 +61,9 @@ type managed struct {
 	rec *policyRecord
 	arn string
 	aws bool
+	// notAttachable marks the AWS managed policies AWS lists with
+	// IsAttachable false.
+	notAttachable bool
 }
 
 func (m *managed) doc() string {
@@ -72,17 +75,26 @@ func (m *managed) doc() string {
 	return ""
 }
 
-// awsPolicies is AWS's managed policies by ARN, built on first use (the
-// documents are parsed then, not at every start).
-var awsPolicies = sync.OnceValue(func() map[string]*managed {
-	out := map[string]*managed{}
-	for _, p := range awsmanaged.All() {
-		out[p.ARN] = &managed{arn: p.ARN, aws: true, rec: &policyRecord{
+// awsCatalogue is AWS's managed policies, in ListPolicies order and by
+// ARN, built on first use (the catalogue is decoded then, not at every
+// start).
+type awsCatalogue struct {
+	listed []*managed
+	byARN  map[string]*managed
+}
+
+var awsPolicies = sync.OnceValue(func() *awsCatalogue {
+	listed := awsmanaged.Listed()
+	c := &awsCatalogue{listed: make([]*managed, 0, len(listed)), byARN: make(map[string]*managed, len(listed))}
+	for _, p := range listed {
+		m := &managed{arn: p.ARN, aws: true, notAttachable: !p.Attachable, rec: &policyRecord{
 			Name: p.Name, ID: p.PolicyID, Path: p.Path, Description: p.Description, Created: p.CreateDate, Updated: p.UpdateDate,
 			Default: p.DefaultVersionID, Versions: []policyVersion{{ID: p.DefaultVersionID, Doc: p.Document, Created: p.UpdateDate}},
 		}}
+		c.listed = append(c.listed, m)
+		c.byARN[p.ARN] = m
 	}
-	return out
+	return c
 })
 
 // parsePolicyArn splits arn:aws:iam::ACCOUNT:policy/PATH/NAME.
@@ -116,7 +128,7 @@ func checkArn(member, a string) error {
 // getManaged reads a managed policy by ARN, from the AWS catalogue or the
 // account's own.
 func getManaged(tx store.Tx, acct, a string) (*managed, error) {
-	if m, ok := awsPolicies()[a]; ok {
+	if m, ok := awsPolicies().byARN[a]; ok {
 		return m, nil
 	}
 	pa, path, name, ok := parsePolicyArn(a)
@@ -229,7 +241,7 @@ func (at *attachments) count(a string) int {
 
 func (m *managed) shape(at *attachments, withTags bool) Policy {
 	p := Policy{PolicyName: m.rec.Name, PolicyID: m.rec.ID, Arn: m.arn, Path: m.rec.Path, DefaultVersionID: m.rec.Default,
-		IsAttachable: true, Description: m.rec.Description, CreateDate: query.Time(m.rec.Created), UpdateDate: query.Time(m.rec.Updated)}
+		IsAttachable: !m.notAttachable, Description: m.rec.Description, CreateDate: query.Time(m.rec.Created), UpdateDate: query.Time(m.rec.Updated)}
 	if at != nil {
 		p.AttachmentCount = at.count(m.arn)
 		p.PermissionsBoundaryUsageCount = at.boundaries[m.arn]
@@ -369,9 +381,13 @@ func (s *Service) listPolicies(ctx context.Context, in *listPoliciesInput) (*lis
 		return nil, validation("1 validation error detected: Value '%s' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]", scope)
 	}
 	acct := account(ctx)
-	var all []Policy
+	// The policies are filtered first and shaped a page at a time: AWS's
+	// catalogue alone is some 1,450 policies.
+	var all []*managed
+	var at *attachments
 	err := s.view(ctx, func(tx store.Tx) error {
-		at, err := loadAttachments(tx, acct)
+		var err error
+		at, err = loadAttachments(tx, acct)
 		if err != nil {
 			return err
 		}
@@ -394,11 +410,11 @@ func (s *Service) listPolicies(ctx context.Context, in *listPoliciesInput) (*lis
 					}
 				}
 			}
-			all = append(all, m.shape(at, false))
+			all = append(all, m)
 		}
 		if scope != "Local" {
-			for _, p := range awsmanaged.All() {
-				add(awsPolicies()[p.ARN])
+			for _, m := range awsPolicies().listed {
+				add(m)
 			}
 		}
 		if scope != "AWS" {
@@ -416,7 +432,11 @@ func (s *Service) listPolicies(ctx context.Context, in *listPoliciesInput) (*lis
 	if err != nil {
 		return nil, err
 	}
-	return &listPoliciesOutput{orEmpty(items), trunc, next}, nil
+	out := &listPoliciesOutput{Policies: make([]Policy, 0, len(items)), IsTruncated: trunc, Marker: next}
+	for _, m := range items {
+		out.Policies = append(out.Policies, m.shape(at, false))
+	}
+	return out, nil
 }
 
 type policyVersionInput struct {
@@ -934,8 +954,12 @@ func (s *Service) attach(kind string) func(context.Context, *holderInput) (*stru
 			if err != nil {
 				return err
 			}
-			if _, err := getManaged(tx, acct, a); err != nil {
+			m, err := getManaged(tx, acct, a)
+			if err != nil {
 				return err
+			}
+			if m.notAttachable {
+				return policyNotFound(a)
 			}
 			if containsExact(h.pp.Attached, a) {
 				return nil

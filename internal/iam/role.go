@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/gureum/gureum/internal/awsproto/query"
@@ -107,6 +108,9 @@ func (s *Service) createRole(ctx context.Context, in *createRoleInput) (*roleOut
 	err = s.update(ctx, func(tx store.Tx) error {
 		if _, err := getRole(tx, acct, r.Name); err == nil {
 			return alreadyExists("Role with name %s already exists.", r.Name)
+		}
+		if err := s.checkTrustPrincipals(tx, acct, r.Trust); err != nil {
+			return err
 		}
 		if in.PermissionsBoundary != nil {
 			if err := s.checkBoundary(tx, acct, *in.PermissionsBoundary); err != nil {
@@ -229,6 +233,9 @@ func (s *Service) updateAssumeRolePolicy(ctx context.Context, in *updateAssumeRo
 	return nil, s.update(ctx, func(tx store.Tx) error {
 		r, err := getRole(tx, acct, in.RoleName)
 		if err != nil {
+			return err
+		}
+		if err := s.checkTrustPrincipals(tx, acct, in.PolicyDocument); err != nil {
 			return err
 		}
 		r.Trust = in.PolicyDocument
@@ -575,4 +582,92 @@ func (s *Service) InstanceProfileRole(ctx context.Context, acct, nameOrARN strin
 		return RoleInfo{}, false, err
 	}
 	return s.LookupRole(ctx, roleARN)
+}
+
+// checkTrustPrincipals rejects a trust policy that names, as an AWS
+// principal, an IAM user or role that does not exist, as CreateRole and
+// UpdateAssumeRolePolicy do: IAM resolves such ARNs to the entities'
+// unique ids when it stores the policy, and answers MalformedPolicyDocument
+// "Invalid principal in policy" for one it cannot resolve (so a role's
+// trust policy cannot name the role being created). Account ids, root
+// ARNs, "*", role sessions, services and identity providers name nothing
+// to resolve. gureum can only look in the accounts it hosts: an ARN of
+// another account or partition is taken as it is. The lookup is in the
+// same transaction as the write, so an entity created just before is
+// found.
+func (s *Service) checkTrustPrincipals(tx store.Tx, acct, doc string) error {
+	p, err := policy.Parse([]byte(doc))
+	if err != nil {
+		return malformedPolicy(reasonOf(err))
+	}
+	for i := range p.Statements {
+		st := &p.Statements[i]
+		for _, ps := range []*policy.Principals{st.Principal, st.NotPrincipal} {
+			if ps == nil {
+				continue
+			}
+			for _, a := range ps.AWS {
+				ok, err := s.principalExists(tx, acct, a)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return malformedPolicy(`Invalid principal in policy: "AWS":"` + a + `"`)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// principalExists reports whether an AWS principal of a trust policy can
+// be resolved: false only for the ARN of an IAM user or role, in an
+// account gureum hosts, that no user or role of that path and name is.
+func (s *Service) principalExists(tx store.Tx, acct, a string) (bool, error) {
+	rest, ok := strings.CutPrefix(a, "arn:aws:iam::")
+	if !ok {
+		return true, nil
+	}
+	owner, res, ok := strings.Cut(rest, ":")
+	if !ok || !s.hosts(acct, owner) {
+		return true, nil
+	}
+	kind, pathName, ok := strings.Cut(res, "/")
+	if !ok || (kind != "user" && kind != "role") {
+		return true, nil
+	}
+	i := strings.LastIndex(pathName, "/")
+	path, name := "/"+pathName[:i+1], pathName[i+1:]
+	table := tUsers
+	if kind == "role" {
+		table = tRoles
+	}
+	type entity struct {
+		Path string `json:"path"`
+	}
+	e, err := getRecord[entity](tx, table, entityKey(owner, name))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return e.Path == path, nil
+}
+
+// hosts reports whether gureum serves account id: the caller's account
+// or one of the configured ones.
+func (s *Service) hosts(caller, id string) bool {
+	if id == caller {
+		return true
+	}
+	if s.accounts == nil {
+		return false
+	}
+	for _, a := range s.accounts.Accounts() {
+		if a.ID == id {
+			return true
+		}
+	}
+	return false
 }

@@ -249,6 +249,9 @@ func (s *Service) deleteUser(ctx context.Context, in *userNameRequired) (*struct
 		switch {
 		case len(u.Keys) > 0 || u.Login != nil || len(u.Inline) > 0 || len(u.Attached) > 0 || len(u.Groups) > 0:
 			return deleteConflict("Cannot delete entity, must delete %s first.", dependentOf(u))
+		case len(u.SSHKeys) > 0:
+			// IAM's words for a user with an SSH public key left.
+			return deleteConflict("Cannot delete entity, must remove referenced objects first.")
 		}
 		return tx.Delete(tUsers, entityKey(acct, u.Name))
 	})

@@ -1,7 +1,14 @@
 package server_test
 
 import (
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"net/url"
 	"strings"
 	"testing"
@@ -9,7 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/gureum/gureum/internal/iam/awsmanaged"
 )
 
 // These tests replay what Terraform's AWS provider (v5) calls for each
@@ -853,4 +863,404 @@ func TestIaCIAMInstanceProfile(t *testing.T) {
 	wantCode(t, err, "NoSuchEntity")
 	_, err = c.DeleteInstanceProfile(ctx(), &iam.DeleteInstanceProfileInput{InstanceProfileName: name})
 	wantCode(t, err, "NoSuchEntity") // tolerated
+}
+
+// TestIaCIAMAWSManagedCatalogue: every AWS managed policy is there, as
+// data aws_iam_policy, aws_iam_role_policy_attachment and Ansible's
+// iam_managed_policy read them: by ARN with its path, its default version,
+// in a ListPolicies(Scope=AWS) walked page by page in AWS's order, filtered
+// by path prefix and attachment; attached, one is enforced as written.
+func TestIaCIAMAWSManagedCatalogue(t *testing.T) {
+	e := newEnv(t)
+	c := e.rootIAM()
+	catalogue := awsmanaged.Listed()
+
+	deny, err := c.GetPolicy(ctx(), &iam.GetPolicyInput{PolicyArn: aws.String("arn:aws:iam::aws:policy/AWSDenyAll")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := deny.Policy; aws.ToString(p.PolicyName) != "AWSDenyAll" || aws.ToString(p.Path) != "/" || !strings.HasPrefix(aws.ToString(p.PolicyId), "ANPA") ||
+		aws.ToString(p.DefaultVersionId) == "" || !p.IsAttachable || p.CreateDate == nil || p.UpdateDate == nil {
+		t.Fatalf("AWSDenyAll: %+v", p)
+	}
+	v, err := c.GetPolicyVersion(ctx(), &iam.GetPolicyVersionInput{PolicyArn: deny.Policy.Arn, VersionId: deny.Policy.DefaultVersionId})
+	if err != nil || !v.PolicyVersion.IsDefaultVersion {
+		t.Fatalf("GetPolicyVersion: %+v %v", v, err)
+	}
+	policyDoc(t, v.PolicyVersion.Document, `{"Version":"2012-10-17","Statement":[{"Action":["*"],"Resource":"*","Effect":"Deny","Sid":"DenyAll"}]}`)
+	_, err = c.GetPolicyVersion(ctx(), &iam.GetPolicyVersionInput{PolicyArn: deny.Policy.Arn, VersionId: aws.String("v99")})
+	wantCode(t, err, "NoSuchEntity")
+
+	// A policy under a path is found by its full ARN only.
+	ecs := "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceRole"
+	p, err := c.GetPolicy(ctx(), &iam.GetPolicyInput{PolicyArn: aws.String(ecs)})
+	if err != nil || aws.ToString(p.Policy.Path) != "/service-role/" || aws.ToString(p.Policy.Arn) != ecs {
+		t.Fatalf("GetPolicy %s: %+v %v", ecs, p, err)
+	}
+	_, err = c.GetPolicy(ctx(), &iam.GetPolicyInput{PolicyArn: aws.String("arn:aws:iam::aws:policy/AmazonEC2ContainerServiceRole")})
+	ae := wantCode(t, err, "NoSuchEntity")
+	if ae.ErrorMessage() != "Policy arn:aws:iam::aws:policy/AmazonEC2ContainerServiceRole does not exist or is not attachable." {
+		t.Fatal(ae.ErrorMessage())
+	}
+
+	// ListPolicies(Scope=AWS), page by page: the whole catalogue in order.
+	list := func(in *iam.ListPoliciesInput) []iamtypes.Policy {
+		t.Helper()
+		var all []iamtypes.Policy
+		pages := 0
+		for pg := iam.NewListPoliciesPaginator(c, in); pg.HasMorePages(); pages++ {
+			out, err := pg.NextPage(ctx())
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, out.Policies...)
+		}
+		return all
+	}
+	all := list(&iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeAws, MaxItems: aws.Int32(100)})
+	if len(all) != len(catalogue) || len(all) < 1400 {
+		t.Fatalf("ListPolicies(AWS) listed %d policies, the catalogue has %d", len(all), len(catalogue))
+	}
+	for i, p := range all {
+		if aws.ToString(p.Arn) != catalogue[i].ARN {
+			t.Fatalf("policy %d is %s, want %s", i, aws.ToString(p.Arn), catalogue[i].ARN)
+		}
+	}
+	if n := aws.ToString(all[0].PolicyName); n != "AdministratorAccess" {
+		t.Errorf("first policy listed: %s", n)
+	}
+	// PathPrefix.
+	want := 0
+	for _, p := range catalogue {
+		if strings.HasPrefix(p.Path, "/service-role/") {
+			want++
+		}
+	}
+	sr := list(&iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeAws, PathPrefix: aws.String("/service-role/"), MaxItems: aws.Int32(1000)})
+	if len(sr) != want || want == 0 {
+		t.Fatalf("PathPrefix /service-role/: %d policies, want %d", len(sr), want)
+	}
+	for _, p := range sr {
+		if aws.ToString(p.Path) != "/service-role/" {
+			t.Fatalf("PathPrefix /service-role/ listed %s", aws.ToString(p.Arn))
+		}
+	}
+	// Scope=Local holds none of them.
+	if _, err := c.CreatePolicy(ctx(), &iam.CreatePolicyInput{PolicyName: aws.String("mine"), PolicyDocument: aws.String(iacPolicy)}); err != nil {
+		t.Fatal(err)
+	}
+	local := list(&iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeLocal})
+	if len(local) != 1 || aws.ToString(local[0].PolicyName) != "mine" {
+		t.Fatalf("Scope=Local: %+v", local)
+	}
+	if n := len(list(&iam.ListPoliciesInput{})); n != len(catalogue)+1 {
+		t.Fatalf("Scope=All: %d policies, want %d", n, len(catalogue)+1)
+	}
+
+	// Attached AmazonS3ReadOnlyAccess allows reading and nothing else.
+	e.bucket("catalogue")
+	e.put("catalogue", "k", "v")
+	s3ro := "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+	reader, _ := e.newUser("reader", s3ro)
+	if _, err := reader.ListBuckets(ctx(), &s3.ListBucketsInput{}); err != nil {
+		t.Fatalf("ListBuckets with AmazonS3ReadOnlyAccess: %v", err)
+	}
+	got, err := reader.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("catalogue"), Key: aws.String("k")})
+	if err != nil {
+		t.Fatalf("GetObject with AmazonS3ReadOnlyAccess: %v", err)
+	}
+	got.Body.Close()
+	_, err = reader.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("catalogue"), Key: aws.String("k2"), Body: strings.NewReader("x")})
+	wantCode(t, err, "AccessDenied")
+	// AWSDenyAll attached beside it denies the read too.
+	if _, err := c.AttachUserPolicy(ctx(), &iam.AttachUserPolicyInput{UserName: aws.String("reader"), PolicyArn: deny.Policy.Arn}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = reader.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("catalogue"), Key: aws.String("k")})
+	wantCode(t, err, "AccessDenied")
+
+	// OnlyAttached lists exactly the two, with their counts.
+	attached := list(&iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeAws, OnlyAttached: true})
+	names := map[string]int32{}
+	for _, p := range attached {
+		names[aws.ToString(p.PolicyName)] = aws.ToInt32(p.AttachmentCount)
+	}
+	if len(names) != 2 || names["AmazonS3ReadOnlyAccess"] != 1 || names["AWSDenyAll"] != 1 {
+		t.Fatalf("OnlyAttached: %v", names)
+	}
+	// A role takes one under a path; AWSConfigRole is listed as not
+	// attachable and cannot be attached.
+	if _, err := c.CreateRole(ctx(), &iam.CreateRoleInput{RoleName: aws.String("ecs"), AssumeRolePolicyDocument: aws.String(iacAssume)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AttachRolePolicy(ctx(), &iam.AttachRolePolicyInput{RoleName: aws.String("ecs"), PolicyArn: aws.String(ecs)}); err != nil {
+		t.Fatal(err)
+	}
+	ar, err := c.ListAttachedRolePolicies(ctx(), &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("ecs"), PathPrefix: aws.String("/service-role/")})
+	if err != nil || len(ar.AttachedPolicies) != 1 || aws.ToString(ar.AttachedPolicies[0].PolicyName) != "AmazonEC2ContainerServiceRole" {
+		t.Fatalf("ListAttachedRolePolicies: %+v %v", ar, err)
+	}
+	config := "arn:aws:iam::aws:policy/service-role/AWSConfigRole"
+	cp, err := c.GetPolicy(ctx(), &iam.GetPolicyInput{PolicyArn: aws.String(config)})
+	if err != nil || cp.Policy.IsAttachable {
+		t.Fatalf("GetPolicy AWSConfigRole: %+v %v", cp, err)
+	}
+	_, err = c.AttachRolePolicy(ctx(), &iam.AttachRolePolicyInput{RoleName: aws.String("ecs"), PolicyArn: aws.String(config)})
+	wantCode(t, err, "NoSuchEntity")
+	// The catalogue is AWS's: no one deletes or versions it.
+	_, err = c.CreatePolicyVersion(ctx(), &iam.CreatePolicyVersionInput{PolicyArn: deny.Policy.Arn, PolicyDocument: aws.String(iacPolicy)})
+	if err == nil {
+		t.Fatal("created a version of an AWS managed policy")
+	}
+}
+
+// TestIaCIAMUserCredentialDeletes: the deletes Terraform's force_destroy
+// and Ansible's iam_user call for each credential they list check their
+// input and name what they cannot find, as IAM does.
+func TestIaCIAMUserCredentialDeletes(t *testing.T) {
+	e := newEnv(t)
+	c := e.rootIAM()
+	u := aws.String("creds")
+	if _, err := c.CreateUser(ctx(), &iam.CreateUserInput{UserName: u}); err != nil {
+		t.Fatal(err)
+	}
+	nobody := aws.String("nobody")
+	const serial = "arn:aws:iam::000000000000:mfa/creds"
+	tests := []struct {
+		name string
+		call func(user *string) error
+		id   string // the id the call names
+		msg  string // for an existing user
+	}{
+		{"DeleteSSHPublicKey", func(user *string) error {
+			_, err := c.DeleteSSHPublicKey(ctx(), &iam.DeleteSSHPublicKeyInput{UserName: user, SSHPublicKeyId: aws.String("APKAEIVFHP46CEXAMPLE")})
+			return err
+		}, "APKAEIVFHP46CEXAMPLE", "The Public Key with id APKAEIVFHP46CEXAMPLE cannot be found."},
+		{"DeleteSigningCertificate", func(user *string) error {
+			_, err := c.DeleteSigningCertificate(ctx(), &iam.DeleteSigningCertificateInput{UserName: user, CertificateId: aws.String("TA7SMP42TDN5Z26OBPJE7EXAMPLE")})
+			return err
+		}, "TA7SMP42TDN5Z26OBPJE7EXAMPLE", "The Certificate with id TA7SMP42TDN5Z26OBPJE7EXAMPLE cannot be found."},
+		{"DeleteServiceSpecificCredential", func(user *string) error {
+			_, err := c.DeleteServiceSpecificCredential(ctx(), &iam.DeleteServiceSpecificCredentialInput{UserName: user, ServiceSpecificCredentialId: aws.String("ACCAQFODXMPL4YFHP7DZE")})
+			return err
+		}, "ACCAQFODXMPL4YFHP7DZE", "The Service Specific Credential with id ACCAQFODXMPL4YFHP7DZE cannot be found."},
+		{"DeactivateMFADevice", func(user *string) error {
+			_, err := c.DeactivateMFADevice(ctx(), &iam.DeactivateMFADeviceInput{UserName: user, SerialNumber: aws.String(serial)})
+			return err
+		}, serial, "MFA Device with serial number " + serial + " does not exist."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ae := wantCode(t, tt.call(u), "NoSuchEntity")
+			if ae.ErrorMessage() != tt.msg {
+				t.Errorf("unknown id: %s", ae.ErrorMessage())
+			}
+			ae = wantCode(t, tt.call(nobody), "NoSuchEntity")
+			if ae.ErrorMessage() != "The user with name nobody cannot be found." {
+				t.Errorf("unknown user: %s", ae.ErrorMessage())
+			}
+			wantCode(t, tt.call(aws.String("bad name")), "ValidationError")
+		})
+	}
+	_, err := c.DeleteVirtualMFADevice(ctx(), &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(serial)})
+	ae := wantCode(t, err, "NoSuchEntity")
+	if ae.ErrorMessage() != "VirtualMFADevice with serial number "+serial+" doesn't exist." {
+		t.Errorf("DeleteVirtualMFADevice: %s", ae.ErrorMessage())
+	}
+	// Malformed ids are ValidationError, worded as IAM words them.
+	_, err = c.DeleteSSHPublicKey(ctx(), &iam.DeleteSSHPublicKeyInput{UserName: u, SSHPublicKeyId: aws.String("APKA-short")})
+	ae = wantCode(t, err, "ValidationError")
+	if ae.ErrorMessage() != "2 validation errors detected: Value 'APKA-short' at 'sSHPublicKeyId' failed to satisfy constraint: Member must have length greater than or equal to 20; "+
+		"Value 'APKA-short' at 'sSHPublicKeyId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w]+" {
+		t.Errorf("short id: %s", ae.ErrorMessage())
+	}
+	_, err = c.DeleteVirtualMFADevice(ctx(), &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String("short")})
+	ae = wantCode(t, err, "ValidationError")
+	if ae.ErrorMessage() != "1 validation error detected: Value 'short' at 'serialNumber' failed to satisfy constraint: Member must have length greater than or equal to 9" {
+		t.Errorf("short serial: %s", ae.ErrorMessage())
+	}
+}
+
+// TestIaCIAMUserSSHKey: aws_iam_user_ssh_key: upload in PEM form, read in
+// both encodings, change the status, list, and delete; DeleteUser refuses
+// a user that still has a key.
+func TestIaCIAMUserSSHKey(t *testing.T) {
+	e := newEnv(t)
+	c := e.rootIAM()
+	u := aws.String("git")
+	if _, err := c.CreateUser(ctx(), &iam.CreateUserInput{UserName: u}); err != nil {
+		t.Fatal(err)
+	}
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	up, err := c.UploadSSHPublicKey(ctx(), &iam.UploadSSHPublicKeyInput{UserName: u, SSHPublicKeyBody: aws.String(pemKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := up.SSHPublicKey
+	id := k.SSHPublicKeyId
+	if !strings.HasPrefix(aws.ToString(id), "APKA") || len(aws.ToString(id)) != 20 || k.Status != iamtypes.StatusTypeActive || k.UploadDate == nil || aws.ToString(k.UserName) != "git" {
+		t.Fatalf("UploadSSHPublicKey: %+v", k)
+	}
+	_, err = c.UploadSSHPublicKey(ctx(), &iam.UploadSSHPublicKeyInput{UserName: u, SSHPublicKeyBody: aws.String(pemKey)})
+	wantCode(t, err, "DuplicateSSHPublicKey")
+	_, err = c.UploadSSHPublicKey(ctx(), &iam.UploadSSHPublicKeyInput{UserName: u, SSHPublicKeyBody: aws.String("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG4rT3vTt99Ox5kndS4HmgTrKBT8SKzhK4rhGkEVGlCI x")})
+	wantCode(t, err, "UnrecognizedPublicKeyEncoding")
+	small, _ := rsa.GenerateKey(rand.Reader, 1024)
+	smallDER, _ := x509.MarshalPKIXPublicKey(&small.PublicKey)
+	_, err = c.UploadSSHPublicKey(ctx(), &iam.UploadSSHPublicKeyInput{UserName: u, SSHPublicKeyBody: aws.String(string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: smallDER})))})
+	wantCode(t, err, "InvalidPublicKey")
+
+	// The SSH encoding; its MD5 is the fingerprint.
+	g, err := c.GetSSHPublicKey(ctx(), &iam.GetSSHPublicKeyInput{UserName: u, SSHPublicKeyId: id, Encoding: iamtypes.EncodingTypeSsh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(aws.ToString(g.SSHPublicKey.SSHPublicKeyBody))
+	if len(f) != 2 || f[0] != "ssh-rsa" {
+		t.Fatalf("SSH encoding: %q", aws.ToString(g.SSHPublicKey.SSHPublicKeyBody))
+	}
+	blob, err := base64.StdEncoding.DecodeString(f[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(blob)
+	fp := hex.EncodeToString(sum[:])
+	var pairs []string
+	for i := 0; i < len(fp); i += 2 {
+		pairs = append(pairs, fp[i:i+2])
+	}
+	if want := strings.Join(pairs, ":"); aws.ToString(g.SSHPublicKey.Fingerprint) != want || aws.ToString(k.Fingerprint) != want {
+		t.Fatalf("fingerprint %s, want %s", aws.ToString(g.SSHPublicKey.Fingerprint), want)
+	}
+	// Uploaded again in the SSH form, it is the same key.
+	_, err = c.UploadSSHPublicKey(ctx(), &iam.UploadSSHPublicKeyInput{UserName: u, SSHPublicKeyBody: aws.String(f[0] + " " + f[1] + " me@host")})
+	wantCode(t, err, "DuplicateSSHPublicKey")
+	// The PEM encoding.
+	g, err = c.GetSSHPublicKey(ctx(), &iam.GetSSHPublicKeyInput{UserName: u, SSHPublicKeyId: id, Encoding: iamtypes.EncodingTypePem})
+	if err != nil || strings.TrimSpace(aws.ToString(g.SSHPublicKey.SSHPublicKeyBody)) != strings.TrimSpace(pemKey) {
+		t.Fatalf("PEM encoding: %+v %v", g, err)
+	}
+	_, err = c.GetSSHPublicKey(ctx(), &iam.GetSSHPublicKeyInput{UserName: u, SSHPublicKeyId: aws.String("APKAEIVFHP46CEXAMPLE"), Encoding: iamtypes.EncodingTypeSsh})
+	wantCode(t, err, "NoSuchEntity")
+
+	if _, err := c.UpdateSSHPublicKey(ctx(), &iam.UpdateSSHPublicKeyInput{UserName: u, SSHPublicKeyId: id, Status: iamtypes.StatusTypeInactive}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := c.ListSSHPublicKeys(ctx(), &iam.ListSSHPublicKeysInput{UserName: u})
+	if err != nil || len(l.SSHPublicKeys) != 1 || aws.ToString(l.SSHPublicKeys[0].SSHPublicKeyId) != aws.ToString(id) || l.SSHPublicKeys[0].Status != iamtypes.StatusTypeInactive {
+		t.Fatalf("ListSSHPublicKeys: %+v %v", l, err)
+	}
+	_, err = c.DeleteUser(ctx(), &iam.DeleteUserInput{UserName: u})
+	ae := wantCode(t, err, "DeleteConflict")
+	if ae.ErrorMessage() != "Cannot delete entity, must remove referenced objects first." {
+		t.Fatal(ae.ErrorMessage())
+	}
+	if _, err := c.DeleteSSHPublicKey(ctx(), &iam.DeleteSSHPublicKeyInput{UserName: u, SSHPublicKeyId: id}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DeleteSSHPublicKey(ctx(), &iam.DeleteSSHPublicKeyInput{UserName: u, SSHPublicKeyId: id})
+	wantCode(t, err, "NoSuchEntity")
+	l, err = c.ListSSHPublicKeys(ctx(), &iam.ListSSHPublicKeysInput{UserName: u})
+	if err != nil || len(l.SSHPublicKeys) != 0 {
+		t.Fatalf("ListSSHPublicKeys after delete: %+v %v", l, err)
+	}
+	if _, err := c.DeleteUser(ctx(), &iam.DeleteUserInput{UserName: u}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIaCIAMTrustPrincipals: CreateRole and UpdateAssumeRolePolicy refuse
+// a trust policy naming an IAM user or role that does not exist in an
+// account gureum hosts, with IAM's MalformedPolicyDocument; one created
+// just before is found (Terraform retries this error while IAM catches
+// up). Accounts, roots, "*", services and ARNs of other accounts pass.
+func TestIaCIAMTrustPrincipals(t *testing.T) {
+	e := newEnv(t)
+	c := e.rootIAM()
+	trust := func(aws string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":` + aws + `},"Action":"sts:AssumeRole"}]}`
+	}
+	invalid := func(err error, principal string) {
+		t.Helper()
+		ae := wantCode(t, err, "MalformedPolicyDocument")
+		if want := `Invalid principal in policy: "AWS":"` + principal + `"`; ae.ErrorMessage() != want {
+			t.Fatalf("message %q, want %q", ae.ErrorMessage(), want)
+		}
+	}
+	create := func(name, doc string) error {
+		_, err := c.CreateRole(ctx(), &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(doc)})
+		return err
+	}
+	nobody := "arn:aws:iam::000000000000:user/nobody"
+	invalid(create("r1", trust(`"`+nobody+`"`)), nobody)
+	// One bad entry among good ones is enough.
+	invalid(create("r1", trust(`["000000000000","arn:aws:iam::000000000000:root","`+nobody+`"]`)), nobody)
+	// A role cannot trust itself before it exists.
+	self := "arn:aws:iam::000000000000:role/r1"
+	invalid(create("r1", trust(`"`+self+`"`)), self)
+	// The other hosted account is checked too; an account gureum does
+	// not host is not.
+	alt := "arn:aws:iam::111111111111:role/deployer"
+	invalid(create("r1", trust(`"`+alt+`"`)), alt)
+	for _, doc := range []string{
+		trust(`"*"`),
+		trust(`"000000000000"`),
+		trust(`"arn:aws:iam::000000000000:root"`),
+		trust(`"arn:aws:iam::123456789012:user/nobody"`),
+		trust(`"arn:aws:sts::000000000000:assumed-role/r/s"`),
+		iacAssume,
+	} {
+		if err := create("ok", doc); err != nil {
+			t.Fatalf("%s: %v", doc, err)
+		}
+		if _, err := c.DeleteRole(ctx(), &iam.DeleteRoleInput{RoleName: aws.String("ok")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Created just before, a user is found, by its ARN with its path.
+	if _, err := c.CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String("dev"), Path: aws.String("/team/")}); err != nil {
+		t.Fatal(err)
+	}
+	dev := "arn:aws:iam::000000000000:user/team/dev"
+	if err := create("r1", trust(`"`+dev+`"`)); err != nil {
+		t.Fatal(err)
+	}
+	invalid(create("r2", trust(`"arn:aws:iam::000000000000:user/dev"`)), "arn:aws:iam::000000000000:user/dev")
+	// A role of the other account, created by its root, is found.
+	altIAM := e.iam(testAccounts[1].AccessKey, testAccounts[1].SecretKey, "")
+	if _, err := altIAM.CreateRole(ctx(), &iam.CreateRoleInput{RoleName: aws.String("deployer"), AssumeRolePolicyDocument: aws.String(iacAssume)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := create("r2", trust(`"`+alt+`"`)); err != nil {
+		t.Fatal(err)
+	}
+	// UpdateAssumeRolePolicy: the role itself now exists; a deleted user
+	// does not.
+	update := func(doc string) error {
+		_, err := c.UpdateAssumeRolePolicy(ctx(), &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("r1"), PolicyDocument: aws.String(doc)})
+		return err
+	}
+	if err := update(trust(`"` + self + `"`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteUser(ctx(), &iam.DeleteUserInput{UserName: aws.String("dev")}); err != nil {
+		t.Fatal(err)
+	}
+	invalid(update(trust(`"`+dev+`"`)), dev)
+	// NotPrincipal is checked as Principal is.
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":"` + nobody + `"},"Action":"sts:AssumeRole"}]}`
+	invalid(update(doc), nobody)
+	r, err := c.GetRole(ctx(), &iam.GetRoleInput{RoleName: aws.String("r1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policyDoc(t, r.Role.AssumeRolePolicyDocument, trust(`"`+self+`"`))
 }

@@ -193,6 +193,10 @@ func TestIAMManagedPolicies(t *testing.T) {
 	if _, err := c.CreateGroup(ctx(), &iam.CreateGroupInput{GroupName: aws.String("devs")}); err != nil {
 		t.Fatal(err)
 	}
+	// The trust policy names alice, who must exist, as in AWS.
+	if _, err := c.CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String("alice")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.CreateRole(ctx(), &iam.CreateRoleInput{RoleName: aws.String("app"), AssumeRolePolicyDocument: aws.String(trustAlice)}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,12 @@ package awsmanaged
 
 import (
 	"encoding/json"
-	"io/fs"
-	"path"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gureum/gureum/internal/policy"
 )
 
 // statement is the subset of a policy statement the tests look at.
@@ -93,8 +93,11 @@ func TestDocumentsAreValid(t *testing.T) {
 // TestMetadata checks that names, ARNs and ids are unique and that the metadata is well formed.
 func TestMetadata(t *testing.T) {
 	all := All()
-	if len(all) != len(table) {
-		t.Fatalf("All() returned %d policies, table has %d", len(all), len(table))
+	if len(all) < 1400 {
+		t.Fatalf("All() returned %d policies, want the whole catalogue (some 1,450)", len(all))
+	}
+	if len(Listed()) != len(all) {
+		t.Fatalf("Listed() returned %d policies, All() %d", len(Listed()), len(all))
 	}
 	if !slices.IsSortedFunc(all, func(a, b Policy) int { return strings.Compare(a.Name, b.Name) }) {
 		t.Error("All() is not sorted by name")
@@ -126,9 +129,6 @@ func TestMetadata(t *testing.T) {
 		if !strings.HasPrefix(p.DefaultVersionID, "v") {
 			t.Errorf("%s: bad default version id %q", p.Name, p.DefaultVersionID)
 		}
-		if p.Description == "" {
-			t.Errorf("%s: empty description", p.Name)
-		}
 		if p.CreateDate.IsZero() || p.UpdateDate.Before(p.CreateDate) {
 			t.Errorf("%s: bad dates %v, %v", p.Name, p.CreateDate, p.UpdateDate)
 		}
@@ -136,25 +136,57 @@ func TestMetadata(t *testing.T) {
 			t.Errorf("%s: update date not in UTC", p.Name)
 		}
 	}
-}
-
-// TestEveryFileHasMetadata checks that no embedded document lacks a table entry.
-func TestEveryFileHasMetadata(t *testing.T) {
-	files, err := fs.Glob(documents, "policies/*.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, p := range All() {
-		names = append(names, p.Name)
-	}
-	for _, f := range files {
-		if name := strings.TrimSuffix(path.Base(f), ".json"); !slices.Contains(names, name) {
-			t.Errorf("%s has no metadata", f)
+	for name := range descriptions {
+		if !names[name] {
+			t.Errorf("description of %s, which the catalogue does not hold", name)
 		}
 	}
-	if len(files) != len(names) {
-		t.Errorf("%d documents, %d policies", len(files), len(names))
+	for _, p := range all {
+		if _, ok := descriptions[p.Name]; ok && p.Description == "" {
+			t.Errorf("%s: empty description", p.Name)
+		}
+	}
+}
+
+// TestListedOrder checks that Listed keeps IAM's ListPolicies order, which
+// starts with the oldest policies, and that paths and attachability come
+// through.
+func TestListedOrder(t *testing.T) {
+	listed := Listed()
+	var first []string
+	for _, p := range listed[:3] {
+		first = append(first, p.Name)
+	}
+	if want := []string{"AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess"}; !slices.Equal(first, want) {
+		t.Errorf("Listed() starts with %v, want %v", first, want)
+	}
+	paths := map[string]int{}
+	for _, p := range listed {
+		paths[p.Path]++
+	}
+	for _, path := range []string{"/", "/service-role/", "/aws-service-role/", "/job-function/"} {
+		if paths[path] == 0 {
+			t.Errorf("no policy with path %s", path)
+		}
+	}
+	p, ok := ByARN("arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceRole")
+	if !ok || p.Path != "/service-role/" || !p.Attachable {
+		t.Errorf("AmazonEC2ContainerServiceRole: %+v %v", p, ok)
+	}
+	p, ok = ByARN("arn:aws:iam::aws:policy/service-role/AWSConfigRole")
+	if !ok || p.Attachable {
+		t.Errorf("AWSConfigRole is listed as not attachable: %+v %v", p.Attachable, ok)
+	}
+}
+
+// TestDecodeRejectsDamage checks that a damaged catalogue is an error, not
+// a partial set.
+func TestDecodeRejectsDamage(t *testing.T) {
+	if _, err := decode(catalogue[:len(catalogue)/2]); err == nil {
+		t.Error("decode accepted a truncated catalogue")
+	}
+	if _, err := decode([]byte("not gzip")); err == nil {
+		t.Error("decode accepted a file that is not gzip")
 	}
 }
 
@@ -251,6 +283,27 @@ func TestExpectedPolicies(t *testing.T) {
 	} {
 		if _, ok := ByARN("arn:aws:iam::aws:policy/" + name); !ok {
 			t.Errorf("%s missing", name)
+		}
+	}
+}
+
+// TestEngineParsesEveryDocument checks that gureum's policy engine accepts
+// every document as an identity policy: a policy it could not parse would
+// grant nothing when attached.
+func TestEngineParsesEveryDocument(t *testing.T) {
+	for _, p := range All() {
+		if _, err := policy.ParseAs([]byte(p.Document), policy.Identity); err != nil {
+			t.Errorf("%s: %v", p.Name, err)
+		}
+	}
+}
+
+// BenchmarkDecode measures the first-use cost of the catalogue.
+func BenchmarkDecode(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decode(catalogue); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -2,9 +2,6 @@ package ec2
 
 import (
 	"context"
-	"net/http"
-
-	"github.com/gureum/gureum/internal/awsproto"
 )
 
 // ClassicLink reads. EC2-Classic is retired and no gureum region ever had
@@ -18,10 +15,6 @@ func (s *Service) classicLinkOps() opTable {
 		"DescribeVpcClassicLinkDnsSupport": handle(s.describeVpcClassicLinkDNSSupport),
 		"DescribeClassicLinkInstances":     handle(s.describeClassicLinkInstances),
 	}
-}
-
-func errClassicUnsupported() error {
-	return awsproto.New(http.StatusBadRequest, "UnsupportedOperation", "The functionality you requested is not available in this region.")
 }
 
 type describeVpcClassicLinkInput struct {

@@ -61,10 +61,6 @@ func (d *DhcpOptions) shape(region string) dhcpOptionsShape {
 	return sh
 }
 
-func errDhcpOptionsNotFound(id string) error {
-	return errf("InvalidDhcpOptionID.NotFound", "The dhcpOption ID '%s' does not exist", id)
-}
-
 // getDhcpOptions reads a set; an id not shaped dopt-… is malformed.
 func getDhcpOptions(tx store.Tx, sc scope, id string) (*DhcpOptions, error) {
 	if !strings.HasPrefix(id, "dopt-") {
@@ -98,10 +94,6 @@ type createDhcpOptionsOutput struct {
 var dhcpKeyLimits = map[string]int{
 	"domain-name": 1, "domain-name-servers": 4, "ntp-servers": 4, "netbios-name-servers": 4, "netbios-node-type": 1,
 	"ipv6-address-preferred-lease-time": 1,
-}
-
-func errDhcpValue(key string, values []string) error {
-	return errInvalidParameterValue("Value (%s) for parameter %s is invalid.", strings.Join(values, ","), key)
 }
 
 // dhcpConfig checks a request's options as AWS does and returns them.

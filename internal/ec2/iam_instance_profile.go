@@ -81,10 +81,6 @@ func profileAssociation(i *Instance) *IamInstanceProfileAssociation {
 	return a
 }
 
-func errIamAssociationNotFound(id string) error {
-	return errf("InvalidAssociationID.NotFound", "An invalid association-id of '%s' was given", id)
-}
-
 // instanceByAssociation finds the instance an association id belongs to.
 func instanceByAssociation(tx store.Tx, sc scope, id string) (*Instance, error) {
 	var found *Instance
@@ -193,7 +189,7 @@ func (s *Service) associateIamInstanceProfile(ctx context.Context, in *associate
 			return err
 		}
 		if i.State.Name == "terminated" || i.State.Name == "shutting-down" {
-			return errf("IncorrectInstanceState", "The instance '%s' is not in a valid state for this operation.", i.InstanceID)
+			return errInstanceInvalidState(i.InstanceID)
 		}
 		if i.IamInstanceProfile != nil {
 			return errf("IncorrectState", "There is an existing association for instance %s", i.InstanceID)

@@ -129,10 +129,6 @@ func (s *Service) catalogue(ctx context.Context, region string) ([]*Image, error
 	return out, nil
 }
 
-func errAMINotFound(id string) error {
-	return errf("InvalidAMIID.NotFound", "The image id '[%s]' does not exist", id)
-}
-
 func validAMIID(id string) error {
 	if !strings.HasPrefix(id, "ami-") || len(id) < 12 {
 		return errf("InvalidAMIID.Malformed", "Invalid id: \"%s\" (expecting \"ami-...\")", id)

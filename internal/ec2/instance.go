@@ -218,13 +218,6 @@ func (i *Instance) fill() {
 	}
 }
 
-func errInstanceNotFound(ids ...string) error {
-	if len(ids) == 1 {
-		return errf("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", ids[0])
-	}
-	return errf("InvalidInstanceID.NotFound", "The instance IDs '%s' do not exist", strings.Join(ids, ", "))
-}
-
 func validInstanceID(id string) error {
 	if !strings.HasPrefix(id, "i-") || len(id) < 10 || strings.Trim(id[2:], "0123456789abcdef") != "" {
 		return errf("InvalidInstanceID.Malformed", "Invalid id: \"%s\"", id)
@@ -1366,7 +1359,7 @@ func (s *Service) startInstances(ctx context.Context, in *instanceIDsInput) (*st
 	return s.changeState(ctx, in.InstanceId, func(i *Instance) error {
 		switch i.State.Name {
 		case "stopping", "shutting-down", "terminated":
-			return errf("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be started.", i.InstanceID)
+			return errInstanceState(i.InstanceID, "started")
 		}
 		return nil
 	}, func(tx store.Tx, sc scope, i *Instance, now time.Time) (time.Duration, error) {
@@ -1420,7 +1413,7 @@ func (s *Service) rebootInstances(ctx context.Context, in *instanceIDsInput) (*r
 	// the API does not wait.
 	_, err := s.changeState(ctx, in.InstanceId, func(i *Instance) error {
 		if i.State.Name == "terminated" {
-			return errf("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be rebooted.", i.InstanceID)
+			return errInstanceState(i.InstanceID, "rebooted")
 		}
 		return nil
 	}, func(tx store.Tx, sc scope, i *Instance, now time.Time) (time.Duration, error) {

@@ -278,11 +278,11 @@ func (s *Service) modifyInstanceAttribute(ctx context.Context, in *modifyInstanc
 			return err
 		}
 		if i.State.Name == "terminated" || i.State.Name == "shutting-down" {
-			return errf("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be modified.", i.InstanceID)
+			return errInstanceState(i.InstanceID, "modified")
 		}
 		notStopped := func() error {
 			if i.State.Name != "stopped" {
-				return errf("IncorrectInstanceState", "The instance '%s' is not in the 'stopped' state.", i.InstanceID)
+				return errInstanceNotStopped(i.InstanceID)
 			}
 			return nil
 		}

@@ -190,7 +190,7 @@ func (s *Service) modifyInstance(ctx context.Context, id string, fn func(*Instan
 			return err
 		}
 		if i.State.Name == "terminated" || i.State.Name == "shutting-down" {
-			return errf("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be modified.", i.InstanceID)
+			return errInstanceState(i.InstanceID, "modified")
 		}
 		if err := fn(i); err != nil {
 			return err
@@ -277,7 +277,7 @@ func (s *Service) modifyPrivateDNSNameOptions(ctx context.Context, in *modifyPri
 	}
 	_, err := s.modifyInstance(ctx, in.InstanceId, func(i *Instance) error {
 		if i.State.Name != "stopped" && in.PrivateDnsHostnameType != "" {
-			return errf("IncorrectInstanceState", "The instance '%s' is not in the 'stopped' state.", i.InstanceID)
+			return errInstanceNotStopped(i.InstanceID)
 		}
 		i.fill()
 		o := &i.PrivateDNSNameOptions
@@ -321,7 +321,7 @@ func (s *Service) modifyInstanceCapacityReservationAttributes(ctx context.Contex
 	}
 	_, err := s.modifyInstance(ctx, in.InstanceId, func(i *Instance) error {
 		if i.State.Name != "stopped" {
-			return errf("IncorrectInstanceState", "The instance '%s' is not in the 'stopped' state.", i.InstanceID)
+			return errInstanceNotStopped(i.InstanceID)
 		}
 		i.CapacityReservation.Preference = p
 		return nil

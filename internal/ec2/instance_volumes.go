@@ -42,10 +42,6 @@ type launchDisk struct {
 	kms    string
 }
 
-func errBlockDevice(format string, args ...any) error {
-	return errf("InvalidBlockDeviceMapping", format, args...)
-}
-
 // launchDisks merges an image's block device mapping with a request's.
 func (s *Service) launchDisks(ctx context.Context, tx store.Tx, sc scope, img *Image, req []blockDeviceSpec) ([]launchDisk, error) {
 	var out []launchDisk

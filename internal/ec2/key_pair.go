@@ -49,10 +49,6 @@ func (s *Service) keyPairOps() opTable {
 	}
 }
 
-func errKeyPairNotFound(name string) error {
-	return errf("InvalidKeyPair.NotFound", "The key pair '%s' does not exist", name)
-}
-
 // keyPairByName finds a key pair by name (nil when there is none).
 func keyPairByName(tx store.Tx, sc scope, name string) (*KeyPair, error) {
 	var found *KeyPair

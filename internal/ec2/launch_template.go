@@ -2,7 +2,6 @@ package ec2
 
 import (
 	"context"
-	"strings"
 )
 
 // Launch templates. gureum has none yet (CreateLaunchTemplate is not
@@ -14,13 +13,6 @@ func (s *Service) launchTemplateOps() opTable {
 		"DescribeLaunchTemplates":        handle(s.describeLaunchTemplates),
 		"DescribeLaunchTemplateVersions": handle(s.describeLaunchTemplateVersions),
 	}
-}
-
-func errLaunchTemplateID(id string) error {
-	if !strings.HasPrefix(id, "lt-") || len(id) != 20 || strings.Trim(id[3:], "0123456789abcdef") != "" {
-		return errf("InvalidLaunchTemplateId.Malformed", "The specified ID for the launch template (%s) is not valid. Specify a valid ID in the form lt-xxxxxxxxxxxxxxxxx.", id)
-	}
-	return errf("InvalidLaunchTemplateId.NotFound", "The specified launch template, with template ID %s, does not exist.", id)
 }
 
 type describeLaunchTemplatesInput struct {

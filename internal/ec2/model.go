@@ -7,13 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/store"
 )
 
@@ -94,28 +92,6 @@ func listRes[T any](tx store.Tx, sc scope, prefix string) ([]*T, error) {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
-
-// Errors, in EC2's codes and words.
-
-func errf(code, format string, args ...any) *awsproto.Error {
-	return awsproto.Newf(http.StatusBadRequest, code, format, args...)
-}
-
-func errNotFound(code, kind, id string) *awsproto.Error {
-	return errf(code, "The %s ID '%s' does not exist", kind, id)
-}
-
-func errInvalidParameterValue(format string, args ...any) *awsproto.Error {
-	return errf("InvalidParameterValue", format, args...)
-}
-
-func errMissingParameter(name string) *awsproto.Error {
-	return errf("MissingParameter", "The request must contain the parameter %s", name)
-}
-
-func errDependency(format string, args ...any) *awsproto.Error {
-	return errf("DependencyViolation", format, args...)
-}
 
 // describeRes is the Describe most resources share: every id asked for
 // must exist (get answers AWS's NotFound for it); then each resource of the

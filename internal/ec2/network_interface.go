@@ -434,7 +434,7 @@ func (s *Service) attachNetworkInterface(ctx context.Context, in *attachNetworkI
 			return errf("InvalidNetworkInterface.InUse", "Interface: [%s] in use.", n.NetworkInterfaceID)
 		}
 		if inst.State.Name != "running" && inst.State.Name != "stopped" {
-			return errf("IncorrectInstanceState", "The instance '%s' is not in a valid state for this operation.", inst.InstanceID)
+			return errInstanceInvalidState(inst.InstanceID)
 		}
 		if n.VpcID != inst.VpcID {
 			return errInvalidParameterValue("The network interface %s and the instance %s are in different VPCs.", n.NetworkInterfaceID, inst.InstanceID)

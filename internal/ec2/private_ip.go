@@ -24,12 +24,6 @@ import (
 // primary address in an unassignment and for addresses the interface
 // does not hold.
 
-// errIPLimit is AWS's error for an interface given more addresses than
-// its instance type allows.
-func errIPLimit() error {
-	return errf("PrivateIpAddressLimitExceeded", "Number of private addresses will exceed limit.")
-}
-
 // secondaryDNSName is the private DNS name of a secondary address: the
 // primary's form (ip-10-0-1-9 in the primary's domain).
 func (n *NetworkInterface) secondaryDNSName(ip string) string {

@@ -38,26 +38,6 @@ func (s *Service) securityGroupOps() opTable {
 
 // Errors, in EC2's words.
 
-func errGroupNotFound(id string) error {
-	return errf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
-}
-
-func errGroupNameNotFound(name, vpcID string) error {
-	return errf("InvalidGroup.NotFound", "The security group '%s' does not exist in default VPC '%s'", name, vpcID)
-}
-
-func errGroupIDMalformed(id string) error {
-	return errf("InvalidGroupId.Malformed", "Invalid id: %q (expecting \"sg-...\")", id)
-}
-
-func errRuleIDNotFound(id string) error {
-	return errf("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
-}
-
-func errPermissionNotFound() error {
-	return errf("InvalidPermission.NotFound", "The specified rule does not exist in this security group.")
-}
-
 // sgDefaultVpcID is the id of the scope's default VPC, or "" if it has none.
 func sgDefaultVpcID(tx store.Tx, sc scope) (string, error) {
 	id := ""
@@ -216,10 +196,6 @@ func sgRuleText(r *SecurityGroupRule) string {
 		what = "protocol: " + r.Protocol
 	}
 	return fmt.Sprintf("peer: %s, %s, ALLOW", peer, what)
-}
-
-func errDuplicateRule(r *SecurityGroupRule) error {
-	return errf("InvalidPermission.Duplicate", "the specified rule %q already exists", sgRuleText(r))
 }
 
 // rebuildPermissions derives the grouped IpPermissions views from Rules:

@@ -45,10 +45,6 @@ type Snapshot struct {
 	Due time.Time `xml:"-" json:"due,omitzero"`
 }
 
-func errSnapshotNotFound(id string) error {
-	return errf("InvalidSnapshot.NotFound", "The snapshot '%s' does not exist.", id)
-}
-
 func validSnapshotID(id string) error {
 	if !strings.HasPrefix(id, "snap-") || len(id) < 9 || strings.Trim(id[5:], "0123456789abcdef") != "" {
 		return errf("InvalidSnapshotID.Malformed", "Invalid id: \"%s\" (expecting \"snap-...\")", id)
@@ -129,7 +125,7 @@ func (s *Service) createSnapshot(ctx context.Context, in *createSnapshotInput) (
 			return err
 		}
 		if v.State != "available" && v.State != "in-use" {
-			return errf("IncorrectState", "The volume '%s' is '%s'.", v.VolumeID, v.State)
+			return errVolumeState(v.VolumeID, v.State)
 		}
 		out, err = s.newSnapshot(tx, sc, v, in.Description, tags)
 		return err

@@ -99,10 +99,6 @@ type VolumeModification struct {
 	EndTime                    *time.Time `xml:"endTime,omitempty" json:"end,omitempty"`
 }
 
-func errVolumeNotFound(id string) error {
-	return errf("InvalidVolume.NotFound", "The volume '%s' does not exist.", id)
-}
-
 func validVolumeID(id string) error {
 	if !strings.HasPrefix(id, "vol-") || len(id) < 8 || strings.Trim(id[4:], "0123456789abcdef") != "" {
 		return errf("InvalidVolumeID.Malformed", "Invalid id: \"%s\" (expecting \"vol-...\")", id)
@@ -400,7 +396,7 @@ func (s *Service) deleteVolume(ctx context.Context, in *volumeIDInput) (*returnT
 			return nil
 		case "available", "error":
 		default:
-			return errf("IncorrectState", "The volume '%s' is '%s'.", v.VolumeID, v.State)
+			return errVolumeState(v.VolumeID, v.State)
 		}
 		v.State, v.Due = "deleting", s.now().UTC().Add(s.delay(VolumeDelay))
 		if err := addWork(tx, sc, v.VolumeID, v.Due); err != nil {
@@ -693,7 +689,7 @@ func (s *Service) modifyVolume(ctx context.Context, in *modifyVolumeInput) (*mod
 			return err
 		}
 		if v.State != "available" && v.State != "in-use" {
-			return errf("IncorrectState", "The volume '%s' is '%s'.", v.VolumeID, v.State)
+			return errVolumeState(v.VolumeID, v.State)
 		}
 		if v.Modification != nil && v.Modification.ModificationState == "modifying" {
 			return errf("IncorrectModificationState", "Volume %s is already being modified.", v.VolumeID)

@@ -18,12 +18,11 @@ import (
 func TestS3Keys(t *testing.T) {
 	start := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	rc := &request.Context{Start: start, Region: "eu-west-1", Operation: "ListObjectsV2", SourceIP: netip.MustParseAddr("192.0.2.7"),
-		Secure: false, UserAgent: "aws-cli/2", SignatureVersion: "AWS4-HMAC-SHA256", AuthType: "REST-HEADER"}
+		Secure: false, UserAgent: "aws-cli/2", Referer: "https://example.com/page", SignatureVersion: "AWS4-HMAC-SHA256", AuthType: "REST-HEADER"}
 	r := httptest.NewRequest("GET", "http://photos.s3.amazonaws.com/?list-type=2&prefix=home%2Falice%2F&delimiter=%2F&versionId=v1", nil)
 	r.Header.Set("x-amz-acl", "public-read")
 	r.Header.Set("x-amz-server-side-encryption", "aws:kms")
 	r.Header.Set("x-amz-tagging", "Project=blue&team=red&Team=green")
-	r.Header.Set("Referer", "https://example.com/page")
 	b := &bucketRecord{Name: "photos", Account: "111122223333", Tags: []tag{{"Env", "prod"}}}
 	obj := &versionRecord{Tags: []tag{{"Class", "secret"}}}
 	keys := s3Keys(rc, r, b, obj)

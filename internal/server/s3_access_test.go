@@ -604,3 +604,36 @@ func TestRecreateBucketResetsACL(t *testing.T) {
 		t.Fatalf("ACL not reset: %d", code)
 	}
 }
+
+// TestRefererCondition: the classic "only from my site" bucket policy
+// (aws:Referer, which the edge takes from the request) opens objects to
+// anonymous requests that carry the referer, and to no others.
+func TestRefererCondition(t *testing.T) {
+	e := newEnv(t)
+	e.openBucket("hotlink")
+	if _, err := e.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("hotlink"), Key: aws.String("cat.jpg"), Body: strings.NewReader("meow")}); err != nil {
+		t.Fatal(err)
+	}
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::hotlink/*",` +
+		`"Condition":{"StringLike":{"aws:Referer":"https://example.com/*"}}}]}`
+	if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("hotlink"), Policy: aws.String(pol)}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(referer string) int {
+		req, _ := http.NewRequest("GET", e.URL+"/hotlink/cat.jpg", nil)
+		if referer != "" {
+			req.Header.Set("Referer", referer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for ref, want := range map[string]int{"https://example.com/gallery": 200, "https://elsewhere.example/": 403, "": 403} {
+		if got := get(ref); got != want {
+			t.Errorf("Referer %q: %d, want %d", ref, got, want)
+		}
+	}
+}

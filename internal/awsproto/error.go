@@ -32,6 +32,16 @@ type Error struct {
 // Error implements error.
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
+// Field returns the value of the extra element name, or "" if e has none.
+func (e *Error) Field(name string) string {
+	for _, kv := range e.Extra {
+		if kv[0] == name {
+			return kv[1]
+		}
+	}
+	return ""
+}
+
 // With returns a copy of e with one more extra element.
 func (e *Error) With(name, value string) *Error {
 	c := *e

@@ -217,11 +217,8 @@ func scopeService(r *http.Request) string {
 // the service the request was for.
 func (e *Edge) writeError(w http.ResponseWriter, r *http.Request, service string, err error) {
 	rc := request.From(r.Context())
-	var ae *awsproto.Error
-	var se *sigv4.Error
+	var ae *awsproto.Error // the SigV4 verifier's errors are awsproto errors
 	switch {
-	case errors.As(err, &se):
-		ae = &awsproto.Error{Code: se.Code, Message: se.Message, Status: se.Status, Extra: se.Extra}
 	case errors.As(err, &ae):
 	default:
 		e.log.Error("internal error", "request_id", rc.ID, "err", err)
@@ -399,7 +396,7 @@ func queryAuthError(e *awsproto.Error) *awsproto.Error {
 	case "InvalidAccessKeyId", "InvalidToken":
 		return &awsproto.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
 	case "AccessDenied":
-		if e.Message == "Request has expired" {
+		if sigv4.IsExpired(e) {
 			return &awsproto.Error{Code: "ExpiredToken", Message: "The security token included in the request is expired", Status: http.StatusForbidden}
 		}
 	case "ExpiredToken":

@@ -69,15 +69,32 @@ func (s *Service) authorize(ctx context.Context, r *http.Request, rt *route, t t
 		resource += "/" + t.key
 		key = &t.key
 	}
-	err = s.check(ctx, r, b, action, resource, key)
-	if err != nil && (rt.name == "GetObject" || rt.name == "HeadObject") && q.Get("versionId") == "" {
-		// A missing object is NoSuchKey to those who may list the
-		// bucket (with s3:prefix the key), AccessDenied to others, so
-		// that a denial does not tell whether the key exists
-		// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax).
-		if s.peekObject(ctx, b, t.key, r) == nil && s.listAllows(ctx, r, b, t.key) {
-			return errNoSuchKey(t.key)
-		}
+	return s.check(ctx, r, b, action, resource, key)
+}
+
+// keyExistence is S3's rule that a read tells whether a key exists only
+// to a caller who may list the bucket (s3:ListBucket, with the key as
+// s3:prefix): it runs on the outcome of a GetObject or HeadObject without
+// a version id, denied or run, and makes a missing key NoSuchKey to such
+// a caller and AccessDenied to everyone else, even to one allowed
+// s3:GetObject (the familiar 403 of a public website's missing page)
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax).
+func (s *Service) keyExistence(ctx context.Context, r *http.Request, rt *route, t target, err error) error {
+	ae, ok := awsproto.As(err)
+	if err == nil || !ok || (ae.Code != "AccessDenied" && ae.Code != "NoSuchKey") ||
+		(rt.name != "GetObject" && rt.name != "HeadObject") || r.URL.Query().Get("versionId") != "" {
+		return err
+	}
+	b, lerr := s.loadBucket(ctx, t.bucket)
+	if lerr != nil {
+		return err
+	}
+	missing := ae.Code == "NoSuchKey" || s.peekObject(ctx, b, t.key, r) == nil
+	if missing && s.listAllows(ctx, r, b, t.key) {
+		return errNoSuchKey(t.key)
+	}
+	if ae.Code == "NoSuchKey" {
+		return errAccessDenied()
 	}
 	return err
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/request"
-	"github.com/gureum/gureum/internal/sigv4"
 )
 
 // sizeUnknown tells ingest to read the body to its end (browser POST
@@ -151,10 +150,6 @@ func expectEOF(body io.Reader) error {
 // the SigV4 decoders' own errors (bad chunk signature, payload hash
 // mismatch) pass through; a body that ended early is IncompleteBody.
 func bodyError(err error) error {
-	var se *sigv4.Error
-	if errors.As(err, &se) {
-		return &awsproto.Error{Code: se.Code, Message: se.Message, Status: se.Status, Extra: se.Extra}
-	}
 	var ae *awsproto.Error
 	if errors.As(err, &ae) {
 		return ae

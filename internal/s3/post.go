@@ -19,7 +19,6 @@ import (
 
 	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/request"
-	"github.com/gureum/gureum/internal/sigv4"
 )
 
 // Browser-based uploads: an HTML form POSTs multipart/form-data to the
@@ -226,9 +225,6 @@ func (s *Service) checkPostAuth(ctx context.Context, fields map[string]string) (
 	}
 	auth, err := s.cfg.Verifier.VerifyPostPolicy(ctx, fields)
 	if err != nil {
-		if se, ok := err.(*sigv4.Error); ok {
-			return 0, 0, &awsproto.Error{Code: se.Code, Message: se.Message, Status: se.Status, Extra: se.Extra}
-		}
 		return 0, 0, err
 	}
 	p, err := s.cfg.Resolve(ctx, auth.AccessKeyID)

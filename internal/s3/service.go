@@ -16,7 +16,6 @@ package s3
 
 import (
 	"context"
-	"errors"
 	"iter"
 	"log/slog"
 	"net/http"
@@ -294,9 +293,11 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				// The signature is in the form: postObject authorizes
 				// once it has read it.
 				err = rt.serve(ctx, w, r, t)
-			} else if err = s.authorize(ctx, r, rt, t); err == nil {
-				err = rt.serve(ctx, w, r, t)
-				err = s.hideMissingKey(ctx, r, rt, t, err)
+			} else {
+				if err = s.authorize(ctx, r, rt, t); err == nil {
+					err = rt.serve(ctx, w, r, t)
+				}
+				err = s.keyExistence(ctx, r, rt, t, err)
 			}
 			if err != nil && rt.name == "HeadBucket" {
 				err = s.withBucketRegion(ctx, t.bucket, err)
@@ -334,24 +335,6 @@ func checkSSEC(rc *request.Context, names iter.Seq[string]) error {
 // (this runs over every header of every request).
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
-
-// hideMissingKey turns a read's NoSuchKey into AccessDenied for a caller
-// who may not list the bucket (for the key as prefix): without
-// s3:ListBucket, S3 does not say whether a key exists, even to a caller
-// allowed s3:GetObject (the familiar 403 of a public website's missing
-// page).
-func (s *Service) hideMissingKey(ctx context.Context, r *http.Request, rt *route, t target, err error) error {
-	var ae *awsproto.Error
-	if err == nil || (rt.name != "GetObject" && rt.name != "HeadObject") || r.URL.Query().Get("versionId") != "" ||
-		!errors.As(err, &ae) || ae.Code != "NoSuchKey" {
-		return err
-	}
-	b, lerr := s.loadBucket(ctx, t.bucket)
-	if lerr != nil || s.listAllows(ctx, r, b, t.key) {
-		return err
-	}
-	return errAccessDenied()
 }
 
 // withBucketRegion adds the bucket's region to a HeadBucket's error when

@@ -351,15 +351,8 @@ func (s *Service) websiteObject(ctx context.Context, w http.ResponseWriter, r *h
 		rt = &route{name: "HeadObject", method: http.MethodHead, level: levelObject}
 	}
 	t := target{bucket: b.Name, key: key}
-	if err := s.authorize(ctx, r2, rt, t); err != nil {
-		return err
-	}
-	in := &GetObjectInput{}
-	if err := restxml.Decode(r2, t.uri, in); err != nil {
-		return err
-	}
-	out, err := s.readObject(ctx, in, r.Method == http.MethodGet)
-	if err = s.hideMissingKey(ctx, r2, rt, t, err); err != nil {
+	out, err := s.websiteRead(ctx, r2, rt, t, r.Method == http.MethodGet)
+	if err = s.keyExistence(ctx, r2, rt, t, err); err != nil {
 		return err
 	}
 	if loc := out.Headers["X-Amz-Website-Redirect-Location"]; loc != "" {
@@ -492,4 +485,17 @@ func websiteError(w http.ResponseWriter, r *http.Request, e, docErr *awsproto.Er
 	h.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(e.Status)
 	_, _ = w.Write([]byte(b.String()))
+}
+
+// websiteRead authorizes and reads a website's object as GetObject or
+// HeadObject.
+func (s *Service) websiteRead(ctx context.Context, r *http.Request, rt *route, t target, body bool) (*GetObjectOutput, error) {
+	if err := s.authorize(ctx, r, rt, t); err != nil {
+		return nil, err
+	}
+	in := &GetObjectInput{}
+	if err := restxml.Decode(r, t.uri, in); err != nil {
+		return nil, err
+	}
+	return s.readObject(ctx, in, body)
 }

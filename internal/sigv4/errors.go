@@ -2,7 +2,9 @@ package sigv4
 
 import (
 	"errors"
+
 	"fmt"
+	"github.com/gureum/gureum/internal/awsproto"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,28 +16,10 @@ import (
 var ErrUnknownAccessKey = errors.New("sigv4: unknown access key")
 
 // Error is an authentication failure with S3's exact code, message, HTTP
-// status and extra XML elements, in the order S3 writes them after Message.
-type Error struct {
-	Code    string
-	Message string
-	Status  int
-	Extra   [][2]string
-}
-
-// Error returns the code and the message.
-func (e *Error) Error() string {
-	return "sigv4: " + e.Code + ": " + e.Message
-}
-
-// Field returns the value of the extra element name, or "" if e has none.
-func (e *Error) Field(name string) string {
-	for _, kv := range e.Extra {
-		if kv[0] == name {
-			return kv[1]
-		}
-	}
-	return ""
-}
+// status and extra XML elements, in the order S3 writes them after
+// Message. It is the protocols' error itself, so a caller never converts
+// one into the other.
+type Error = awsproto.Error
 
 // serverTimeFormat is how S3 writes ServerTime, Expires and the like.
 const serverTimeFormat = "2006-01-02T15:04:05Z"
@@ -136,6 +120,12 @@ func errExpired(expires string, end, now time.Time) *Error {
 		[2]string{"X-Amz-Expires", expires},
 		[2]string{"Expires", end.UTC().Format(serverTimeFormat)},
 		[2]string{"ServerTime", now.UTC().Format(serverTimeFormat)})
+}
+
+// IsExpired reports whether e is the failure of a presigned request past
+// its expiry (V4 or V2): AccessDenied with the Expires element.
+func IsExpired(e *Error) bool {
+	return e.Code == "AccessDenied" && e.Field("Expires") != "" && e.Field("ServerTime") != ""
 }
 
 func errNotYetValid(amzDate string, now time.Time) *Error {

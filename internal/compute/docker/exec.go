@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"net"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -98,7 +98,7 @@ func Exec(ctx context.Context, c *client.Client, instanceID string, o ExecOption
 	} else {
 		_, err = stdcopy.StdCopy(stdout, stderr, hj.Reader)
 	}
-	if err != nil && !errors.Is(err, io.EOF) && !strings.Contains(err.Error(), "use of closed") {
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 		return 0, err
 	}
 	for range 50 {

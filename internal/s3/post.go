@@ -33,37 +33,9 @@ func errPolicy(msg string) *awsproto.Error {
 
 // postObject serves a browser-form POST upload.
 func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http.Request, t target) error {
-	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || params["boundary"] == "" {
-		return awsproto.New(http.StatusBadRequest, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.")
-	}
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	fields := map[string]string{}
-	var file *multipart.Part
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return awsproto.New(http.StatusBadRequest, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.")
-		}
-		name := strings.ToLower(p.FormName())
-		if name == "file" {
-			file = p
-			if fn := p.FileName(); fn != "" {
-				fields["${filename}"] = fn
-			}
-			break
-		}
-		v, err := io.ReadAll(io.LimitReader(p, maxFormField+1))
-		if err != nil || len(v) > maxFormField {
-			return awsproto.New(http.StatusBadRequest, "MaxPostPreDataLengthExceeded", "Your POST request fields preceeding the upload file was too large.")
-		}
-		fields[name] = string(v)
-	}
-	if file == nil {
-		return invalidArgument("POST requires exactly one file upload per request.", "file", "0")
+	fields, file, err := readPostForm(r)
+	if err != nil {
+		return err
 	}
 	key, ok := fields["key"]
 	if !ok {
@@ -100,6 +72,51 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 	if err := s.authorize(ctx, hr, &route{name: "PutObject", level: levelObject}, target{bucket: t.bucket, key: key}); err != nil {
 		return err
 	}
+	v, err := s.storePostObject(ctx, t.bucket, key, fields, h, file, minLen, maxLen)
+	if err != nil {
+		return err
+	}
+	writePostResponse(w, r, t.bucket, key, v, fields)
+	return nil
+}
+
+// readPostForm reads a POST upload's form fields (lower-cased names) up to
+// its file part, which it returns unread.
+func readPostForm(r *http.Request) (map[string]string, *multipart.Part, error) {
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return nil, nil, awsproto.New(http.StatusBadRequest, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.")
+	}
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	fields := map[string]string{}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, awsproto.New(http.StatusBadRequest, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.")
+		}
+		name := strings.ToLower(p.FormName())
+		if name == "file" {
+			if fn := p.FileName(); fn != "" {
+				fields["${filename}"] = fn
+			}
+			return fields, p, nil
+		}
+		v, err := io.ReadAll(io.LimitReader(p, maxFormField+1))
+		if err != nil || len(v) > maxFormField {
+			return nil, nil, awsproto.New(http.StatusBadRequest, "MaxPostPreDataLengthExceeded", "Your POST request fields preceeding the upload file was too large.")
+		}
+		fields[name] = string(v)
+	}
+	return nil, nil, invalidArgument("POST requires exactly one file upload per request.", "file", "0")
+}
+
+// storePostObject stores the file of an authorized POST upload as the
+// object key, with the form's metadata, ACL, tags and checksum, within
+// the policy's content-length-range.
+func (s *Service) storePostObject(ctx context.Context, bucket, key string, fields map[string]string, h http.Header, file *multipart.Part, minLen, maxLen int64) (*versionRecord, error) {
 	meta := map[string]string{}
 	for k, v := range fields {
 		if m, ok := strings.CutPrefix(k, "x-amz-meta-"); ok {
@@ -107,17 +124,17 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 		}
 	}
 	h.Del("x-amz-checksum-algorithm")
-	b, err := s.loadBucket(ctx, t.bucket)
+	b, err := s.loadBucket(ctx, bucket)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	objACL, owner, err := s.objectACL(ctx, b, h)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	attrs, err := parseObjectAttrs(h, meta)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if ct := file.Header.Get("Content-Type"); ct != "" && fields["content-type"] == "" {
 		attrs.headers["Content-Type"] = ct
@@ -126,28 +143,28 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 		// The form's tags are a Tagging document, as PutObjectTagging's body.
 		var tg tagging
 		if err := xml.Unmarshal([]byte(doc), &tg); err != nil {
-			return errMalformedXML()
+			return nil, errMalformedXML()
 		}
 		if err := validateTags(tg.TagSet, 10); err != nil {
-			return err
+			return nil, err
 		}
 		attrs.tags = tg.TagSet
 	}
 	ck, err := parseChecksumRequest(h)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	body, err := s.ingest(ctx, file, sizeUnknown, ck, fields["content-md5"], false)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if body.size < minLen || (maxLen >= 0 && body.size > maxLen) {
 		s.removeBlobs([]string{body.blob})
 		if body.size < minLen {
-			return awsproto.New(http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size").
+			return nil, awsproto.New(http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size").
 				With("ProposedSize", strconv.FormatInt(body.size, 10)).With("MinSizeAllowed", strconv.FormatInt(minLen, 10))
 		}
-		return errEntityTooLarge(body.size, maxLen)
+		return nil, errEntityTooLarge(body.size, maxLen)
 	}
 	v := &versionRecord{Key: key, Size: body.size, ETag: etagOf(body.md5), Modified: s.now().UTC(),
 		Owner: owner, ACL: objACL, Headers: attrs.headers, Meta: attrs.meta, Tags: attrs.tags,
@@ -156,10 +173,14 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 	if ck.algo != "" {
 		v.ChecksumType = "FULL_OBJECT"
 	}
-	if err := s.commitObject(ctx, t.bucket, v, nil, putConditions{}); err != nil {
-		return err
-	}
-	location := "/" + t.bucket + "/" + url.PathEscape(key)
+	return v, s.commitObject(ctx, bucket, v, nil, putConditions{})
+}
+
+// writePostResponse answers a POST upload as its form asks:
+// success_action_redirect, or success_action_status 200, 201 (a
+// PostResponse document) or 204.
+func writePostResponse(w http.ResponseWriter, r *http.Request, bucket, key string, v *versionRecord, fields map[string]string) {
+	location := "/" + bucket + "/" + url.PathEscape(key)
 	w.Header().Set("ETag", quote(v.ETag))
 	w.Header().Set("Location", location)
 	if id := visibleVersionID(v); id != "" {
@@ -167,7 +188,7 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	if redirect := fields["success_action_redirect"]; redirect != "" {
 		if u, err := url.Parse(redirect); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
-			extra := "bucket=" + url.QueryEscape(t.bucket) + "&key=" + url.QueryEscape(key) + "&etag=" + url.QueryEscape(quote(v.ETag))
+			extra := "bucket=" + url.QueryEscape(bucket) + "&key=" + url.QueryEscape(key) + "&etag=" + url.QueryEscape(quote(v.ETag))
 			if u.RawQuery != "" {
 				u.RawQuery += "&" + extra
 			} else {
@@ -176,7 +197,7 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 			w.Header().Set("Location", u.String())
 			w.Header().Set("Content-Length", "0")
 			w.WriteHeader(http.StatusSeeOther)
-			return nil
+			return
 		}
 	}
 	switch fields["success_action_status"] {
@@ -191,7 +212,7 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 			Bucket   string   `xml:"Bucket"`
 			Key      string   `xml:"Key"`
 			ETag     string   `xml:"ETag"`
-		}{Location: "http://" + r.Host + location, Bucket: t.bucket, Key: key, ETag: quote(v.ETag)})
+		}{Location: "http://" + r.Host + location, Bucket: bucket, Key: key, ETag: quote(v.ETag)})
 		doc = append([]byte(xml.Header), doc...)
 		w.Header().Set("Content-Type", "application/xml")
 		w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
@@ -200,7 +221,6 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 	default:
 		w.WriteHeader(http.StatusNoContent)
 	}
-	return nil
 }
 
 // postPolicy is the policy document of a POST upload.

@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -259,13 +258,4 @@ func (s *Service) deleteVirtualMFADevice(_ context.Context, in *deleteVirtualMFA
 		return nil, err
 	}
 	return nil, noSuchEntity("VirtualMFADevice with serial number %s doesn't exist.", in.SerialNumber)
-}
-
-// mfaARN is the resource of DeleteVirtualMFADevice: the device's ARN,
-// which is its serial number (a hardware device's serial is no ARN).
-func mfaARN(_ context.Context, v url.Values) string {
-	if sn := v.Get("SerialNumber"); strings.HasPrefix(sn, "arn:") {
-		return sn
-	}
-	return "*"
 }

@@ -1,18 +1,14 @@
 package iam
 
 import (
-	"context"
 	"errors"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/query"
-	"github.com/gureum/gureum/internal/request"
-	"github.com/gureum/gureum/internal/store/bolt"
 )
 
 // TestUserCredentialLists: the credential lists tools read before
@@ -20,14 +16,7 @@ import (
 // empty list element for an existing user, NoSuchEntity for an unknown
 // one, and the caller's (none) without a UserName.
 func TestUserCredentialLists(t *testing.T) {
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s := New(Config{Store: db})
-	ctx := request.With(context.Background(), &request.Context{ID: "req", Principal: request.Principal{
-		Type: request.Root, Account: "000000000000", ARN: "arn:aws:iam::000000000000:root"}})
+	s, ctx := newTestService(t)
 	if _, err := s.createUser(ctx, &createUserInput{UserName: "deployer"}); err != nil {
 		t.Fatal(err)
 	}
@@ -42,16 +31,12 @@ func TestUserCredentialLists(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.action, func(t *testing.T) {
-			o, ok := s.ops[tt.action]
-			if !ok {
-				t.Fatalf("%s is not served", tt.action)
-			}
 			for _, user := range []string{"deployer", ""} {
 				v := url.Values{"Action": {tt.action}}
 				if user != "" {
 					v.Set("UserName", user)
 				}
-				out, err := o.serve(ctx, v)
+				out, err := callForm(ctx, s, v)
 				if err != nil {
 					t.Fatalf("UserName %q: %v", user, err)
 				}
@@ -63,7 +48,7 @@ func TestUserCredentialLists(t *testing.T) {
 					t.Errorf("UserName %q: no %s in\n%s", user, tt.want, body)
 				}
 			}
-			_, err := o.serve(ctx, url.Values{"Action": {tt.action}, "UserName": {"nobody"}})
+			_, err := callForm(ctx, s, url.Values{"Action": {tt.action}, "UserName": {"nobody"}})
 			var ae *awsproto.Error
 			if !errors.As(err, &ae) || ae.Code != "NoSuchEntity" || ae.Message != "The user with name nobody cannot be found." {
 				t.Errorf("unknown user: %v", err)
@@ -77,14 +62,7 @@ func TestUserCredentialLists(t *testing.T) {
 // (the caller when UserName is absent; the root user has none of these),
 // and answer NoSuchEntity for the id.
 func TestCredentialDeletes(t *testing.T) {
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s := New(Config{Store: db})
-	ctx := request.With(context.Background(), &request.Context{ID: "req", Principal: request.Principal{
-		Type: request.Root, Account: "000000000000", ARN: "arn:aws:iam::000000000000:root"}})
+	s, ctx := newTestService(t)
 	if _, err := s.createUser(ctx, &createUserInput{UserName: "deployer"}); err != nil {
 		t.Fatal(err)
 	}
@@ -122,11 +100,8 @@ func TestCredentialDeletes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, ok := s.ops[tt.name]
-			if !ok {
-				t.Fatalf("%s is not served", tt.name)
-			}
-			_, err := o.serve(ctx, tt.in)
+			tt.in.Set("Action", tt.name)
+			_, err := callForm(ctx, s, tt.in)
 			var ae *awsproto.Error
 			if !errors.As(err, &ae) || ae.Code != tt.code || !strings.HasPrefix(ae.Message, tt.prefix) {
 				t.Errorf("%v: got %v, want %s %q…", tt.in, err, tt.code, tt.prefix)

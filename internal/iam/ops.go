@@ -2,8 +2,10 @@ package iam
 
 import (
 	"context"
-	"net/url"
+	"maps"
+	"strings"
 
+	"github.com/gureum/gureum/internal/operation"
 	"github.com/gureum/gureum/internal/request"
 	"github.com/gureum/gureum/internal/store"
 )
@@ -13,17 +15,34 @@ import (
 // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html):
 // an operation on a user acts on arn:aws:iam::ACCOUNT:user/PATH/NAME, a
 // list of users on arn:aws:iam::ACCOUNT:user/, account-wide operations on
-// "*".
+// "*". Each is computed from the operation's typed input, so a call over
+// HTTP and an in-process Invoke are authorized on the same ARN.
 
-func anyResource(context.Context, url.Values) string { return "*" }
+// resource is the ARN an operation acts on: what arn makes of the values
+// of the input members it reads (in the order members names them; a
+// member the input does not send is "").
+type resource struct {
+	members []string
+	arn     func(ctx context.Context, v []string) string
+}
 
-// entityARN returns a resource function for one kind of entity, named by
-// the parameter param; the path is read from the store so policies that
-// name paths match.
-func (s *Service) entityARN(kind, table, param string) func(context.Context, url.Values) string {
-	return func(ctx context.Context, v url.Values) string {
-		acct := account(ctx)
-		name := v.Get(param)
+// of returns the resources of the operation for in.
+func (r resource) of(ctx context.Context, in any) []string {
+	v := make([]string, len(r.members))
+	for i, m := range r.members {
+		v[i] = operation.Field(in, m)
+	}
+	return []string{r.arn(ctx, v)}
+}
+
+var anyResource = resource{arn: func(context.Context, []string) string { return "*" }}
+
+// entityARN is one kind of entity, named by the member; the path is read
+// from the store so policies that name paths match. A user operation
+// without a user name acts on the calling user.
+func (s *Service) entityARN(kind, table, member string) resource {
+	return resource{[]string{member}, func(ctx context.Context, v []string) string {
+		acct, name := account(ctx), v[0]
 		if name == "" {
 			if kind == "user" {
 				p := request.From(ctx).Principal
@@ -44,168 +63,239 @@ func (s *Service) entityARN(kind, table, param string) func(context.Context, url
 			return nil
 		})
 		return arn(acct, kind, path, name)
-	}
+	}}
 }
 
-func listARN(kind string) func(context.Context, url.Values) string {
-	return func(ctx context.Context, _ url.Values) string { return arn(account(ctx), kind, "/", "") }
+// listARN is the ARN of a list of one kind of entity.
+func listARN(kind string) resource {
+	return resource{arn: func(ctx context.Context, _ []string) string { return arn(account(ctx), kind, "/", "") }}
 }
 
-func paramARN(param string) func(context.Context, url.Values) string {
-	return func(_ context.Context, v url.Values) string {
-		if a := v.Get(param); a != "" {
-			return a
+// memberARN is the ARN the member holds, or "*" when it is absent.
+func memberARN(member string) resource {
+	return resource{[]string{member}, func(_ context.Context, v []string) string {
+		if v[0] != "" {
+			return v[0]
 		}
 		return "*"
-	}
+	}}
 }
 
-func newPolicyARN(ctx context.Context, v url.Values) string {
-	path := v.Get("Path")
-	if path == "" {
-		path = "/"
-	}
-	return arn(account(ctx), "policy", path, v.Get("PolicyName"))
-}
-
-func newEntityARN(kind, param string) func(context.Context, url.Values) string {
-	return func(ctx context.Context, v url.Values) string {
-		path := v.Get("Path")
+// newEntityARN is the ARN of an entity being created: named by the
+// member, at the input's Path.
+func newEntityARN(kind, member string) resource {
+	return resource{[]string{member, "Path"}, func(ctx context.Context, v []string) string {
+		path := v[1]
 		if path == "" {
 			path = "/"
 		}
-		return arn(account(ctx), kind, path, v.Get(param))
+		return arn(account(ctx), kind, path, v[0])
+	}}
+}
+
+// mfaARN is the resource of DeleteVirtualMFADevice: the device's ARN,
+// which is its serial number (a hardware device's serial is no ARN).
+var mfaARN = resource{[]string{"SerialNumber"}, func(_ context.Context, v []string) string {
+	if strings.HasPrefix(v[0], "arn:") {
+		return v[0]
+	}
+	return "*"
+}}
+
+// opEntry is one operation as a group of operations declares it: its
+// handler (the typed input it decodes) and its resource.
+type opEntry struct {
+	op  *operation.Operation
+	res resource
+}
+
+// opTable is a group of operations by name.
+type opTable = map[string]opEntry
+
+func op[I, O any](fn func(context.Context, *I) (*O, error), res resource) opEntry {
+	return opEntry{operation.New("", "", fn), res}
+}
+
+// operations is every IAM operation gureum serves, each authorized as
+// "iam:" and its name on its resource.
+func (s *Service) operations() map[string]*operation.Operation {
+	ops := map[string]*operation.Operation{}
+	for name, e := range s.operationTable() {
+		e.op.Name, e.op.Action, e.op.Resources = name, "iam:"+name, e.res.of
+		ops[name] = e.op
+	}
+	return ops
+}
+
+func (s *Service) operationTable() opTable {
+	all := opTable{}
+	for _, t := range []opTable{s.userOps(), s.credentialOps(), s.groupOps(), s.policyOps(), s.attachedPolicyOps(),
+		s.roleOps(), s.instanceProfileOps(), s.accountOps()} {
+		maps.Copy(all, t)
+	}
+	return all
+}
+
+func (s *Service) userOps() opTable {
+	user := s.entityARN("user", tUsers, "UserName")
+	return opTable{
+		"CreateUser":                    op(s.createUser, newEntityARN("user", "UserName")),
+		"GetUser":                       op(s.getUserOp, user),
+		"ListUsers":                     op(s.listUsers, listARN("user")),
+		"UpdateUser":                    op(s.updateUser, user),
+		"DeleteUser":                    op(s.deleteUser, user),
+		"TagUser":                       op(s.tagUser, user),
+		"UntagUser":                     op(s.untagUser, user),
+		"ListUserTags":                  op(s.listUserTags, user),
+		"PutUserPermissionsBoundary":    op(s.putUserPermissionsBoundary, user),
+		"DeleteUserPermissionsBoundary": op(s.deleteUserPermissionsBoundary, user),
 	}
 }
 
-// operations is every IAM operation gureum serves, with the resource it
-// is authorized on.
-func (s *Service) operations() map[string]op {
+// credentialOps is a user's access keys, login profile, SSH public keys
+// and the credentials gureum does not issue (always empty lists, deletes
+// that find nothing).
+func (s *Service) credentialOps() opTable {
+	user := s.entityARN("user", tUsers, "UserName")
+	return opTable{
+		"CreateAccessKey":                 op(s.createAccessKey, user),
+		"ListAccessKeys":                  op(s.listAccessKeys, user),
+		"UpdateAccessKey":                 op(s.updateAccessKey, user),
+		"DeleteAccessKey":                 op(s.deleteAccessKey, user),
+		"GetAccessKeyLastUsed":            op(s.getAccessKeyLastUsed, anyResource),
+		"CreateLoginProfile":              op(s.createLoginProfile, user),
+		"GetLoginProfile":                 op(s.getLoginProfile, user),
+		"UpdateLoginProfile":              op(s.updateLoginProfile, user),
+		"DeleteLoginProfile":              op(s.deleteLoginProfile, user),
+		"UploadSSHPublicKey":              op(s.uploadSSHPublicKey, user),
+		"GetSSHPublicKey":                 op(s.getSSHPublicKey, user),
+		"ListSSHPublicKeys":               op(s.listSSHPublicKeys, user),
+		"UpdateSSHPublicKey":              op(s.updateSSHPublicKey, user),
+		"DeleteSSHPublicKey":              op(s.deleteSSHPublicKey, user),
+		"ListServiceSpecificCredentials":  op(s.listServiceSpecificCredentials, user),
+		"DeleteServiceSpecificCredential": op(s.deleteServiceSpecificCredential, user),
+		"ListSigningCertificates":         op(s.listSigningCertificates, user),
+		"DeleteSigningCertificate":        op(s.deleteSigningCertificate, user),
+		"ListMFADevices":                  op(s.listMFADevices, user),
+		"DeactivateMFADevice":             op(s.deactivateMFADevice, user),
+		"ListVirtualMFADevices":           op(s.listVirtualMFADevices, anyResource),
+		"DeleteVirtualMFADevice":          op(s.deleteVirtualMFADevice, mfaARN),
+	}
+}
+
+func (s *Service) groupOps() opTable {
+	group := s.entityARN("group", tGroups, "GroupName")
+	return opTable{
+		"CreateGroup":         op(s.createGroup, newEntityARN("group", "GroupName")),
+		"GetGroup":            op(s.getGroupOp, group),
+		"ListGroups":          op(s.listGroups, listARN("group")),
+		"ListGroupsForUser":   op(s.listGroupsForUser, s.entityARN("user", tUsers, "UserName")),
+		"UpdateGroup":         op(s.updateGroup, group),
+		"DeleteGroup":         op(s.deleteGroup, group),
+		"AddUserToGroup":      op(s.addUserToGroup, group),
+		"RemoveUserFromGroup": op(s.removeUserFromGroup, group),
+	}
+}
+
+// policyOps is managed policies and their versions.
+func (s *Service) policyOps() opTable {
+	policyArn := memberARN("PolicyArn")
+	return opTable{
+		"CreatePolicy":            op(s.createPolicy, newEntityARN("policy", "PolicyName")),
+		"GetPolicy":               op(s.getPolicy, policyArn),
+		"DeletePolicy":            op(s.deletePolicy, policyArn),
+		"ListPolicies":            op(s.listPolicies, anyResource),
+		"GetPolicyVersion":        op(s.getPolicyVersion, policyArn),
+		"CreatePolicyVersion":     op(s.createPolicyVersion, policyArn),
+		"ListPolicyVersions":      op(s.listPolicyVersions, policyArn),
+		"SetDefaultPolicyVersion": op(s.setDefaultPolicyVersion, policyArn),
+		"DeletePolicyVersion":     op(s.deletePolicyVersion, policyArn),
+		"ListEntitiesForPolicy":   op(s.listEntitiesForPolicy, policyArn),
+		"TagPolicy":               op(s.tagPolicy, policyArn),
+		"UntagPolicy":             op(s.untagPolicy, policyArn),
+		"ListPolicyTags":          op(s.listPolicyTags, policyArn),
+	}
+}
+
+// attachedPolicyOps is the managed policies attached to users, groups and
+// roles, and their inline policies.
+func (s *Service) attachedPolicyOps() opTable {
 	user := s.entityARN("user", tUsers, "UserName")
 	group := s.entityARN("group", tGroups, "GroupName")
 	role := s.entityARN("role", tRoles, "RoleName")
+	return opTable{
+		"AttachUserPolicy":          op(s.attach("User"), user),
+		"DetachUserPolicy":          op(s.detach("User"), user),
+		"ListAttachedUserPolicies":  op(s.listAttached("User"), user),
+		"AttachGroupPolicy":         op(s.attach("Group"), group),
+		"DetachGroupPolicy":         op(s.detach("Group"), group),
+		"ListAttachedGroupPolicies": op(s.listAttached("Group"), group),
+		"AttachRolePolicy":          op(s.attach("Role"), role),
+		"DetachRolePolicy":          op(s.detach("Role"), role),
+		"ListAttachedRolePolicies":  op(s.listAttached("Role"), role),
+		"PutUserPolicy":             op(s.putInline("User"), user),
+		"GetUserPolicy":             op(s.getInline("User"), user),
+		"DeleteUserPolicy":          op(s.deleteInline("User"), user),
+		"ListUserPolicies":          op(s.listInline("User"), user),
+		"PutGroupPolicy":            op(s.putInline("Group"), group),
+		"GetGroupPolicy":            op(s.getInline("Group"), group),
+		"DeleteGroupPolicy":         op(s.deleteInline("Group"), group),
+		"ListGroupPolicies":         op(s.listInline("Group"), group),
+		"PutRolePolicy":             op(s.putInline("Role"), role),
+		"GetRolePolicy":             op(s.getInline("Role"), role),
+		"DeleteRolePolicy":          op(s.deleteInline("Role"), role),
+		"ListRolePolicies":          op(s.listInline("Role"), role),
+	}
+}
+
+func (s *Service) roleOps() opTable {
+	role := s.entityARN("role", tRoles, "RoleName")
+	return opTable{
+		"CreateRole":                    op(s.createRole, newEntityARN("role", "RoleName")),
+		"GetRole":                       op(s.getRoleOp, role),
+		"ListRoles":                     op(s.listRoles, listARN("role")),
+		"UpdateRole":                    op(s.updateRoleOp, role),
+		"UpdateRoleDescription":         op(s.updateRoleDescription, role),
+		"UpdateAssumeRolePolicy":        op(s.updateAssumeRolePolicy, role),
+		"DeleteRole":                    op(s.deleteRole, role),
+		"TagRole":                       op(s.tagRole, role),
+		"UntagRole":                     op(s.untagRole, role),
+		"ListRoleTags":                  op(s.listRoleTags, role),
+		"PutRolePermissionsBoundary":    op(s.putRolePermissionsBoundary, role),
+		"DeleteRolePermissionsBoundary": op(s.deleteRolePermissionsBoundary, role),
+	}
+}
+
+func (s *Service) instanceProfileOps() opTable {
 	profile := s.entityARN("instance-profile", tProfiles, "InstanceProfileName")
-	policyArn := paramARN("PolicyArn")
-	return map[string]op{
-		// Users.
-		"CreateUser":                    {handle(s.createUser), newEntityARN("user", "UserName")},
-		"GetUser":                       {handle(s.getUserOp), user},
-		"ListUsers":                     {handle(s.listUsers), listARN("user")},
-		"UpdateUser":                    {handle(s.updateUser), user},
-		"DeleteUser":                    {handle(s.deleteUser), user},
-		"TagUser":                       {handle(s.tagUser), user},
-		"UntagUser":                     {handle(s.untagUser), user},
-		"ListUserTags":                  {handle(s.listUserTags), user},
-		"PutUserPermissionsBoundary":    {handle(s.putUserPermissionsBoundary), user},
-		"DeleteUserPermissionsBoundary": {handle(s.deleteUserPermissionsBoundary), user},
-		// Access keys and login profiles.
-		"CreateAccessKey":      {handle(s.createAccessKey), user},
-		"ListAccessKeys":       {handle(s.listAccessKeys), user},
-		"UpdateAccessKey":      {handle(s.updateAccessKey), user},
-		"DeleteAccessKey":      {handle(s.deleteAccessKey), user},
-		"GetAccessKeyLastUsed": {handle(s.getAccessKeyLastUsed), anyResource},
-		"CreateLoginProfile":   {handle(s.createLoginProfile), user},
-		"GetLoginProfile":      {handle(s.getLoginProfile), user},
-		"UpdateLoginProfile":   {handle(s.updateLoginProfile), user},
-		"DeleteLoginProfile":   {handle(s.deleteLoginProfile), user},
-		// SSH public keys (for CodeCommit).
-		"UploadSSHPublicKey": {handle(s.uploadSSHPublicKey), user},
-		"GetSSHPublicKey":    {handle(s.getSSHPublicKey), user},
-		"ListSSHPublicKeys":  {handle(s.listSSHPublicKeys), user},
-		"UpdateSSHPublicKey": {handle(s.updateSSHPublicKey), user},
-		"DeleteSSHPublicKey": {handle(s.deleteSSHPublicKey), user},
-		// Credentials gureum does not issue: always empty lists, deletes
-		// that find nothing.
-		"ListServiceSpecificCredentials":  {handle(s.listServiceSpecificCredentials), user},
-		"DeleteServiceSpecificCredential": {handle(s.deleteServiceSpecificCredential), user},
-		"ListSigningCertificates":         {handle(s.listSigningCertificates), user},
-		"DeleteSigningCertificate":        {handle(s.deleteSigningCertificate), user},
-		"ListMFADevices":                  {handle(s.listMFADevices), user},
-		"DeactivateMFADevice":             {handle(s.deactivateMFADevice), user},
-		"ListVirtualMFADevices":           {handle(s.listVirtualMFADevices), anyResource},
-		"DeleteVirtualMFADevice":          {handle(s.deleteVirtualMFADevice), mfaARN},
-		// Groups.
-		"CreateGroup":         {handle(s.createGroup), newEntityARN("group", "GroupName")},
-		"GetGroup":            {handle(s.getGroupOp), group},
-		"ListGroups":          {handle(s.listGroups), listARN("group")},
-		"ListGroupsForUser":   {handle(s.listGroupsForUser), user},
-		"UpdateGroup":         {handle(s.updateGroup), group},
-		"DeleteGroup":         {handle(s.deleteGroup), group},
-		"AddUserToGroup":      {handle(s.addUserToGroup), group},
-		"RemoveUserFromGroup": {handle(s.removeUserFromGroup), group},
-		// Managed policies.
-		"CreatePolicy":            {handle(s.createPolicy), newPolicyARN},
-		"GetPolicy":               {handle(s.getPolicy), policyArn},
-		"DeletePolicy":            {handle(s.deletePolicy), policyArn},
-		"ListPolicies":            {handle(s.listPolicies), anyResource},
-		"GetPolicyVersion":        {handle(s.getPolicyVersion), policyArn},
-		"CreatePolicyVersion":     {handle(s.createPolicyVersion), policyArn},
-		"ListPolicyVersions":      {handle(s.listPolicyVersions), policyArn},
-		"SetDefaultPolicyVersion": {handle(s.setDefaultPolicyVersion), policyArn},
-		"DeletePolicyVersion":     {handle(s.deletePolicyVersion), policyArn},
-		"ListEntitiesForPolicy":   {handle(s.listEntitiesForPolicy), policyArn},
-		"TagPolicy":               {handle(s.tagPolicy), policyArn},
-		"UntagPolicy":             {handle(s.untagPolicy), policyArn},
-		"ListPolicyTags":          {handle(s.listPolicyTags), policyArn},
-		// Attached and inline policies.
-		"AttachUserPolicy":          {handle(s.attach("User")), user},
-		"DetachUserPolicy":          {handle(s.detach("User")), user},
-		"ListAttachedUserPolicies":  {handle(s.listAttached("User")), user},
-		"AttachGroupPolicy":         {handle(s.attach("Group")), group},
-		"DetachGroupPolicy":         {handle(s.detach("Group")), group},
-		"ListAttachedGroupPolicies": {handle(s.listAttached("Group")), group},
-		"AttachRolePolicy":          {handle(s.attach("Role")), role},
-		"DetachRolePolicy":          {handle(s.detach("Role")), role},
-		"ListAttachedRolePolicies":  {handle(s.listAttached("Role")), role},
-		"PutUserPolicy":             {handle(s.putInline("User")), user},
-		"GetUserPolicy":             {handle(s.getInline("User")), user},
-		"DeleteUserPolicy":          {handle(s.deleteInline("User")), user},
-		"ListUserPolicies":          {handle(s.listInline("User")), user},
-		"PutGroupPolicy":            {handle(s.putInline("Group")), group},
-		"GetGroupPolicy":            {handle(s.getInline("Group")), group},
-		"DeleteGroupPolicy":         {handle(s.deleteInline("Group")), group},
-		"ListGroupPolicies":         {handle(s.listInline("Group")), group},
-		"PutRolePolicy":             {handle(s.putInline("Role")), role},
-		"GetRolePolicy":             {handle(s.getInline("Role")), role},
-		"DeleteRolePolicy":          {handle(s.deleteInline("Role")), role},
-		"ListRolePolicies":          {handle(s.listInline("Role")), role},
-		// Roles.
-		"CreateRole":                    {handle(s.createRole), newEntityARN("role", "RoleName")},
-		"GetRole":                       {handle(s.getRoleOp), role},
-		"ListRoles":                     {handle(s.listRoles), listARN("role")},
-		"UpdateRole":                    {handle(s.updateRoleOp), role},
-		"UpdateRoleDescription":         {handle(s.updateRoleDescription), role},
-		"UpdateAssumeRolePolicy":        {handle(s.updateAssumeRolePolicy), role},
-		"DeleteRole":                    {handle(s.deleteRole), role},
-		"TagRole":                       {handle(s.tagRole), role},
-		"UntagRole":                     {handle(s.untagRole), role},
-		"ListRoleTags":                  {handle(s.listRoleTags), role},
-		"PutRolePermissionsBoundary":    {handle(s.putRolePermissionsBoundary), role},
-		"DeleteRolePermissionsBoundary": {handle(s.deleteRolePermissionsBoundary), role},
-		// Instance profiles.
-		"CreateInstanceProfile":         {handle(s.createInstanceProfile), newEntityARN("instance-profile", "InstanceProfileName")},
-		"GetInstanceProfile":            {handle(s.getInstanceProfile), profile},
-		"ListInstanceProfiles":          {handle(s.listInstanceProfiles), listARN("instance-profile")},
-		"ListInstanceProfilesForRole":   {handle(s.listInstanceProfilesForRole), role},
-		"DeleteInstanceProfile":         {handle(s.deleteInstanceProfile), profile},
-		"AddRoleToInstanceProfile":      {handle(s.addRoleToInstanceProfile), profile},
-		"TagInstanceProfile":            {handle(s.tagInstanceProfile), profile},
-		"UntagInstanceProfile":          {handle(s.untagInstanceProfile), profile},
-		"ListInstanceProfileTags":       {handle(s.listInstanceProfileTags), profile},
-		"RemoveRoleFromInstanceProfile": {handle(s.removeRoleFromInstanceProfile), profile},
-		// Account.
-		"CreateAccountAlias":             {handle(s.createAccountAlias), anyResource},
-		"DeleteAccountAlias":             {handle(s.deleteAccountAlias), anyResource},
-		"ListAccountAliases":             {handle(s.listAccountAliases), anyResource},
-		"GetAccountAuthorizationDetails": {handle(s.getAccountAuthorizationDetails), anyResource},
-		"GetAccountSummary":              {handle(s.getAccountSummary), anyResource},
-		// OpenID Connect providers.
-		"CreateOpenIDConnectProvider": {handle(s.createOIDCProvider), anyResource},
-		"GetOpenIDConnectProvider":    {handle(s.getOIDCProvider), paramARN("OpenIDConnectProviderArn")},
-		"DeleteOpenIDConnectProvider": {handle(s.deleteOIDCProvider), paramARN("OpenIDConnectProviderArn")},
-		"ListOpenIDConnectProviders":  {handle(s.listOIDCProviders), anyResource},
-		// The policy simulator.
-		"SimulatePrincipalPolicy": {handle(s.simulatePrincipalPolicy), paramARN("PolicySourceArn")},
-		"SimulateCustomPolicy":    {handle(s.simulateCustomPolicy), anyResource},
+	return opTable{
+		"CreateInstanceProfile":         op(s.createInstanceProfile, newEntityARN("instance-profile", "InstanceProfileName")),
+		"GetInstanceProfile":            op(s.getInstanceProfile, profile),
+		"ListInstanceProfiles":          op(s.listInstanceProfiles, listARN("instance-profile")),
+		"ListInstanceProfilesForRole":   op(s.listInstanceProfilesForRole, s.entityARN("role", tRoles, "RoleName")),
+		"DeleteInstanceProfile":         op(s.deleteInstanceProfile, profile),
+		"AddRoleToInstanceProfile":      op(s.addRoleToInstanceProfile, profile),
+		"TagInstanceProfile":            op(s.tagInstanceProfile, profile),
+		"UntagInstanceProfile":          op(s.untagInstanceProfile, profile),
+		"ListInstanceProfileTags":       op(s.listInstanceProfileTags, profile),
+		"RemoveRoleFromInstanceProfile": op(s.removeRoleFromInstanceProfile, profile),
+	}
+}
+
+// accountOps is the account's alias and summaries, OpenID Connect
+// providers and the policy simulator.
+func (s *Service) accountOps() opTable {
+	return opTable{
+		"CreateAccountAlias":             op(s.createAccountAlias, anyResource),
+		"DeleteAccountAlias":             op(s.deleteAccountAlias, anyResource),
+		"ListAccountAliases":             op(s.listAccountAliases, anyResource),
+		"GetAccountAuthorizationDetails": op(s.getAccountAuthorizationDetails, anyResource),
+		"GetAccountSummary":              op(s.getAccountSummary, anyResource),
+		"CreateOpenIDConnectProvider":    op(s.createOIDCProvider, anyResource),
+		"GetOpenIDConnectProvider":       op(s.getOIDCProvider, memberARN("OpenIDConnectProviderArn")),
+		"DeleteOpenIDConnectProvider":    op(s.deleteOIDCProvider, memberARN("OpenIDConnectProviderArn")),
+		"ListOpenIDConnectProviders":     op(s.listOIDCProviders, anyResource),
+		"SimulatePrincipalPolicy":        op(s.simulatePrincipalPolicy, memberARN("PolicySourceArn")),
+		"SimulateCustomPolicy":           op(s.simulateCustomPolicy, anyResource),
 	}
 }

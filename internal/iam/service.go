@@ -25,6 +25,7 @@ import (
 	"github.com/gureum/gureum/internal/accounts"
 	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/query"
+	"github.com/gureum/gureum/internal/operation"
 	"github.com/gureum/gureum/internal/request"
 	"github.com/gureum/gureum/internal/store"
 )
@@ -47,20 +48,14 @@ type Service struct {
 	accounts *accounts.Registry
 	log      *slog.Logger
 	now      func() time.Time
-	ops      map[string]op
+	ops      *operation.Service
+	http     *query.Dispatcher
 
 	// gen counts committed IAM writes; caches compare it.
 	gen        atomic.Uint64
 	identities sync.Map // cache key → *cachedIdentity
 	keys       sync.Map // access key id → *cachedKey
 	lastUsed   sync.Map // access key id → keyUse
-}
-
-type op struct {
-	serve func(ctx context.Context, v url.Values) (any, error)
-	// action and resource name the IAM action the operation is and the
-	// ARN it acts on, for authorization.
-	resource func(ctx context.Context, v url.Values) string
 }
 
 // New returns the IAM service.
@@ -72,53 +67,25 @@ func New(cfg Config) *Service {
 		cfg.Logger = slog.Default()
 	}
 	s := &Service{store: cfg.Store, accounts: cfg.Accounts, log: cfg.Logger, now: cfg.Now}
-	s.ops = s.operations()
+	s.ops = &operation.Service{Ops: s.operations(), Authorize: s.authorize,
+		Unknown: func(name string) error {
+			return awsproto.Newf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version 2010-05-08", name)
+		}}
+	s.http = &query.Dispatcher{Service: s.ops, Decode: query.Decode,
+		Write: func(w http.ResponseWriter, action, id string, out any) error {
+			return query.Write(w, action, Namespace, id, out)
+		},
+		WriteError: awsproto.WriteQueryError, MissingAction: awsproto.New(http.StatusBadRequest, "MissingAction", "Missing Action"), Log: s.log}
 	return s
 }
 
-// handle adapts a typed handler to the dispatch table.
-func handle[I, O any](fn func(context.Context, *I) (*O, error)) func(context.Context, url.Values) (any, error) {
-	return query.Handler(query.Decode, fn)
-}
+// Operations is IAM's operations, for in-process callers: Invoke
+// authorizes a call as the context's principal and runs it, as a request
+// over HTTP is.
+func (s *Service) Operations() *operation.Service { return s.ops }
 
 // ServeHTTP implements http.Handler.
-func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rc := request.From(r.Context())
-	v, err := query.ReadForm(r)
-	if err != nil {
-		s.writeError(w, rc, err)
-		return
-	}
-	action := v.Get("Action")
-	rc.Operation = action
-	o, ok := s.ops[action]
-	if !ok {
-		if action == "" {
-			s.writeError(w, rc, awsproto.New(http.StatusBadRequest, "MissingAction", "Missing Action"))
-			return
-		}
-		s.writeError(w, rc, awsproto.Newf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version 2010-05-08", action))
-		return
-	}
-	ctx := r.Context()
-	if err := s.authorize(ctx, "iam:"+action, o.resource(ctx, v)); err != nil {
-		s.writeError(w, rc, err)
-		return
-	}
-	out, err := o.serve(ctx, v)
-	if err != nil {
-		s.writeError(w, rc, err)
-		return
-	}
-	if err := query.Write(w, action, Namespace, rc.ID, out); err != nil {
-		s.log.Error("writing response", "request_id", rc.ID, "err", err)
-	}
-}
-
-func (s *Service) writeError(w http.ResponseWriter, rc *request.Context, err error) {
-	ae := awsproto.Logged(err, s.log, rc.ID, rc.Operation)
-	awsproto.WriteQueryError(w, ae, rc.ID)
-}
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.http.ServeHTTP(w, r) }
 
 // update runs fn in a write transaction and drops every cache after it
 // commits.

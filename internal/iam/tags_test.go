@@ -1,18 +1,14 @@
 package iam
 
 import (
-	"context"
 	"errors"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/query"
-	"github.com/gureum/gureum/internal/request"
-	"github.com/gureum/gureum/internal/store/bolt"
 )
 
 // TestPolicyAndProfileTags: Tag/Untag/List…Tags of customer managed
@@ -20,14 +16,7 @@ import (
 // GetInstanceProfile show; unknown ones, other accounts' and AWS managed
 // policies are NoSuchEntity. ListVirtualMFADevices is an empty list.
 func TestPolicyAndProfileTags(t *testing.T) {
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s := New(Config{Store: db})
-	ctx := request.With(context.Background(), &request.Context{ID: "req", Principal: request.Principal{
-		Type: request.Root, Account: "000000000000", ARN: "arn:aws:iam::000000000000:root"}})
+	s, ctx := newTestService(t)
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`
 	if _, err := s.createPolicy(ctx, &createPolicyInput{PolicyName: "p", Path: new("/x/"), PolicyDocument: doc, Tags: []Tag{{Key: "a", Value: "1"}}}); err != nil {
 		t.Fatal(err)
@@ -37,7 +26,7 @@ func TestPolicyAndProfileTags(t *testing.T) {
 	}
 	call := func(v url.Values) (string, error) {
 		t.Helper()
-		out, err := s.ops[v.Get("Action")].serve(ctx, v)
+		out, err := callForm(ctx, s, v)
 		if err != nil {
 			return "", err
 		}

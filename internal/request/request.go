@@ -7,6 +7,7 @@ package request
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"net/netip"
 	"time"
 )
@@ -78,10 +79,23 @@ type Context struct {
 	// POST). Both are empty for anonymous requests.
 	SignatureVersion string
 	AuthType         string
+	// Sources are where request-specific condition keys come from
+	// (s3:x-amz-acl, s3:prefix …): the protocol layer collects them, so
+	// authorization never reads an http.Request.
+	Sources Sources
 	// Trailer holds an aws-chunked body's trailing headers (checksums);
 	// it is filled once the body has been read to its end.
 	Trailer http.Header
 }
+
+// Sources are the parts of a request that condition keys are read from.
+type Sources struct {
+	Header http.Header
+	Query  url.Values
+}
+
+// SourcesOf collects r's headers and query.
+func SourcesOf(r *http.Request) Sources { return Sources{Header: r.Header, Query: r.URL.Query()} }
 
 // Account returns the account the request acts in: the principal's. An
 // anonymous request acts in no account.

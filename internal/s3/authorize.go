@@ -26,7 +26,7 @@ func (s *Service) SetIdentities(ids authz.Identities) { s.ids = ids }
 //
 // A missing bucket is NoSuchBucket before any permission is judged, as
 // S3 answers it.
-func (s *Service) authorize(ctx context.Context, r *http.Request, rt *route, t target) error {
+func (s *Service) authorize(ctx context.Context, rt *route, t target) error {
 	rc := request.From(ctx)
 	p := rc.Principal
 	switch rt.name {
@@ -34,29 +34,24 @@ func (s *Service) authorize(ctx context.Context, r *http.Request, rt *route, t t
 		if p.IsAnonymous() {
 			return errAccessDenied()
 		}
-		return s.check(ctx, r, nil, "s3:ListAllMyBuckets", "*", nil)
+		return s.check(ctx, nil, "s3:ListAllMyBuckets", "*", nil)
 	case "CreateBucket":
 		if p.IsAnonymous() {
 			return errAccessDenied()
 		}
-		return s.check(ctx, r, nil, "s3:CreateBucket", "arn:aws:s3:::"+t.bucket, nil)
+		return s.check(ctx, nil, "s3:CreateBucket", "arn:aws:s3:::"+t.bucket, nil)
 	}
 	b, err := s.loadBucket(ctx, t.bucket)
 	if err != nil {
 		return err
 	}
-	if r != nil {
-		if err := checkExpectedOwner(r.Header.Get("x-amz-expected-bucket-owner"), b); err != nil {
-			return err
-		}
+	src := rc.Sources
+	if err := checkExpectedOwner(src.Header.Get("x-amz-expected-bucket-owner"), b); err != nil {
+		return err
 	}
 	a := actions[rt.name]
 	action := a.action
-	var q url.Values
-	if r != nil {
-		q = r.URL.Query()
-	}
-	if a.versioned != "" && q.Get("versionId") != "" {
+	if a.versioned != "" && src.Query.Get("versionId") != "" {
 		action = a.versioned
 	}
 	if rt.name == "DeleteObjects" {
@@ -69,7 +64,7 @@ func (s *Service) authorize(ctx context.Context, r *http.Request, rt *route, t t
 		resource += "/" + t.key
 		key = &t.key
 	}
-	return s.check(ctx, r, b, action, resource, key)
+	return s.check(ctx, b, action, resource, key)
 }
 
 // keyExistence is S3's rule that a read tells whether a key exists only
@@ -79,18 +74,18 @@ func (s *Service) authorize(ctx context.Context, r *http.Request, rt *route, t t
 // a caller and AccessDenied to everyone else, even to one allowed
 // s3:GetObject (the familiar 403 of a public website's missing page)
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax).
-func (s *Service) keyExistence(ctx context.Context, r *http.Request, rt *route, t target, err error) error {
+func (s *Service) keyExistence(ctx context.Context, rt *route, t target, err error) error {
 	ae, ok := awsproto.As(err)
 	if err == nil || !ok || (ae.Code != "AccessDenied" && ae.Code != "NoSuchKey") ||
-		(rt.name != "GetObject" && rt.name != "HeadObject") || r.URL.Query().Get("versionId") != "" {
+		(rt.name != "GetObject" && rt.name != "HeadObject") || request.From(ctx).Sources.Query.Get("versionId") != "" {
 		return err
 	}
 	b, lerr := s.loadBucket(ctx, t.bucket)
 	if lerr != nil {
 		return err
 	}
-	missing := ae.Code == "NoSuchKey" || s.peekObject(ctx, b, t.key, r) == nil
-	if missing && s.listAllows(ctx, r, b, t.key) {
+	missing := ae.Code == "NoSuchKey" || s.peekObject(ctx, b, t.key) == nil
+	if missing && s.listAllows(ctx, b, t.key) {
 		return errNoSuchKey(t.key)
 	}
 	if ae.Code == "NoSuchKey" {
@@ -111,26 +106,27 @@ func checkExpectedOwner(want string, b *bucketRecord) error {
 
 // listAllows reports whether the caller may list the bucket with the
 // given prefix.
-func (s *Service) listAllows(ctx context.Context, r *http.Request, b *bucketRecord, prefix string) bool {
+func (s *Service) listAllows(ctx context.Context, b *bucketRecord, prefix string) bool {
 	rc := request.From(ctx)
-	op := rc.Operation
-	rc.Operation = "ListObjects"
-	defer func() { rc.Operation = op }()
-	lr := &http.Request{Method: http.MethodGet, Header: http.Header{}, URL: &url.URL{RawQuery: url.Values{"prefix": {prefix}}.Encode()}}
-	if r != nil {
-		lr.Header = r.Header
-	}
-	return s.check(ctx, lr, b, "s3:ListBucket", "arn:aws:s3:::"+b.Name, nil) == nil
+	op, src := rc.Operation, rc.Sources
+	rc.Operation, rc.Sources.Query = "ListObjects", url.Values{"prefix": {prefix}}
+	defer func() { rc.Operation, rc.Sources = op, src }()
+	return s.check(ctx, b, "s3:ListBucket", "arn:aws:s3:::"+b.Name, nil) == nil
 }
 
 // allowed judges one more action on a bucket or key within a request
-// (each key of DeleteObjects, the source of a copy).
-func (s *Service) allowed(ctx context.Context, r *http.Request, b *bucketRecord, action string, key *string) error {
+// (each key of DeleteObjects, the source of a copy): the request's own
+// headers and query are not that action's, so none of its keys are.
+func (s *Service) allowed(ctx context.Context, b *bucketRecord, action string, key *string) error {
 	resource := "arn:aws:s3:::" + b.Name
 	if key != nil {
 		resource += "/" + *key
 	}
-	return s.check(ctx, r, b, action, resource, key)
+	rc := request.From(ctx)
+	src := rc.Sources
+	rc.Sources = request.Sources{}
+	defer func() { rc.Sources = src }()
+	return s.check(ctx, b, action, resource, key)
 }
 
 // isOwnerRoot reports whether p is the root user of account acct acting
@@ -150,7 +146,7 @@ func bucketPolicyAction(action string) bool {
 }
 
 // check evaluates one action. b is nil for actions on no bucket.
-func (s *Service) check(ctx context.Context, r *http.Request, b *bucketRecord, action, resource string, key *string) error {
+func (s *Service) check(ctx context.Context, b *bucketRecord, action, resource string, key *string) error {
 	rc := request.From(ctx)
 	p := rc.Principal
 	// The bucket owner's root is judged by nothing but an explicit deny
@@ -190,7 +186,7 @@ func (s *Service) check(ctx context.Context, r *http.Request, b *bucketRecord, a
 	}
 	var obj *versionRecord
 	if b != nil && key != nil && (needsObjectACL(b, action) || mentionsExistingTag(&in)) {
-		obj = s.peekObject(ctx, b, *key, r)
+		obj = s.peekObject(ctx, b, *key)
 	}
 	foreignObject := obj != nil && obj.Owner != "" && obj.Owner != b.Account && needsObjectACL(b, action)
 	if foreignObject {
@@ -201,7 +197,7 @@ func (s *Service) check(ctx context.Context, r *http.Request, b *bucketRecord, a
 	if b != nil && b.Ownership != "BucketOwnerEnforced" {
 		in.ExtraAllow = aclAllows(b, obj, p, action, pab.IgnorePublicAcls)
 	}
-	req := &policy.Request{Principal: authz.Principal(p, CanonicalID(p.Account)), Action: action, Resource: resource, Keys: s3Keys(rc, r, b, obj)}
+	req := &policy.Request{Principal: authz.Principal(p, CanonicalID(p.Account)), Action: action, Resource: resource, Keys: s3Keys(rc, b, obj)}
 	res := policy.Evaluate(&in, req)
 	authz.Log(ctx, s.log, req, res)
 	if res.Decision == policy.Allow {
@@ -250,11 +246,8 @@ func mentionsExistingTag(in *policy.Input) bool {
 }
 
 // peekObject reads the version a request addresses, or nil.
-func (s *Service) peekObject(ctx context.Context, b *bucketRecord, key string, r *http.Request) *versionRecord {
-	vid := ""
-	if r != nil {
-		vid = r.URL.Query().Get("versionId")
-	}
+func (s *Service) peekObject(ctx context.Context, b *bucketRecord, key string) *versionRecord {
+	vid := request.From(ctx).Sources.Query.Get("versionId")
 	var v *versionRecord
 	_ = s.store.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -302,14 +295,9 @@ func aclAllows(b *bucketRecord, obj *versionRecord, p request.Principal, action 
 // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html#amazons3-policy-keys)
 // and the global ones, as policy.Evaluate asks for them (key lower-cased):
 // a key no condition reads is never computed.
-func s3Keys(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionRecord) func(string) ([]string, bool) {
-	var q url.Values // the query, parsed once if a key needs it
-	query := func() url.Values {
-		if q == nil {
-			q = r.URL.Query()
-		}
-		return q
-	}
+func s3Keys(rc *request.Context, b *bucketRecord, obj *versionRecord) func(string) ([]string, bool) {
+	src := rc.Sources
+	query := func() url.Values { return src.Query }
 	one := func(v string) ([]string, bool) { return []string{v}, true }
 	now := authz.Now(rc)
 	return func(key string) ([]string, bool) {
@@ -345,7 +333,7 @@ func s3Keys(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionR
 			}
 			return nil, false
 		}
-		if r == nil {
+		if src.Header == nil && src.Query == nil {
 			return nil, false
 		}
 		switch key {
@@ -364,7 +352,7 @@ func s3Keys(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionR
 			}
 			return nil, false
 		case "s3:requestobjecttagkeys":
-			tags, ok := requestTags(r)
+			tags, ok := requestTags(src.Header)
 			if !ok {
 				return nil, false
 			}
@@ -375,7 +363,7 @@ func s3Keys(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionR
 			return keys, true
 		}
 		if rest, ok := strings.CutPrefix(key, "s3:requestobjecttag/"); ok {
-			if tags, ok := requestTags(r); ok {
+			if tags, ok := requestTags(src.Header); ok {
 				return lastTag(tags, rest)
 			}
 			return nil, false
@@ -383,7 +371,7 @@ func s3Keys(rc *request.Context, r *http.Request, b *bucketRecord, obj *versionR
 		if strings.HasPrefix(key, "s3:x-amz-") {
 			for _, h := range s3HeaderKeys {
 				if h.key == key {
-					if vs := r.Header[h.header]; len(vs) > 0 {
+					if vs := src.Header[h.header]; len(vs) > 0 {
 						return one(vs[0])
 					}
 				}
@@ -407,8 +395,8 @@ func lastTag(tags []tag, key string) ([]string, bool) {
 
 // requestTags parses the x-amz-tagging header of a request (a URL query:
 // Key1=Value1&Key2=Value2), in order, if it has a valid one.
-func requestTags(r *http.Request) ([]tag, bool) {
-	tagging := r.Header.Get("x-amz-tagging")
+func requestTags(h http.Header) ([]tag, bool) {
+	tagging := h.Get("x-amz-tagging")
 	if tagging == "" {
 		return nil, false
 	}

@@ -71,7 +71,7 @@ func (s *Service) serveControl(ctx context.Context, w http.ResponseWriter, r *ht
 	if account != p.Account {
 		return errAccessDenied()
 	}
-	if err := s.check(ctx, r, nil, actions[op].action, "*", nil); err != nil {
+	if err := s.check(ctx, nil, actions[op].action, "*", nil); err != nil {
 		return err
 	}
 	switch op {

@@ -129,7 +129,7 @@ func (s *Service) authorizeSource(ctx context.Context, cs copySource) error {
 		action = "s3:GetObjectVersion"
 	}
 	key := cs.key
-	return s.allowed(ctx, nil, b, action, &key)
+	return s.allowed(ctx, b, action, &key)
 }
 
 type CopyObjectInput struct {

@@ -77,7 +77,7 @@ func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsInput) (*D
 			action = "s3:DeleteObjectVersion"
 		}
 		key := o.Key
-		if err := s.allowed(ctx, nil, bucket, action, &key); err != nil {
+		if err := s.allowed(ctx, bucket, action, &key); err != nil {
 			ae, ok := awsproto.As(err)
 			if !ok {
 				return nil, err

@@ -25,7 +25,8 @@ func TestS3Keys(t *testing.T) {
 	r.Header.Set("x-amz-tagging", "Project=blue&team=red&Team=green")
 	b := &bucketRecord{Name: "photos", Account: "111122223333", Tags: []tag{{"Env", "prod"}}}
 	obj := &versionRecord{Tags: []tag{{"Class", "secret"}}}
-	keys := s3Keys(rc, r, b, obj)
+	rc.Sources = request.SourcesOf(r)
+	keys := s3Keys(rc, b, obj)
 	for _, c := range []struct {
 		key  string
 		want []string // nil: absent
@@ -67,12 +68,12 @@ func TestS3Keys(t *testing.T) {
 	}
 	// Listing keys belong to listing operations only.
 	rc.Operation = "GetObject"
-	if v, ok := s3Keys(rc, r, b, obj)("s3:prefix"); ok {
+	if v, ok := s3Keys(rc, b, obj)("s3:prefix"); ok {
 		t.Errorf("s3:prefix on GetObject = %q", v)
 	}
 	// Without a bucket, an object or a request, their keys are absent.
 	for _, k := range []string{"aws:resourcetag/env", "s3:resourceaccount", "s3:existingobjecttag/class", "s3:x-amz-acl", "s3:versionid"} {
-		if v, ok := s3Keys(rc, nil, nil, nil)(k); ok {
+		if v, ok := s3Keys(&request.Context{Start: start}, nil, nil)(k); ok {
 			t.Errorf("%s without bucket, object or request = %q", k, v)
 		}
 	}

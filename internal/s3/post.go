@@ -68,8 +68,9 @@ func (s *Service) postObject(ctx context.Context, w http.ResponseWriter, r *http
 	if !rc.Principal.IsAnonymous() {
 		rc.AuthType = "POST"
 	}
-	hr := &http.Request{Method: http.MethodPost, Header: h, URL: &url.URL{}}
-	if err := s.authorize(ctx, hr, &route{name: "PutObject", level: levelObject}, target{bucket: t.bucket, key: key}); err != nil {
+	// The form's fields are the upload's headers, for condition keys too.
+	rc.Sources = request.Sources{Header: h, Query: url.Values{}}
+	if err := s.authorize(ctx, &route{name: "PutObject", level: levelObject}, target{bucket: t.bucket, key: key}); err != nil {
 		return err
 	}
 	v, err := s.storePostObject(ctx, t.bucket, key, fields, h, file, minLen, maxLen)

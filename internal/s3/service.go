@@ -245,6 +245,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc := request.From(ctx)
 	w.Header().Set("x-amz-request-id", rc.ID)
 	w.Header().Set("x-amz-id-2", rc.HostID)
+	rc.Sources = request.SourcesOf(r)
 	if isControl(r) {
 		if err := s.serveControl(ctx, w, r); err != nil {
 			s.WriteError(w, r, err)
@@ -294,10 +295,10 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				// once it has read it.
 				err = rt.serve(ctx, w, r, t)
 			} else {
-				if err = s.authorize(ctx, r, rt, t); err == nil {
+				if err = s.authorize(ctx, rt, t); err == nil {
 					err = rt.serve(ctx, w, r, t)
 				}
-				err = s.keyExistence(ctx, r, rt, t, err)
+				err = s.keyExistence(ctx, rt, t, err)
 			}
 			if err != nil && rt.name == "HeadBucket" {
 				err = s.withBucketRegion(ctx, t.bucket, err)

@@ -352,7 +352,7 @@ func (s *Service) websiteObject(ctx context.Context, w http.ResponseWriter, r *h
 	}
 	t := target{bucket: b.Name, key: key}
 	out, err := s.websiteRead(ctx, r2, rt, t, r.Method == http.MethodGet)
-	if err = s.keyExistence(ctx, r2, rt, t, err); err != nil {
+	if err = s.keyExistence(ctx, rt, t, err); err != nil {
 		return err
 	}
 	if loc := out.Headers["X-Amz-Website-Redirect-Location"]; loc != "" {
@@ -371,7 +371,11 @@ func (s *Service) websiteObject(ctx context.Context, w http.ResponseWriter, r *h
 // websiteReadable reports whether an anonymous caller may read key.
 func (s *Service) websiteReadable(ctx context.Context, r *http.Request, b *bucketRecord, key string) bool {
 	rt := &route{name: "HeadObject", method: http.MethodHead, level: levelObject}
-	return s.authorize(ctx, r, rt, target{bucket: b.Name, key: key}) == nil && s.peekObject(ctx, b, key, nil) != nil
+	rc := request.From(ctx)
+	src := rc.Sources
+	rc.Sources = request.Sources{Header: r.Header, Query: url.Values{}}
+	defer func() { rc.Sources = src }()
+	return s.authorize(ctx, rt, target{bucket: b.Name, key: key}) == nil && s.peekObject(ctx, b, key) != nil
 }
 
 // matchRule returns the first routing rule that applies to key: before
@@ -490,7 +494,8 @@ func websiteError(w http.ResponseWriter, r *http.Request, e, docErr *awsproto.Er
 // websiteRead authorizes and reads a website's object as GetObject or
 // HeadObject.
 func (s *Service) websiteRead(ctx context.Context, r *http.Request, rt *route, t target, body bool) (*GetObjectOutput, error) {
-	if err := s.authorize(ctx, r, rt, t); err != nil {
+	request.From(ctx).Sources = request.SourcesOf(r)
+	if err := s.authorize(ctx, rt, t); err != nil {
 		return nil, err
 	}
 	in := &GetObjectInput{}

@@ -7,8 +7,8 @@ package request
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"net/netip"
+	"net/url"
 	"time"
 )
 

@@ -83,6 +83,7 @@ type Server struct {
 	S3      *s3.Service
 	IAM     *iam.Service
 	EC2     *ec2.Service
+	STS     *sts.Service
 	// Compute is the compute driver instances run on.
 	Compute compute.Driver
 	// Netplane is the VPC data plane.
@@ -174,7 +175,7 @@ func Open(cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Server{Handler: e, Edge: e, S3: s3svc, IAM: iamsvc, EC2: ec2svc, Compute: drv, Netplane: np, db: db, rec: rec, stop: stop, cfg: cfg}, nil
+	return &Server{Handler: e, Edge: e, S3: s3svc, IAM: iamsvc, EC2: ec2svc, STS: stssvc, Compute: drv, Netplane: np, db: db, rec: rec, stop: stop, cfg: cfg}, nil
 }
 
 // openCompute picks and opens the compute driver cfg.Compute names.

@@ -1,0 +1,140 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/gureum/gureum/internal/awsproto"
+	"github.com/gureum/gureum/internal/awsproto/query"
+	"github.com/gureum/gureum/internal/operation"
+	"github.com/gureum/gureum/internal/request"
+)
+
+// In-process calls through Invoke, as the console makes them: the same
+// operations, as the same IAM user, get the same decisions, errors and
+// outputs as over HTTP.
+
+// invoker calls one service's operations in-process as a principal.
+type invoker struct {
+	t      *testing.T
+	svc    *operation.Service
+	decode func(url.Values, any) error
+	ctx    context.Context
+}
+
+func (iv invoker) call(name string, params url.Values) (any, error) {
+	iv.t.Helper()
+	op, err := iv.svc.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	in := op.NewInput()
+	if err := iv.decode(params, in); err != nil {
+		iv.t.Fatalf("%s: %v", name, err)
+	}
+	return iv.svc.Call(iv.ctx, op, in)
+}
+
+// field reads an exported field of an output by path.
+func field(v any, path ...string) reflect.Value {
+	r := reflect.ValueOf(v)
+	for _, p := range path {
+		for r.Kind() == reflect.Pointer {
+			r = r.Elem()
+		}
+		r = r.FieldByName(p)
+	}
+	return r
+}
+
+// sameError checks that the in-process error is the one HTTP gave.
+func sameError(t *testing.T, what string, inproc, wire error) {
+	t.Helper()
+	var ae *awsproto.Error
+	var se smithy.APIError
+	if !errors.As(inproc, &ae) || !errors.As(wire, &se) {
+		t.Fatalf("%s: in-process %v, over HTTP %v", what, inproc, wire)
+	}
+	if ae.Code != se.ErrorCode() || ae.Message != se.ErrorMessage() {
+		t.Fatalf("%s: in-process %s %q, over HTTP %s %q", what, ae.Code, ae.Message, se.ErrorCode(), se.ErrorMessage())
+	}
+}
+
+func TestInvokeInProcessAsIAMUser(t *testing.T) {
+	e := newEnv(t)
+	root := e.rootIAM()
+	if _, err := root.CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String("dev")}); err != nil {
+		t.Fatal(err)
+	}
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","ec2:CreateTags"],"Resource":"*"}]}`
+	if _, err := root.PutUserPolicy(ctx(), &iam.PutUserPolicyInput{UserName: aws.String("dev"), PolicyName: aws.String("read"), PolicyDocument: aws.String(pol)}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := root.CreateAccessKey(ctx(), &iam.CreateAccessKeyInput{UserName: aws.String("dev")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ak, sk := *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey
+	p, err := e.srv.IAM.Principal(ctx(), ak, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inctx := request.With(context.Background(), &request.Context{ID: "in-process", Start: time.Now(), Region: "us-east-1", Principal: p})
+
+	// EC2: allowed reads and denied writes, both ways.
+	ec := e.ec2(ak, sk)
+	wire, err := ec.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := invoker{t, e.srv.EC2.Operations(), query.DecodeEC2, inctx}
+	out, err := ev.call("DescribeVpcs", url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vpcs := field(out, "Vpcs")
+	if vpcs.Len() != len(wire.Vpcs) || vpcs.Len() != 1 || field(vpcs.Index(0).Interface(), "VpcID").String() != *wire.Vpcs[0].VpcId {
+		t.Fatalf("DescribeVpcs: in-process %d VPCs, over HTTP %+v", vpcs.Len(), wire.Vpcs)
+	}
+	_, wireErr := ec.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.7.0.0/16")})
+	_, inErr := ev.call("CreateVpc", url.Values{"CidrBlock": {"10.7.0.0/16"}})
+	sameError(t, "CreateVpc", inErr, wireErr)
+	// The resource a denial names comes from the typed input.
+	_, wireErr = ec.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: wire.Vpcs[0].VpcId})
+	_, inErr = ev.call("DeleteVpc", url.Values{"VpcId": {*wire.Vpcs[0].VpcId}})
+	sameError(t, "DeleteVpc", inErr, wireErr)
+	// Validation is the same too.
+	_, wireErr = ec.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{flt("no-such-filter", "x")}})
+	_, inErr = ev.call("DescribeVpcs", url.Values{"Filter.1.Name": {"no-such-filter"}, "Filter.1.Value.1": {"x"}})
+	sameError(t, "DescribeVpcs with an unknown filter", inErr, wireErr)
+
+	// STS: who am I, both ways.
+	sw, err := e.sts(ak, sk, "").GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := invoker{t, e.srv.STS.Operations(), query.Decode, inctx}
+	id, err := sv.call("GetCallerIdentity", url.Values{})
+	if err != nil || field(id, "Arn").String() != *sw.Arn || field(id, "Account").String() != *sw.Account || field(id, "UserID").String() != *sw.UserId {
+		t.Fatalf("GetCallerIdentity: in-process %+v %v, over HTTP %+v", id, err, sw)
+	}
+	_, wireErr = e.sts(ak, sk, "").GetAccessKeyInfo(ctx(), &sts.GetAccessKeyInfoInput{AccessKeyId: aws.String(ak)})
+	_, inErr = sv.call("GetAccessKeyInfo", url.Values{"AccessKeyId": {ak}})
+	sameError(t, "GetAccessKeyInfo", inErr, wireErr)
+	_, err = sv.call("NoSuchOperation", url.Values{})
+	var ae *awsproto.Error
+	if !errors.As(err, &ae) || ae.Code != "InvalidAction" {
+		t.Fatalf("unknown operation: %v", err)
+	}
+}

@@ -126,17 +126,14 @@ func (s *Service) listAccessKeys(ctx context.Context, in *listAccessKeysInput) (
 				all = append(all, AccessKey{UserName: k.User, AccessKeyID: k.ID, Status: k.Status, CreateDate: query.Time(k.Created)})
 			}
 		}
+		sort.Slice(all, func(i, j int) bool { return time.Time(all[i].CreateDate).Before(time.Time(all[j].CreateDate)) })
 		return nil
 	})
+	items, trunc, next, err := paged(all, err, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(all, func(i, j int) bool { return time.Time(all[i].CreateDate).Before(time.Time(all[j].CreateDate)) })
-	items, trunc, next, err := page(all, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &listAccessKeysOutput{AccessKeyMetadata: orEmpty(items), IsTruncated: trunc, Marker: next}, nil
+	return &listAccessKeysOutput{AccessKeyMetadata: items, IsTruncated: trunc, Marker: next}, nil
 }
 
 func keyNotFound(id string) error {
@@ -326,7 +323,6 @@ func loginNotFound(user string) error {
 }
 
 func (s *Service) createLoginProfile(ctx context.Context, in *loginProfileInput) (*loginProfileOutput, error) {
-	acct := account(ctx)
 	name, ok := callerUser(ctx, in.UserName)
 	if !ok {
 		return nil, validation("Must specify userName when calling with non-User credentials")
@@ -338,18 +334,14 @@ func (s *Service) createLoginProfile(ctx context.Context, in *loginProfileInput)
 		return nil, err
 	}
 	var out LoginProfile
-	err := s.update(ctx, func(tx store.Tx) error {
-		u, err := getUser(tx, acct, name)
-		if err != nil {
-			return err
-		}
+	err := userKind.edit(ctx, s, name, func(_ store.Tx, _ string, u *userRecord) error {
 		if u.Login != nil {
 			return alreadyExists("Login Profile for user %s already exists.", u.Name)
 		}
 		h, salt := hashPassword(*in.Password)
 		u.Login = &login{Hash: h, Salt: salt, Created: s.now().UTC(), ResetRequired: in.PasswordResetRequired != nil && *in.PasswordResetRequired}
 		out = LoginProfile{u.Name, query.Time(u.Login.Created), u.Login.ResetRequired}
-		return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -382,7 +374,6 @@ func (s *Service) getLoginProfile(ctx context.Context, in *loginProfileInput) (*
 }
 
 func (s *Service) updateLoginProfile(ctx context.Context, in *loginProfileInput) (*struct{}, error) {
-	acct := account(ctx)
 	name, ok := callerUser(ctx, in.UserName)
 	if !ok {
 		return nil, validation("Must specify userName when calling with non-User credentials")
@@ -392,11 +383,7 @@ func (s *Service) updateLoginProfile(ctx context.Context, in *loginProfileInput)
 			return nil, err
 		}
 	}
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		u, err := getUser(tx, acct, name)
-		if err != nil {
-			return err
-		}
+	return nil, userKind.edit(ctx, s, name, func(_ store.Tx, _ string, u *userRecord) error {
 		if u.Login == nil {
 			return loginNotFound(u.Name)
 		}
@@ -406,25 +393,20 @@ func (s *Service) updateLoginProfile(ctx context.Context, in *loginProfileInput)
 		if in.PasswordResetRequired != nil {
 			u.Login.ResetRequired = *in.PasswordResetRequired
 		}
-		return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
+		return nil
 	})
 }
 
 func (s *Service) deleteLoginProfile(ctx context.Context, in *loginProfileInput) (*struct{}, error) {
-	acct := account(ctx)
 	name, ok := callerUser(ctx, in.UserName)
 	if !ok {
 		return nil, validation("Must specify userName when calling with non-User credentials")
 	}
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		u, err := getUser(tx, acct, name)
-		if err != nil {
-			return err
-		}
+	return nil, userKind.edit(ctx, s, name, func(_ store.Tx, _ string, u *userRecord) error {
 		if u.Login == nil {
 			return loginNotFound(u.Name)
 		}
 		u.Login = nil
-		return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
+		return nil
 	})
 }

@@ -164,25 +164,17 @@ func containsExact(list []string, s string) bool {
 	return false
 }
 
-func (s *Service) attach(kind string) func(context.Context, *holderInput) (*struct{}, error) {
+func attach[R any](s *Service, k kind[R]) func(context.Context, *holderInput) (*struct{}, error) {
 	return func(ctx context.Context, in *holderInput) (*struct{}, error) {
-		name, err := in.holder(kind)
-		if err != nil {
-			return nil, err
-		}
-		a, err := required("policyArn", in.PolicyArn)
+		name, a, err := in.with(k.name, "policyArn", in.PolicyArn)
 		if err != nil {
 			return nil, err
 		}
 		if err := checkArn("policyArn", a); err != nil {
 			return nil, err
 		}
-		acct := account(ctx)
-		return nil, s.update(ctx, func(tx store.Tx) error {
-			h, err := loadHolder(tx, acct, kind, name)
-			if err != nil {
-				return err
-			}
+		return nil, k.edit(ctx, s, name, func(tx store.Tx, acct string, r *R) error {
+			e := k.entity(r)
 			m, err := getManaged(tx, acct, a)
 			if err != nil {
 				return err
@@ -190,38 +182,30 @@ func (s *Service) attach(kind string) func(context.Context, *holderInput) (*stru
 			if m.notAttachable {
 				return policyNotFound(a)
 			}
-			if containsExact(h.pp.Attached, a) {
+			if containsExact(e.Attached, a) {
 				return nil
 			}
-			if len(h.pp.Attached) >= maxAttached {
-				return limitExceeded("Cannot exceed quota for PoliciesPer%s: %d", kind, maxAttached)
+			if len(e.Attached) >= maxAttached {
+				return limitExceeded("Cannot exceed quota for PoliciesPer%s: %d", k.name, maxAttached)
 			}
-			h.pp.Attached = append(h.pp.Attached, a)
-			return h.save()
+			e.Attached = append(e.Attached, a)
+			return nil
 		})
 	}
 }
 
-func (s *Service) detach(kind string) func(context.Context, *holderInput) (*struct{}, error) {
+func detach[R any](s *Service, k kind[R]) func(context.Context, *holderInput) (*struct{}, error) {
 	return func(ctx context.Context, in *holderInput) (*struct{}, error) {
-		name, err := in.holder(kind)
+		name, a, err := in.with(k.name, "policyArn", in.PolicyArn)
 		if err != nil {
 			return nil, err
 		}
-		a, err := required("policyArn", in.PolicyArn)
-		if err != nil {
-			return nil, err
-		}
-		acct := account(ctx)
-		return nil, s.update(ctx, func(tx store.Tx) error {
-			h, err := loadHolder(tx, acct, kind, name)
-			if err != nil {
-				return err
-			}
-			for i, v := range h.pp.Attached {
+		return nil, k.edit(ctx, s, name, func(_ store.Tx, _ string, r *R) error {
+			e := k.entity(r)
+			for i, v := range e.Attached {
 				if v == a {
-					h.pp.Attached = append(h.pp.Attached[:i], h.pp.Attached[i+1:]...)
-					return h.save()
+					e.Attached = append(e.Attached[:i], e.Attached[i+1:]...)
+					return nil
 				}
 			}
 			return noSuchEntity("Policy %s was not found.", a)
@@ -253,29 +237,21 @@ func attachedOf(pp *principalPolicies, prefix *string) []AttachedPolicy {
 	return out
 }
 
-func (s *Service) listAttached(kind string) func(context.Context, *holderInput) (*listAttachedOutput, error) {
+func listAttached[R any](s *Service, k kind[R]) func(context.Context, *holderInput) (*listAttachedOutput, error) {
 	return func(ctx context.Context, in *holderInput) (*listAttachedOutput, error) {
-		name, err := in.holder(kind)
+		name, err := in.holder(k.name)
 		if err != nil {
 			return nil, err
 		}
-		acct := account(ctx)
 		var all []AttachedPolicy
-		err = s.view(ctx, func(tx store.Tx) error {
-			h, err := loadHolder(tx, acct, kind, name)
-			if err != nil {
-				return err
-			}
-			all = attachedOf(h.pp, in.PathPrefix)
+		err = k.view(ctx, s, name, func(_ store.Tx, _ string, r *R) error {
+			all = attachedOf(&k.entity(r).principalPolicies, in.PathPrefix)
 			return nil
 		})
+		items, trunc, next, err := paged(all, err, in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
-		items, trunc, next, err := page(all, in.Marker, in.MaxItems)
-		if err != nil {
-			return nil, err
-		}
-		return &listAttachedOutput{orEmpty(items), trunc, next}, nil
+		return &listAttachedOutput{items, trunc, next}, nil
 	}
 }

@@ -2,13 +2,11 @@ package iam
 
 import (
 	"errors"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/gureum/gureum/internal/awsproto"
-	"github.com/gureum/gureum/internal/awsproto/query"
 )
 
 // TestUserCredentialLists: the credential lists tools read before
@@ -40,11 +38,7 @@ func TestUserCredentialLists(t *testing.T) {
 				if err != nil {
 					t.Fatalf("UserName %q: %v", user, err)
 				}
-				w := httptest.NewRecorder()
-				if err := query.Write(w, tt.action, Namespace, "req", out); err != nil {
-					t.Fatal(err)
-				}
-				if body := w.Body.String(); !strings.Contains(body, tt.want) {
+				if body := render(t, tt.action, out); !strings.Contains(body, tt.want) {
 					t.Errorf("UserName %q: no %s in\n%s", user, tt.want, body)
 				}
 			}

@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"strings"
 
 	"github.com/gureum/gureum/internal/awsproto/query"
 	"github.com/gureum/gureum/internal/store"
@@ -24,8 +23,7 @@ func (g *groupRecord) shape(acct string) Group {
 }
 
 func getGroup(tx store.Tx, acct, name string) (*groupRecord, error) {
-	g, err := getRecord[groupRecord](tx, tGroups, entityKey(acct, name))
-	return g, notFound(err, groupNotFound(name))
+	return groupKind.get(tx, acct, name)
 }
 
 type createGroupInput struct {
@@ -38,22 +36,13 @@ type groupOutput struct {
 }
 
 func (s *Service) createGroup(ctx context.Context, in *createGroupInput) (*groupOutput, error) {
-	if err := checkName("groupName", in.GroupName, 128); err != nil {
-		return nil, err
-	}
-	path, err := checkPath(in.Path)
+	path, err := checkNew("groupName", in.GroupName, groupKind.maxName, in.Path, nil)
 	if err != nil {
 		return nil, err
 	}
 	acct := account(ctx)
-	g := &groupRecord{Name: in.GroupName, ID: newID("AGPA", 21), Path: path, Created: s.now().UTC()}
-	err = s.update(ctx, func(tx store.Tx) error {
-		if _, err := getGroup(tx, acct, g.Name); err == nil {
-			return alreadyExists("Group with name %s already exists.", g.Name)
-		}
-		return putRecord(tx, tGroups, entityKey(acct, g.Name), g)
-	})
-	if err != nil {
+	g := &groupRecord{entity{Name: in.GroupName, ID: newID("AGPA", 21), Path: path, Created: s.now().UTC()}}
+	if err := s.insert(ctx, tGroups, entityKey(acct, g.Name), g, groupKind.exists(g.Name), nil); err != nil {
 		return nil, err
 	}
 	return &groupOutput{g.shape(acct)}, nil
@@ -89,14 +78,10 @@ func (s *Service) getGroupOp(ctx context.Context, in *getGroupInput) (*getGroupO
 			return nil
 		})
 	})
+	out.Users, out.IsTruncated, out.Marker, err = paged(users, err, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	out.Users, out.IsTruncated, out.Marker, err = page(users, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	out.Users = orEmpty(out.Users)
 	return &out, nil
 }
 
@@ -107,24 +92,11 @@ type listGroupsOutput struct {
 }
 
 func (s *Service) listGroups(ctx context.Context, in *listInput) (*listGroupsOutput, error) {
-	acct := account(ctx)
-	var all []Group
-	err := s.view(ctx, func(tx store.Tx) error {
-		return scanAccount(tx, tGroups, acct, func(g *groupRecord) error {
-			if in.PathPrefix == nil || strings.HasPrefix(g.Path, *in.PathPrefix) {
-				all = append(all, g.shape(acct))
-			}
-			return nil
-		})
-	})
+	items, trunc, next, err := listEntities(ctx, s, groupKind, in, func(acct string, g *groupRecord) Group { return g.shape(acct) })
 	if err != nil {
 		return nil, err
 	}
-	items, trunc, next, err := page(all, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &listGroupsOutput{orEmpty(items), trunc, next}, nil
+	return &listGroupsOutput{items, trunc, next}, nil
 }
 
 type listGroupsForUserInput struct {
@@ -150,14 +122,11 @@ func (s *Service) listGroupsForUser(ctx context.Context, in *listGroupsForUserIn
 		}
 		return nil
 	})
+	items, trunc, next, err := paged(all, err, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	items, trunc, next, err := page(all, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &listGroupsOutput{orEmpty(items), trunc, next}, nil
+	return &listGroupsOutput{items, trunc, next}, nil
 }
 
 type updateGroupInput struct {
@@ -167,49 +136,15 @@ type updateGroupInput struct {
 }
 
 func (s *Service) updateGroup(ctx context.Context, in *updateGroupInput) (*struct{}, error) {
-	acct := account(ctx)
-	var newPath string
-	if in.NewPath != nil {
-		p, err := checkPath(in.NewPath)
-		if err != nil {
-			return nil, err
-		}
-		newPath = p
-	}
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		g, err := getGroup(tx, acct, in.GroupName)
-		if err != nil {
-			return err
-		}
-		if newPath != "" {
-			g.Path = newPath
-		}
-		if in.NewGroupName != nil && *in.NewGroupName != g.Name {
-			if err := checkName("newGroupName", *in.NewGroupName, 128); err != nil {
-				return err
+	// A renamed group's members list it by its new name.
+	return nil, groupKind.rename(ctx, s, in.GroupName, in.NewGroupName, in.NewPath, func(tx store.Tx, acct string, g *groupRecord, old string) error {
+		return scanAccount(tx, tUsers, acct, func(u *userRecord) error {
+			if l, ok := removeString(u.Groups, old); ok {
+				u.Groups = append(l, g.Name)
+				return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
 			}
-			if !strings.EqualFold(*in.NewGroupName, g.Name) {
-				if _, err := getGroup(tx, acct, *in.NewGroupName); err == nil {
-					return alreadyExists("Group with name %s already exists.", *in.NewGroupName)
-				}
-			}
-			old := g.Name
-			if err := tx.Delete(tGroups, entityKey(acct, old)); err != nil {
-				return err
-			}
-			g.Name = *in.NewGroupName
-			err := scanAccount(tx, tUsers, acct, func(u *userRecord) error {
-				if l, ok := removeString(u.Groups, old); ok {
-					u.Groups = append(l, g.Name)
-					return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		return putRecord(tx, tGroups, entityKey(acct, g.Name), g)
+			return nil
+		})
 	})
 }
 
@@ -218,27 +153,18 @@ type groupNameInput struct {
 }
 
 func (s *Service) deleteGroup(ctx context.Context, in *groupNameInput) (*struct{}, error) {
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		g, err := getGroup(tx, acct, in.GroupName)
-		if err != nil {
+	return nil, groupKind.delete(ctx, s, in.GroupName, func(tx store.Tx, acct string, g *groupRecord) error {
+		if err := policiesLeft(&g.principalPolicies); err != nil {
 			return err
 		}
-		if len(g.Inline) > 0 || len(g.Attached) > 0 {
-			return deleteConflict("Cannot delete entity, must delete policies first.")
-		}
-		members := false
-		err = scanAccount(tx, tUsers, acct, func(u *userRecord) error {
-			members = members || containsFold(u.Groups, g.Name)
-			return nil
-		})
+		members, err := listedIn(tx, tUsers, acct, g.Name, func(u *userRecord) []string { return u.Groups })
 		if err != nil {
 			return err
 		}
 		if members {
 			return deleteConflict("Cannot delete entity, must remove users from group first.")
 		}
-		return tx.Delete(tGroups, entityKey(acct, g.Name))
+		return nil
 	})
 }
 

@@ -11,13 +11,9 @@ import (
 // Inline policies: documents embedded in one user, group or role, named
 // without regard to case.
 
-func (s *Service) putInline(kind string) func(context.Context, *holderInput) (*struct{}, error) {
+func putInline[R any](s *Service, k kind[R]) func(context.Context, *holderInput) (*struct{}, error) {
 	return func(ctx context.Context, in *holderInput) (*struct{}, error) {
-		name, err := in.holder(kind)
-		if err != nil {
-			return nil, err
-		}
-		pname, err := required("policyName", in.PolicyName)
+		name, pname, err := in.with(k.name, "policyName", in.PolicyName)
 		if err != nil {
 			return nil, err
 		}
@@ -28,26 +24,21 @@ func (s *Service) putInline(kind string) func(context.Context, *holderInput) (*s
 		if err := checkName("policyName", pname, 128); err != nil {
 			return nil, err
 		}
-		quota := map[string]int{"User": maxUserInlineSize, "Group": maxGroupInlineSize, "Role": maxRoleInlineSize}[kind]
-		if err := checkDocument(doc, policy.Identity, quota, kind+"PolicySize"); err != nil {
+		if err := checkDocument(doc, policy.Identity, k.inlineQuota, k.name+"PolicySize"); err != nil {
 			return nil, err
 		}
-		acct := account(ctx)
-		return nil, s.update(ctx, func(tx store.Tx) error {
-			h, err := loadHolder(tx, acct, kind, name)
-			if err != nil {
-				return err
+		return nil, k.edit(ctx, s, name, func(_ store.Tx, _ string, r *R) error {
+			e := k.entity(r)
+			if e.Inline == nil {
+				e.Inline = map[string]string{}
 			}
-			if h.pp.Inline == nil {
-				h.pp.Inline = map[string]string{}
-			}
-			for k := range h.pp.Inline {
-				if strings.EqualFold(k, pname) {
-					delete(h.pp.Inline, k)
+			for key := range e.Inline {
+				if strings.EqualFold(key, pname) {
+					delete(e.Inline, key)
 				}
 			}
-			h.pp.Inline[pname] = doc
-			return h.save()
+			e.Inline[pname] = doc
+			return nil
 		})
 	}
 }
@@ -74,35 +65,27 @@ func findInline(pp *principalPolicies, pname string) (string, string, bool) {
 	return "", "", false
 }
 
-func (s *Service) getInline(kind string) func(context.Context, *holderInput) (*inlinePolicyOutput, error) {
+func getInline[R any](s *Service, k kind[R]) func(context.Context, *holderInput) (*inlinePolicyOutput, error) {
 	return func(ctx context.Context, in *holderInput) (*inlinePolicyOutput, error) {
-		name, err := in.holder(kind)
+		name, pname, err := in.with(k.name, "policyName", in.PolicyName)
 		if err != nil {
 			return nil, err
 		}
-		pname, err := required("policyName", in.PolicyName)
-		if err != nil {
-			return nil, err
-		}
-		acct := account(ctx)
 		out := &inlinePolicyOutput{}
-		err = s.view(ctx, func(tx store.Tx) error {
-			h, err := loadHolder(tx, acct, kind, name)
-			if err != nil {
-				return err
-			}
-			k, doc, ok := findInline(h.pp, pname)
+		err = k.view(ctx, s, name, func(_ store.Tx, _ string, r *R) error {
+			e := k.entity(r)
+			key, doc, ok := findInline(&e.principalPolicies, pname)
 			if !ok {
-				return inlineNotFound(kind, h.name, pname)
+				return inlineNotFound(k.name, e.Name, pname)
 			}
-			out.PolicyName, out.PolicyDocument = k, encodeDocument(doc)
-			switch kind {
+			out.PolicyName, out.PolicyDocument = key, encodeDocument(doc)
+			switch k.name {
 			case "User":
-				out.UserName = h.name
+				out.UserName = e.Name
 			case "Group":
-				out.GroupName = h.name
+				out.GroupName = e.Name
 			case "Role":
-				out.RoleName = h.name
+				out.RoleName = e.Name
 			}
 			return nil
 		})
@@ -113,28 +96,20 @@ func (s *Service) getInline(kind string) func(context.Context, *holderInput) (*i
 	}
 }
 
-func (s *Service) deleteInline(kind string) func(context.Context, *holderInput) (*struct{}, error) {
+func deleteInline[R any](s *Service, k kind[R]) func(context.Context, *holderInput) (*struct{}, error) {
 	return func(ctx context.Context, in *holderInput) (*struct{}, error) {
-		name, err := in.holder(kind)
+		name, pname, err := in.with(k.name, "policyName", in.PolicyName)
 		if err != nil {
 			return nil, err
 		}
-		pname, err := required("policyName", in.PolicyName)
-		if err != nil {
-			return nil, err
-		}
-		acct := account(ctx)
-		return nil, s.update(ctx, func(tx store.Tx) error {
-			h, err := loadHolder(tx, acct, kind, name)
-			if err != nil {
-				return err
-			}
-			k, _, ok := findInline(h.pp, pname)
+		return nil, k.edit(ctx, s, name, func(_ store.Tx, _ string, r *R) error {
+			e := k.entity(r)
+			key, _, ok := findInline(&e.principalPolicies, pname)
 			if !ok {
-				return inlineNotFound(kind, h.name, pname)
+				return inlineNotFound(k.name, e.Name, pname)
 			}
-			delete(h.pp.Inline, k)
-			return h.save()
+			delete(e.Inline, key)
+			return nil
 		})
 	}
 }
@@ -145,29 +120,21 @@ type listInlineOutput struct {
 	Marker      string   `xml:"Marker,omitempty"`
 }
 
-func (s *Service) listInline(kind string) func(context.Context, *holderInput) (*listInlineOutput, error) {
+func listInline[R any](s *Service, k kind[R]) func(context.Context, *holderInput) (*listInlineOutput, error) {
 	return func(ctx context.Context, in *holderInput) (*listInlineOutput, error) {
-		name, err := in.holder(kind)
+		name, err := in.holder(k.name)
 		if err != nil {
 			return nil, err
 		}
-		acct := account(ctx)
 		var names []string
-		err = s.view(ctx, func(tx store.Tx) error {
-			h, err := loadHolder(tx, acct, kind, name)
-			if err != nil {
-				return err
-			}
-			names = sortedKeys(h.pp.Inline)
+		err = k.view(ctx, s, name, func(_ store.Tx, _ string, r *R) error {
+			names = sortedKeys(k.entity(r).Inline)
 			return nil
 		})
+		items, trunc, next, err := paged(names, err, in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
-		items, trunc, next, err := page(names, in.Marker, in.MaxItems)
-		if err != nil {
-			return nil, err
-		}
-		return &listInlineOutput{orEmpty(items), trunc, next}, nil
+		return &listInlineOutput{items, trunc, next}, nil
 	}
 }

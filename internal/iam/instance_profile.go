@@ -50,22 +50,16 @@ type profileOutput struct {
 }
 
 func (s *Service) createInstanceProfile(ctx context.Context, in *createProfileInput) (*profileOutput, error) {
-	if err := checkName("instanceProfileName", in.InstanceProfileName, 128); err != nil {
-		return nil, err
-	}
-	path, err := checkPath(in.Path)
+	path, err := checkNew("instanceProfileName", in.InstanceProfileName, 128, in.Path, nil)
 	if err != nil {
 		return nil, err
 	}
 	acct := account(ctx)
 	p := &profileRecord{Name: in.InstanceProfileName, ID: newID("AIPA", 21), Path: path, Created: s.now().UTC(), Tags: in.Tags}
 	var out InstanceProfile
-	err = s.update(ctx, func(tx store.Tx) error {
-		if _, err := getProfile(tx, acct, p.Name); err == nil {
-			return alreadyExists("Instance Profile %s already exists.", p.Name)
-		}
+	err = s.insert(ctx, tProfiles, entityKey(acct, p.Name), p, alreadyExists("Instance Profile %s already exists.", p.Name), func(tx store.Tx) error {
 		out, _ = profileShape(tx, acct, p)
-		return putRecord(tx, tProfiles, entityKey(acct, p.Name), p)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -137,14 +131,11 @@ func (s *Service) listProfiles(ctx context.Context, in *listInput, role string) 
 			return err
 		})
 	})
+	items, trunc, next, err := paged(all, err, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	items, trunc, next, err := page(all, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &listProfilesOutput{orEmpty(items), trunc, next}, nil
+	return &listProfilesOutput{items, trunc, next}, nil
 }
 
 func (s *Service) deleteInstanceProfile(ctx context.Context, in *profileNameInput) (*struct{}, error) {
@@ -199,6 +190,43 @@ func (s *Service) removeRoleFromInstanceProfile(ctx context.Context, in *profile
 		p.Roles = l
 		return putRecord(tx, tProfiles, entityKey(acct, p.Name), p)
 	})
+}
+
+func profileNotFound(name string) error {
+	return noSuchEntity("Instance Profile %s cannot be found.", name)
+}
+
+// profileTagged is the instance profile called name, to tag.
+func profileTagged(ctx context.Context, name string) tagged {
+	return tagged{tProfiles, entityKey(account(ctx), name), profileNotFound(name)}
+}
+
+type tagProfileInput struct {
+	InstanceProfileName string `query:",required"`
+	Tags                []Tag  `query:",required"`
+}
+
+func (s *Service) tagInstanceProfile(ctx context.Context, in *tagProfileInput) (*struct{}, error) {
+	return nil, s.tag(ctx, profileTagged(ctx, in.InstanceProfileName), in.Tags)
+}
+
+type untagProfileInput struct {
+	InstanceProfileName string   `query:",required"`
+	TagKeys             []string `query:",required"`
+}
+
+func (s *Service) untagInstanceProfile(ctx context.Context, in *untagProfileInput) (*struct{}, error) {
+	return nil, s.untag(ctx, profileTagged(ctx, in.InstanceProfileName), in.TagKeys)
+}
+
+type listProfileTagsInput struct {
+	InstanceProfileName string `query:",required"`
+	Marker              *string
+	MaxItems            *int32
+}
+
+func (s *Service) listInstanceProfileTags(ctx context.Context, in *listProfileTagsInput) (*listTagsOutput, error) {
+	return s.listTags(ctx, profileTagged(ctx, in.InstanceProfileName), in.Marker, in.MaxItems)
 }
 
 // LookupInstanceProfile finds an account's instance profile by name or

@@ -152,14 +152,8 @@ type policyOutput struct {
 }
 
 func (s *Service) createPolicy(ctx context.Context, in *createPolicyInput) (*policyOutput, error) {
-	if err := checkName("policyName", in.PolicyName, 128); err != nil {
-		return nil, err
-	}
-	path, err := checkPath(in.Path)
+	path, err := checkNew("policyName", in.PolicyName, 128, in.Path, in.Tags)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
 	if err := checkDocument(in.PolicyDocument, policy.Identity, maxManagedPolicySize, "PolicySize"); err != nil {
@@ -172,13 +166,8 @@ func (s *Service) createPolicy(ctx context.Context, in *createPolicyInput) (*pol
 	if in.Description != nil {
 		rec.Description = *in.Description
 	}
-	err = s.update(ctx, func(tx store.Tx) error {
-		if _, err := getRecord[policyRecord](tx, tPolicies, entityKey(acct, rec.Name)); err == nil {
-			return alreadyExists("A policy called %s already exists. Duplicate names are not allowed.", rec.Name)
-		}
-		return putRecord(tx, tPolicies, entityKey(acct, rec.Name), rec)
-	})
-	if err != nil {
+	exists := alreadyExists("A policy called %s already exists. Duplicate names are not allowed.", rec.Name)
+	if err := s.insert(ctx, tPolicies, entityKey(acct, rec.Name), rec, exists, nil); err != nil {
 		return nil, err
 	}
 	m := &managed{rec: rec, arn: arn(acct, "policy", path, rec.Name)}
@@ -312,10 +301,7 @@ func (s *Service) listPolicies(ctx context.Context, in *listPoliciesInput) (*lis
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	items, trunc, next, err := page(all, in.Marker, in.MaxItems)
+	items, trunc, next, err := paged(all, err, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
@@ -324,6 +310,70 @@ func (s *Service) listPolicies(ctx context.Context, in *listPoliciesInput) (*lis
 		out.Policies = append(out.Policies, m.shape(at, false))
 	}
 	return out, nil
+}
+
+// policyTagged returns the customer managed policy named by a, to tag,
+// or NoSuchEntity (AWS managed policies cannot be tagged).
+func (s *Service) policyTagged(ctx context.Context, a string) (tagged, error) {
+	if err := checkArn("policyArn", a); err != nil {
+		return tagged{}, err
+	}
+	acct := account(ctx)
+	pa, _, name, ok := parsePolicyArn(a)
+	if !ok {
+		return tagged{}, invalidInput("ARN %s is not valid.", a)
+	}
+	if pa != acct {
+		return tagged{}, policyNotFound(a)
+	}
+	err := s.view(ctx, func(tx store.Tx) error {
+		_, err := getManaged(tx, acct, a)
+		return err
+	})
+	if err != nil {
+		return tagged{}, err
+	}
+	return tagged{tPolicies, entityKey(acct, name), policyNotFound(a)}, nil
+}
+
+type tagPolicyInput struct {
+	PolicyArn string `query:",required"`
+	Tags      []Tag  `query:",required"`
+}
+
+func (s *Service) tagPolicy(ctx context.Context, in *tagPolicyInput) (*struct{}, error) {
+	t, err := s.policyTagged(ctx, in.PolicyArn)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.tag(ctx, t, in.Tags)
+}
+
+type untagPolicyInput struct {
+	PolicyArn string   `query:",required"`
+	TagKeys   []string `query:",required"`
+}
+
+func (s *Service) untagPolicy(ctx context.Context, in *untagPolicyInput) (*struct{}, error) {
+	t, err := s.policyTagged(ctx, in.PolicyArn)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.untag(ctx, t, in.TagKeys)
+}
+
+type listPolicyTagsInput struct {
+	PolicyArn string `query:",required"`
+	Marker    *string
+	MaxItems  *int32
+}
+
+func (s *Service) listPolicyTags(ctx context.Context, in *listPolicyTagsInput) (*listTagsOutput, error) {
+	t, err := s.policyTagged(ctx, in.PolicyArn)
+	if err != nil {
+		return nil, err
+	}
+	return s.listTags(ctx, t, in.Marker, in.MaxItems)
 }
 
 // sortPolicies orders policies by name for stable listings.

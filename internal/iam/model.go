@@ -1,7 +1,6 @@
 package iam
 
 import (
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -48,17 +47,23 @@ type principalPolicies struct {
 	Boundary string            `json:"boundary,omitempty"` // managed policy ARN
 }
 
+// entity is what users, groups and roles have in common (kind describes
+// each of them for the helpers they share).
+type entity struct {
+	Name    string    `json:"name"`
+	ID      string    `json:"id"`
+	Path    string    `json:"path"`
+	Created time.Time `json:"created"`
+	principalPolicies
+}
+
 type userRecord struct {
-	Name    string         `json:"name"`
-	ID      string         `json:"id"`
-	Path    string         `json:"path"`
-	Created time.Time      `json:"created"`
+	entity
 	Tags    []Tag          `json:"tags,omitempty"`
 	Groups  []string       `json:"groups,omitempty"` // group names
 	Keys    []string       `json:"keys,omitempty"`   // access key ids
 	Login   *login         `json:"login,omitempty"`
 	SSHKeys []sshKeyRecord `json:"sshKeys,omitempty"`
-	principalPolicies
 }
 
 type login struct {
@@ -69,25 +74,17 @@ type login struct {
 }
 
 type groupRecord struct {
-	Name    string    `json:"name"`
-	ID      string    `json:"id"`
-	Path    string    `json:"path"`
-	Created time.Time `json:"created"`
-	principalPolicies
+	entity
 }
 
 type roleRecord struct {
-	Name        string     `json:"name"`
-	ID          string     `json:"id"`
-	Path        string     `json:"path"`
-	Created     time.Time  `json:"created"`
+	entity
 	Trust       string     `json:"trust"`
 	Description string     `json:"description,omitempty"`
 	MaxSession  int32      `json:"maxSession"`
 	Tags        []Tag      `json:"tags,omitempty"`
 	LastUsed    *time.Time `json:"lastUsed,omitempty"`
 	LastRegion  string     `json:"lastRegion,omitempty"`
-	principalPolicies
 }
 
 type policyVersion struct {
@@ -263,58 +260,6 @@ func checkPath(p *string) (string, error) {
 	return *p, nil
 }
 
-func checkTags(tags []Tag) error {
-	if len(tags) > 50 {
-		return limitExceeded("Cannot exceed quota for TagsPerResource: 50")
-	}
-	seen := map[string]bool{}
-	for _, t := range tags {
-		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
-			return validation("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
-		}
-		k := strings.ToLower(t.Key)
-		if seen[k] {
-			return invalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
-		}
-		seen[k] = true
-	}
-	return nil
-}
-
-// mergeTags adds or replaces tags by key (keys are case-insensitive).
-func mergeTags(have, add []Tag) []Tag {
-	out := append([]Tag(nil), have...)
-	for _, t := range add {
-		found := false
-		for i := range out {
-			if strings.EqualFold(out[i].Key, t.Key) {
-				out[i] = t
-				found = true
-			}
-		}
-		if !found {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-func removeTags(have []Tag, keys []string) []Tag {
-	var out []Tag
-	for _, t := range have {
-		drop := false
-		for _, k := range keys {
-			if strings.EqualFold(t.Key, k) {
-				drop = true
-			}
-		}
-		if !drop {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
 func removeString(list []string, s string) ([]string, bool) {
 	for i, v := range list {
 		if strings.EqualFold(v, s) {
@@ -367,6 +312,16 @@ func page[T any](items []T, marker *string, maxItems *int32) (out []T, truncated
 	return items[start:end], true, formatMarker(end), nil
 }
 
+// paged is page for a list read that failed with err if err is not nil;
+// the items it returns are never nil (an empty list is an empty element).
+func paged[T any](all []T, err error, marker *string, maxItems *int32) ([]T, bool, string, error) {
+	if err != nil {
+		return nil, false, "", err
+	}
+	items, truncated, next, err := page(all, marker, maxItems)
+	return orEmpty(items), truncated, next, err
+}
+
 func parseMarker(s string) (int, bool) {
 	s, ok := strings.CutPrefix(s, "gureum-")
 	if !ok {
@@ -395,56 +350,4 @@ func (l memberList[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error 
 	return e.EncodeElement(struct {
 		Member []T `xml:"member"`
 	}{l}, start)
-}
-
-// editTags rewrites the tags of the record (a user or a role) stored under
-// key, whatever its type: every taggable record keeps them as "tags".
-func (s *Service) editTags(ctx context.Context, table string, key []byte, missing error, fn func([]Tag) ([]Tag, error)) error {
-	return s.update(ctx, func(tx store.Tx) error {
-		raw, err := tx.Get(table, key)
-		if err != nil {
-			return notFound(err, missing)
-		}
-		var rec map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &rec); err != nil {
-			return err
-		}
-		var tags []Tag
-		if t, ok := rec["tags"]; ok {
-			if err := json.Unmarshal(t, &tags); err != nil {
-				return err
-			}
-		}
-		if tags, err = fn(tags); err != nil {
-			return err
-		}
-		if len(tags) == 0 {
-			delete(rec, "tags")
-		} else if rec["tags"], err = json.Marshal(tags); err != nil {
-			return err
-		}
-		return putRecord(tx, table, key, rec)
-	})
-}
-
-// listTags pages the tags of the record stored under key.
-func (s *Service) listTags(ctx context.Context, table string, key []byte, missing error, marker *string, maxItems *int32) (*listTagsOutput, error) {
-	var rec struct {
-		Tags []Tag `json:"tags"`
-	}
-	err := s.view(ctx, func(tx store.Tx) error {
-		raw, err := tx.Get(table, key)
-		if err != nil {
-			return notFound(err, missing)
-		}
-		return json.Unmarshal(raw, &rec)
-	})
-	if err != nil {
-		return nil, err
-	}
-	items, trunc, next, err := page(rec.Tags, marker, maxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &listTagsOutput{orEmpty(items), trunc, next}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -92,6 +93,16 @@ func callForm(ctx context.Context, s *Service, v url.Values) (any, error) {
 		return nil, err
 	}
 	return s.ops.Call(ctx, o, in)
+}
+
+// render is out as the query protocol writes it, the response to action.
+func render(t *testing.T, action string, out any) string {
+	t.Helper()
+	w := httptest.NewRecorder()
+	if err := query.Write(w, action, Namespace, "req", out); err != nil {
+		t.Fatal(err)
+	}
+	return w.Body.String()
 }
 
 func botocoreIAM(t *testing.T) map[string]any {

@@ -68,16 +68,8 @@ func (s *Service) createPolicyVersion(ctx context.Context, in *createPolicyVersi
 	if err := checkDocument(in.PolicyDocument, policy.Identity, maxManagedPolicySize, "PolicySize"); err != nil {
 		return nil, err
 	}
-	acct := account(ctx)
 	var out PolicyVer
-	err := s.update(ctx, func(tx store.Tx) error {
-		m, err := getManaged(tx, acct, in.PolicyArn)
-		if err != nil {
-			return err
-		}
-		if m.aws {
-			return awsOwned(m.arn)
-		}
+	err := s.editPolicy(ctx, in.PolicyArn, func(m *managed) error {
 		if len(m.rec.Versions) >= maxPolicyVersions {
 			return limitExceeded("A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", maxPolicyVersions)
 		}
@@ -91,7 +83,7 @@ func (s *Service) createPolicyVersion(ctx context.Context, in *createPolicyVersi
 		}
 		m.rec.Updated = now
 		out = PolicyVer{VersionID: v.ID, IsDefaultVersion: def, CreateDate: query.Time(now)}
-		return putRecord(tx, tPolicies, entityKey(acct, m.rec.Name), m.rec)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -125,31 +117,39 @@ func (s *Service) listPolicyVersions(ctx context.Context, in *listPolicyVersions
 		}
 		return nil
 	})
+	items, trunc, next, err := paged(all, err, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	items, trunc, next, err := page(all, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &listPolicyVersionsOutput{orEmpty(items), trunc, next}, nil
+	return &listPolicyVersionsOutput{items, trunc, next}, nil
 }
 
-func (s *Service) setDefaultPolicyVersion(ctx context.Context, in *policyVersionInput) (*struct{}, error) {
+// editPolicy lets fn change the customer managed policy a (an AWS managed
+// policy cannot be changed) and stores it, in one write transaction.
+func (s *Service) editPolicy(ctx context.Context, a string, fn func(m *managed) error) error {
 	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		m, err := getManaged(tx, acct, in.PolicyArn)
+	return s.update(ctx, func(tx store.Tx) error {
+		m, err := getManaged(tx, acct, a)
 		if err != nil {
 			return err
 		}
 		if m.aws {
 			return awsOwned(m.arn)
 		}
+		if err := fn(m); err != nil {
+			return err
+		}
+		return putRecord(tx, tPolicies, entityKey(acct, m.rec.Name), m.rec)
+	})
+}
+
+func (s *Service) setDefaultPolicyVersion(ctx context.Context, in *policyVersionInput) (*struct{}, error) {
+	return nil, s.editPolicy(ctx, in.PolicyArn, func(m *managed) error {
 		for _, v := range m.rec.Versions {
 			if v.ID == in.VersionID {
 				m.rec.Default = v.ID
 				m.rec.Updated = s.now().UTC()
-				return putRecord(tx, tPolicies, entityKey(acct, m.rec.Name), m.rec)
+				return nil
 			}
 		}
 		return versionNotFound(in.PolicyArn, in.VersionID)
@@ -157,22 +157,14 @@ func (s *Service) setDefaultPolicyVersion(ctx context.Context, in *policyVersion
 }
 
 func (s *Service) deletePolicyVersion(ctx context.Context, in *policyVersionInput) (*struct{}, error) {
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		m, err := getManaged(tx, acct, in.PolicyArn)
-		if err != nil {
-			return err
-		}
-		if m.aws {
-			return awsOwned(m.arn)
-		}
+	return nil, s.editPolicy(ctx, in.PolicyArn, func(m *managed) error {
 		for i, v := range m.rec.Versions {
 			if v.ID == in.VersionID {
 				if v.ID == m.rec.Default {
 					return deleteConflict("Cannot delete the default version of a policy.")
 				}
 				m.rec.Versions = append(m.rec.Versions[:i], m.rec.Versions[i+1:]...)
-				return putRecord(tx, tPolicies, entityKey(acct, m.rec.Name), m.rec)
+				return nil
 			}
 		}
 		return versionNotFound(in.PolicyArn, in.VersionID)

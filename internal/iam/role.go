@@ -51,8 +51,7 @@ func (r *roleRecord) shape(acct string, full bool) Role {
 }
 
 func getRole(tx store.Tx, acct, name string) (*roleRecord, error) {
-	r, err := getRecord[roleRecord](tx, tRoles, entityKey(acct, name))
-	return r, notFound(err, roleNotFound(name))
+	return roleKind.get(tx, acct, name)
 }
 
 const maxTrustPolicySize = 2048
@@ -82,14 +81,8 @@ func checkMaxSession(v *int32) (int32, error) {
 }
 
 func (s *Service) createRole(ctx context.Context, in *createRoleInput) (*roleOutput, error) {
-	if err := checkName("roleName", in.RoleName, 64); err != nil {
-		return nil, err
-	}
-	path, err := checkPath(in.Path)
+	path, err := checkNew("roleName", in.RoleName, roleKind.maxName, in.Path, in.Tags)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
 	if err := checkDocument(in.AssumeRolePolicyDocument, policy.Trust, maxTrustPolicySize, "ACLSizePerRole"); err != nil {
@@ -100,25 +93,16 @@ func (s *Service) createRole(ctx context.Context, in *createRoleInput) (*roleOut
 		return nil, err
 	}
 	acct := account(ctx)
-	r := &roleRecord{Name: in.RoleName, ID: newID("AROA", 21), Path: path, Created: s.now().UTC(), Trust: in.AssumeRolePolicyDocument,
+	r := &roleRecord{entity: entity{Name: in.RoleName, ID: newID("AROA", 21), Path: path, Created: s.now().UTC()}, Trust: in.AssumeRolePolicyDocument,
 		MaxSession: maxSession, Tags: in.Tags}
 	if in.Description != nil {
 		r.Description = *in.Description
 	}
-	err = s.update(ctx, func(tx store.Tx) error {
-		if _, err := getRole(tx, acct, r.Name); err == nil {
-			return alreadyExists("Role with name %s already exists.", r.Name)
-		}
+	err = s.insert(ctx, tRoles, entityKey(acct, r.Name), r, roleKind.exists(r.Name), func(tx store.Tx) error {
 		if err := s.checkTrustPrincipals(tx, acct, r.Trust); err != nil {
 			return err
 		}
-		if in.PermissionsBoundary != nil {
-			if err := s.checkBoundary(tx, acct, *in.PermissionsBoundary); err != nil {
-				return err
-			}
-			r.Boundary = *in.PermissionsBoundary
-		}
-		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
+		return s.newBoundary(tx, acct, in.PermissionsBoundary, &r.entity)
 	})
 	if err != nil {
 		return nil, err
@@ -154,24 +138,11 @@ type listRolesOutput struct {
 }
 
 func (s *Service) listRoles(ctx context.Context, in *listInput) (*listRolesOutput, error) {
-	acct := account(ctx)
-	var all []Role
-	err := s.view(ctx, func(tx store.Tx) error {
-		return scanAccount(tx, tRoles, acct, func(r *roleRecord) error {
-			if in.PathPrefix == nil || strings.HasPrefix(r.Path, *in.PathPrefix) {
-				all = append(all, r.shape(acct, false))
-			}
-			return nil
-		})
-	})
+	items, trunc, next, err := listEntities(ctx, s, roleKind, in, func(acct string, r *roleRecord) Role { return r.shape(acct, false) })
 	if err != nil {
 		return nil, err
 	}
-	items, trunc, next, err := page(all, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &listRolesOutput{orEmpty(items), trunc, next}, nil
+	return &listRolesOutput{items, trunc, next}, nil
 }
 
 type updateRoleInput struct {
@@ -181,7 +152,6 @@ type updateRoleInput struct {
 }
 
 func (s *Service) updateRole(ctx context.Context, in *updateRoleInput) (*struct{}, error) {
-	acct := account(ctx)
 	var maxSession int32
 	if in.MaxSessionDuration != nil {
 		var err error
@@ -189,18 +159,14 @@ func (s *Service) updateRole(ctx context.Context, in *updateRoleInput) (*struct{
 			return nil, err
 		}
 	}
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		r, err := getRole(tx, acct, in.RoleName)
-		if err != nil {
-			return err
-		}
+	return nil, roleKind.edit(ctx, s, in.RoleName, func(_ store.Tx, _ string, r *roleRecord) error {
 		if in.Description != nil {
 			r.Description = *in.Description
 		}
 		if maxSession != 0 {
 			r.MaxSession = maxSession
 		}
-		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
+		return nil
 	})
 }
 
@@ -229,42 +195,28 @@ func (s *Service) updateAssumeRolePolicy(ctx context.Context, in *updateAssumeRo
 	if err := checkDocument(in.PolicyDocument, policy.Trust, maxTrustPolicySize, "ACLSizePerRole"); err != nil {
 		return nil, err
 	}
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		r, err := getRole(tx, acct, in.RoleName)
-		if err != nil {
-			return err
-		}
+	return nil, roleKind.edit(ctx, s, in.RoleName, func(tx store.Tx, acct string, r *roleRecord) error {
 		if err := s.checkTrustPrincipals(tx, acct, in.PolicyDocument); err != nil {
 			return err
 		}
 		r.Trust = in.PolicyDocument
-		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
+		return nil
 	})
 }
 
 func (s *Service) deleteRole(ctx context.Context, in *roleNameInput) (*struct{}, error) {
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		r, err := getRole(tx, acct, in.RoleName)
-		if err != nil {
+	return nil, roleKind.delete(ctx, s, in.RoleName, func(tx store.Tx, acct string, r *roleRecord) error {
+		if err := policiesLeft(&r.principalPolicies); err != nil {
 			return err
 		}
-		if len(r.Inline) > 0 || len(r.Attached) > 0 {
-			return deleteConflict("Cannot delete entity, must delete policies first.")
-		}
-		inProfile := false
-		err = scanAccount(tx, tProfiles, acct, func(p *profileRecord) error {
-			inProfile = inProfile || containsFold(p.Roles, r.Name)
-			return nil
-		})
+		inProfile, err := listedIn(tx, tProfiles, acct, r.Name, func(p *profileRecord) []string { return p.Roles })
 		if err != nil {
 			return err
 		}
 		if inProfile {
 			return deleteConflict("Cannot delete entity, must remove roles from instance profile first.")
 		}
-		return tx.Delete(tRoles, entityKey(acct, r.Name))
+		return nil
 	})
 }
 
@@ -274,10 +226,7 @@ type tagRoleInput struct {
 }
 
 func (s *Service) tagRole(ctx context.Context, in *tagRoleInput) (*struct{}, error) {
-	return nil, s.editTags(ctx, tRoles, entityKey(account(ctx), in.RoleName), roleNotFound(in.RoleName), func(have []Tag) ([]Tag, error) {
-		tags := mergeTags(have, in.Tags)
-		return tags, checkTags(tags)
-	})
+	return nil, s.tag(ctx, roleKind.tagged(ctx, in.RoleName), in.Tags)
 }
 
 type untagRoleInput struct {
@@ -286,9 +235,7 @@ type untagRoleInput struct {
 }
 
 func (s *Service) untagRole(ctx context.Context, in *untagRoleInput) (*struct{}, error) {
-	return nil, s.editTags(ctx, tRoles, entityKey(account(ctx), in.RoleName), roleNotFound(in.RoleName), func(have []Tag) ([]Tag, error) {
-		return removeTags(have, in.TagKeys), nil
-	})
+	return nil, s.untag(ctx, roleKind.tagged(ctx, in.RoleName), in.TagKeys)
 }
 
 type listRoleTagsInput struct {
@@ -298,7 +245,7 @@ type listRoleTagsInput struct {
 }
 
 func (s *Service) listRoleTags(ctx context.Context, in *listRoleTagsInput) (*listTagsOutput, error) {
-	return s.listTags(ctx, tRoles, entityKey(account(ctx), in.RoleName), roleNotFound(in.RoleName), in.Marker, in.MaxItems)
+	return s.listTags(ctx, roleKind.tagged(ctx, in.RoleName), in.Marker, in.MaxItems)
 }
 
 type roleBoundaryInput struct {
@@ -307,30 +254,11 @@ type roleBoundaryInput struct {
 }
 
 func (s *Service) putRolePermissionsBoundary(ctx context.Context, in *roleBoundaryInput) (*struct{}, error) {
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		r, err := getRole(tx, acct, in.RoleName)
-		if err != nil {
-			return err
-		}
-		if err := s.checkBoundary(tx, acct, in.PermissionsBoundary); err != nil {
-			return err
-		}
-		r.Boundary = in.PermissionsBoundary
-		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
-	})
+	return nil, roleKind.putBoundary(ctx, s, in.RoleName, in.PermissionsBoundary)
 }
 
 func (s *Service) deleteRolePermissionsBoundary(ctx context.Context, in *roleNameInput) (*struct{}, error) {
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		r, err := getRole(tx, acct, in.RoleName)
-		if err != nil {
-			return err
-		}
-		r.Boundary = ""
-		return putRecord(tx, tRoles, entityKey(acct, r.Name), r)
-	})
+	return nil, roleKind.deleteBoundary(ctx, s, in.RoleName)
 }
 
 // checkTrustPrincipals rejects a trust policy that names, as an AWS

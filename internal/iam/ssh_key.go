@@ -92,13 +92,8 @@ func (s *Service) uploadSSHPublicKey(ctx context.Context, in *uploadSSHPublicKey
 		return nil, err
 	}
 	rec := sshKeyRecord{ID: newID("APKA", 20), Body: body, Fingerprint: sshFingerprint(key), Status: "Active", Uploaded: s.now().UTC()}
-	acct := account(ctx)
 	var name string
-	err = s.update(ctx, func(tx store.Tx) error {
-		u, err := getUser(tx, acct, in.UserName)
-		if err != nil {
-			return err
-		}
+	err = userKind.edit(ctx, s, in.UserName, func(_ store.Tx, _ string, u *userRecord) error {
 		name = u.Name
 		for _, k := range u.SSHKeys {
 			if k.Fingerprint == rec.Fingerprint {
@@ -109,7 +104,7 @@ func (s *Service) uploadSSHPublicKey(ctx context.Context, in *uploadSSHPublicKey
 			return limitExceeded("Cannot exceed quota for PublicKeysPerUser: %d", maxSSHKeys)
 		}
 		u.SSHKeys = append(u.SSHKeys, rec)
-		return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -169,9 +164,10 @@ func (s *Service) listSSHPublicKeys(ctx context.Context, in *userCredentialsInpu
 		return nil, err
 	}
 	var all []SSHPublicKeyMetadata
+	var err error
 	if name, ok := callerUser(ctx, in.UserName); ok {
 		acct := account(ctx)
-		err := s.view(ctx, func(tx store.Tx) error {
+		err = s.view(ctx, func(tx store.Tx) error {
 			u, err := getUser(tx, acct, name)
 			if err != nil {
 				return err
@@ -181,15 +177,12 @@ func (s *Service) listSSHPublicKeys(ctx context.Context, in *userCredentialsInpu
 			}
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
 	}
-	items, trunc, next, err := page(all, in.Marker, in.MaxItems)
+	items, trunc, next, err := paged(all, err, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	return &listSSHPublicKeysOutput{orEmpty(items), trunc, next}, nil
+	return &listSSHPublicKeysOutput{items, trunc, next}, nil
 }
 
 type updateSSHPublicKeyInput struct {
@@ -206,18 +199,13 @@ func (s *Service) updateSSHPublicKey(ctx context.Context, in *updateSSHPublicKey
 	if in.Status != "Active" && in.Status != "Inactive" && in.Status != "Expired" {
 		return nil, validation("1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive, Expired]", in.Status)
 	}
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		u, err := getUser(tx, acct, in.UserName)
-		if err != nil {
-			return err
-		}
+	return nil, userKind.edit(ctx, s, in.UserName, func(_ store.Tx, _ string, u *userRecord) error {
 		i := findSSHKey(u, in.SSHPublicKeyID)
 		if i < 0 {
 			return sshKeyNotFound(in.SSHPublicKeyID)
 		}
 		u.SSHKeys[i].Status = in.Status
-		return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
+		return nil
 	})
 }
 
@@ -231,18 +219,13 @@ func (s *Service) deleteSSHPublicKey(ctx context.Context, in *deleteSSHPublicKey
 	if err != nil {
 		return nil, err
 	}
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		u, err := getUser(tx, acct, in.UserName)
-		if err != nil {
-			return err
-		}
+	return nil, userKind.edit(ctx, s, in.UserName, func(_ store.Tx, _ string, u *userRecord) error {
 		i := findSSHKey(u, in.SSHPublicKeyID)
 		if i < 0 {
 			return sshKeyNotFound(in.SSHPublicKeyID)
 		}
 		u.SSHKeys = slices.Delete(u.SSHKeys, i, i+1)
-		return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
+		return nil
 	})
 }
 

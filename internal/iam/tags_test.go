@@ -2,13 +2,11 @@ package iam
 
 import (
 	"errors"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/gureum/gureum/internal/awsproto"
-	"github.com/gureum/gureum/internal/awsproto/query"
 )
 
 // TestPolicyAndProfileTags: Tag/Untag/List…Tags of customer managed
@@ -30,11 +28,7 @@ func TestPolicyAndProfileTags(t *testing.T) {
 		if err != nil {
 			return "", err
 		}
-		w := httptest.NewRecorder()
-		if err := query.Write(w, v.Get("Action"), Namespace, "req", out); err != nil {
-			t.Fatal(err)
-		}
-		return w.Body.String(), nil
+		return render(t, v.Get("Action"), out), nil
 	}
 	const arn = "arn:aws:iam::000000000000:policy/x/p"
 	for _, v := range []url.Values{

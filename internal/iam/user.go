@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/query"
@@ -48,8 +47,7 @@ func (u *userRecord) shape(acct string, withTags bool) User {
 }
 
 func getUser(tx store.Tx, acct, name string) (*userRecord, error) {
-	u, err := getRecord[userRecord](tx, tUsers, entityKey(acct, name))
-	return u, notFound(err, userNotFound(name))
+	return userKind.get(tx, acct, name)
 }
 
 type createUserInput struct {
@@ -64,31 +62,14 @@ type userOutput struct {
 }
 
 func (s *Service) createUser(ctx context.Context, in *createUserInput) (*userOutput, error) {
-	if err := checkName("userName", in.UserName, 64); err != nil {
-		return nil, err
-	}
-	path, err := checkPath(in.Path)
+	path, err := checkNew("userName", in.UserName, userKind.maxName, in.Path, in.Tags)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkTags(in.Tags); err != nil {
-		return nil, err
-	}
 	acct := account(ctx)
-	u := &userRecord{Name: in.UserName, ID: newID("AIDA", 21), Path: path, Created: s.now().UTC(), Tags: in.Tags}
-	err = s.update(ctx, func(tx store.Tx) error {
-		if _, err := getUser(tx, acct, in.UserName); err == nil {
-			return alreadyExists("User with name %s already exists.", in.UserName)
-		} else if !isNotFound(err) {
-			return err
-		}
-		if in.PermissionsBoundary != nil {
-			if err := s.checkBoundary(tx, acct, *in.PermissionsBoundary); err != nil {
-				return err
-			}
-			u.Boundary = *in.PermissionsBoundary
-		}
-		return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
+	u := &userRecord{entity: entity{Name: in.UserName, ID: newID("AIDA", 21), Path: path, Created: s.now().UTC()}, Tags: in.Tags}
+	err = s.insert(ctx, tUsers, entityKey(acct, u.Name), u, userKind.exists(u.Name), func(tx store.Tx) error {
+		return s.newBoundary(tx, acct, in.PermissionsBoundary, &u.entity)
 	})
 	if err != nil {
 		return nil, err
@@ -155,24 +136,11 @@ type listUsersOutput struct {
 }
 
 func (s *Service) listUsers(ctx context.Context, in *listInput) (*listUsersOutput, error) {
-	acct := account(ctx)
-	var all []User
-	err := s.view(ctx, func(tx store.Tx) error {
-		return scanAccount(tx, tUsers, acct, func(u *userRecord) error {
-			if in.PathPrefix == nil || strings.HasPrefix(u.Path, *in.PathPrefix) {
-				all = append(all, u.shape(acct, false))
-			}
-			return nil
-		})
-	})
+	items, trunc, next, err := listEntities(ctx, s, userKind, in, func(acct string, u *userRecord) User { return u.shape(acct, false) })
 	if err != nil {
 		return nil, err
 	}
-	items, trunc, next, err := page(all, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &listUsersOutput{Users: orEmpty(items), IsTruncated: trunc, Marker: next}, nil
+	return &listUsersOutput{Users: items, IsTruncated: trunc, Marker: next}, nil
 }
 
 func orEmpty[T any](v []T) []T {
@@ -189,49 +157,18 @@ type updateUserInput struct {
 }
 
 func (s *Service) updateUser(ctx context.Context, in *updateUserInput) (*struct{}, error) {
-	acct := account(ctx)
-	var newPath string
-	if in.NewPath != nil {
-		p, err := checkPath(in.NewPath)
-		if err != nil {
-			return nil, err
-		}
-		newPath = p
-	}
-	if in.NewUserName != nil {
-		if err := checkName("newUserName", *in.NewUserName, 64); err != nil {
-			return nil, err
-		}
-	}
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		u, err := getUser(tx, acct, in.UserName)
-		if err != nil {
-			return err
-		}
-		if newPath != "" {
-			u.Path = newPath
-		}
-		if in.NewUserName != nil && *in.NewUserName != u.Name {
-			if !strings.EqualFold(*in.NewUserName, u.Name) {
-				if _, err := getUser(tx, acct, *in.NewUserName); err == nil {
-					return alreadyExists("User with name %s already exists.", *in.NewUserName)
+	// A renamed user's access keys name it anew.
+	return nil, userKind.rename(ctx, s, in.UserName, in.NewUserName, in.NewPath, func(tx store.Tx, _ string, u *userRecord, _ string) error {
+		for _, k := range u.Keys {
+			kr, err := getRecord[keyRecord](tx, tKeys, []byte(k))
+			if err == nil {
+				kr.User = u.Name
+				if err := putRecord(tx, tKeys, []byte(k), kr); err != nil {
+					return err
 				}
 			}
-			if err := tx.Delete(tUsers, entityKey(acct, u.Name)); err != nil {
-				return err
-			}
-			for _, k := range u.Keys {
-				kr, err := getRecord[keyRecord](tx, tKeys, []byte(k))
-				if err == nil {
-					kr.User = *in.NewUserName
-					if err := putRecord(tx, tKeys, []byte(k), kr); err != nil {
-						return err
-					}
-				}
-			}
-			u.Name = *in.NewUserName
 		}
-		return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
+		return nil
 	})
 }
 
@@ -240,12 +177,7 @@ type userNameRequired struct {
 }
 
 func (s *Service) deleteUser(ctx context.Context, in *userNameRequired) (*struct{}, error) {
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		u, err := getUser(tx, acct, in.UserName)
-		if err != nil {
-			return err
-		}
+	return nil, userKind.delete(ctx, s, in.UserName, func(_ store.Tx, _ string, u *userRecord) error {
 		switch {
 		case len(u.Keys) > 0 || u.Login != nil || len(u.Inline) > 0 || len(u.Attached) > 0 || len(u.Groups) > 0:
 			return deleteConflict("Cannot delete entity, must delete %s first.", dependentOf(u))
@@ -253,7 +185,7 @@ func (s *Service) deleteUser(ctx context.Context, in *userNameRequired) (*struct
 			// IAM's words for a user with an SSH public key left.
 			return deleteConflict("Cannot delete entity, must remove referenced objects first.")
 		}
-		return tx.Delete(tUsers, entityKey(acct, u.Name))
+		return nil
 	})
 }
 
@@ -277,10 +209,7 @@ type tagUserInput struct {
 }
 
 func (s *Service) tagUser(ctx context.Context, in *tagUserInput) (*struct{}, error) {
-	return nil, s.editTags(ctx, tUsers, entityKey(account(ctx), in.UserName), userNotFound(in.UserName), func(have []Tag) ([]Tag, error) {
-		tags := mergeTags(have, in.Tags)
-		return tags, checkTags(tags)
-	})
+	return nil, s.tag(ctx, userKind.tagged(ctx, in.UserName), in.Tags)
 }
 
 type untagUserInput struct {
@@ -289,9 +218,7 @@ type untagUserInput struct {
 }
 
 func (s *Service) untagUser(ctx context.Context, in *untagUserInput) (*struct{}, error) {
-	return nil, s.editTags(ctx, tUsers, entityKey(account(ctx), in.UserName), userNotFound(in.UserName), func(have []Tag) ([]Tag, error) {
-		return removeTags(have, in.TagKeys), nil
-	})
+	return nil, s.untag(ctx, userKind.tagged(ctx, in.UserName), in.TagKeys)
 }
 
 type listTagsInput struct {
@@ -300,14 +227,8 @@ type listTagsInput struct {
 	MaxItems *int32
 }
 
-type listTagsOutput struct {
-	Tags        []Tag  `xml:"Tags>member"`
-	IsTruncated bool   `xml:"IsTruncated"`
-	Marker      string `xml:"Marker,omitempty"`
-}
-
 func (s *Service) listUserTags(ctx context.Context, in *listTagsInput) (*listTagsOutput, error) {
-	return s.listTags(ctx, tUsers, entityKey(account(ctx), in.UserName), userNotFound(in.UserName), in.Marker, in.MaxItems)
+	return s.listTags(ctx, userKind.tagged(ctx, in.UserName), in.Marker, in.MaxItems)
 }
 
 type boundaryInput struct {
@@ -316,28 +237,9 @@ type boundaryInput struct {
 }
 
 func (s *Service) putUserPermissionsBoundary(ctx context.Context, in *boundaryInput) (*struct{}, error) {
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		u, err := getUser(tx, acct, in.UserName)
-		if err != nil {
-			return err
-		}
-		if err := s.checkBoundary(tx, acct, in.PermissionsBoundary); err != nil {
-			return err
-		}
-		u.Boundary = in.PermissionsBoundary
-		return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
-	})
+	return nil, userKind.putBoundary(ctx, s, in.UserName, in.PermissionsBoundary)
 }
 
 func (s *Service) deleteUserPermissionsBoundary(ctx context.Context, in *userNameRequired) (*struct{}, error) {
-	acct := account(ctx)
-	return nil, s.update(ctx, func(tx store.Tx) error {
-		u, err := getUser(tx, acct, in.UserName)
-		if err != nil {
-			return err
-		}
-		u.Boundary = ""
-		return putRecord(tx, tUsers, entityKey(acct, u.Name), u)
-	})
+	return nil, userKind.deleteBoundary(ctx, s, in.UserName)
 }

@@ -146,11 +146,12 @@ func (s *Service) before(ctx context.Context, _ *operation.Operation, in any) er
 
 // after starts the work a call scheduled now, not at the next tick, and
 // marks the networks of the scope changed after a successful change.
-func (s *Service) after(ctx context.Context, op *operation.Operation, err error) {
+func (s *Service) after(ctx context.Context, op *operation.Operation, _ any, err error) error {
 	s.kick()
 	if err == nil && mutates(op.Name) {
 		s.markNet(scopeOf(ctx))
 	}
+	return err
 }
 
 // mutates reports whether an action may change what VPC networks are

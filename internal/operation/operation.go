@@ -11,6 +11,8 @@ package operation
 import (
 	"context"
 	"reflect"
+
+	"github.com/gureum/gureum/internal/request"
 )
 
 // Operation is one API operation.
@@ -52,12 +54,29 @@ type Service struct {
 	Authorize func(ctx context.Context, action, resource string) error
 	// Unknown is the error for an operation the service does not have.
 	Unknown func(name string) error
+	// Check, when set, authorizes a call in place of Action on each of
+	// Resources with Authorize: S3 judges a request by its bucket (its
+	// policy, ACLs, Block Public Access), not by an action and ARN alone.
+	// in may be a *Pending still to decode.
+	Check func(ctx context.Context, op *Operation, in any) error
 	// Before runs after authorization and before the handler (EC2: the
 	// DryRun answer, the default VPC); an error ends the call.
 	Before func(ctx context.Context, op *Operation, in any) error
-	// After runs after the handler with its error (EC2: kick the
-	// reconciler, mark the networks changed).
-	After func(ctx context.Context, op *Operation, err error)
+	// After runs on the outcome of every call, denied or run, and may
+	// change its error (EC2: kick the reconciler, mark the networks
+	// changed; S3: whether a missing key may be told). in is still a
+	// *Pending if the call ended before it was decoded.
+	After func(ctx context.Context, op *Operation, in any, err error) error
+}
+
+// Pending is an input a protocol decodes only once the call is
+// authorized: S3 judges a request by its target and headers before it
+// reads the body, so a caller without permission learns nothing from how
+// its request is malformed. Meta is what the service's Check reads
+// instead of the input (S3: the bucket and key).
+type Pending struct {
+	Meta   any
+	Decode func() (any, error)
 }
 
 // Lookup returns the named operation, or the service's error for an
@@ -79,31 +98,59 @@ func (s *Service) Invoke(ctx context.Context, name string, in any) (any, error) 
 	return s.Call(ctx, op, in)
 }
 
-// Call authorizes and runs op.
+// Call authorizes and runs op; After sees the outcome either way.
 func (s *Service) Call(ctx context.Context, op *Operation, in any) (any, error) {
-	if op.Action != "" && s.Authorize != nil {
-		resources := []string{"*"}
-		if op.Resources != nil {
-			if rs := op.Resources(ctx, in); len(rs) > 0 {
-				resources = rs
-			}
-		}
-		for _, r := range resources {
-			if err := s.Authorize(ctx, op.Action, r); err != nil {
-				return nil, err
-			}
+	request.From(ctx).Operation = op.Name
+	out, in, err := s.run(ctx, op, in)
+	if s.After != nil {
+		err = s.After(ctx, op, in, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// run authorizes, decodes a pending input, and runs Before and the
+// handler; it returns the input as decoded.
+func (s *Service) run(ctx context.Context, op *Operation, in any) (any, any, error) {
+	if err := s.authorize(ctx, op, in); err != nil {
+		return nil, in, err
+	}
+	if p, ok := in.(*Pending); ok {
+		var err error
+		if in, err = p.Decode(); err != nil {
+			return nil, p, err
 		}
 	}
 	if s.Before != nil {
 		if err := s.Before(ctx, op, in); err != nil {
-			return nil, err
+			return nil, in, err
 		}
 	}
 	out, err := op.Handler(ctx, in)
-	if s.After != nil {
-		s.After(ctx, op, err)
+	return out, in, err
+}
+
+func (s *Service) authorize(ctx context.Context, op *Operation, in any) error {
+	switch {
+	case s.Check != nil:
+		return s.Check(ctx, op, in)
+	case op.Action == "" || s.Authorize == nil:
+		return nil
 	}
-	return out, err
+	resources := []string{"*"}
+	if op.Resources != nil {
+		if rs := op.Resources(ctx, in); len(rs) > 0 {
+			resources = rs
+		}
+	}
+	for _, r := range resources {
+		if err := s.Authorize(ctx, op.Action, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Field returns the string field called name of the struct in points to

@@ -27,6 +27,7 @@ import (
 	"github.com/gureum/gureum/internal/authz"
 	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/restxml"
+	"github.com/gureum/gureum/internal/operation"
 	"github.com/gureum/gureum/internal/blob"
 	"github.com/gureum/gureum/internal/reconcile"
 	"github.com/gureum/gureum/internal/request"
@@ -75,6 +76,10 @@ type Service struct {
 	now    func() time.Time
 	seq    seqClock
 	routes []route
+	// routeByName finds an operation's route; ops are the operations
+	// (PostObject, driven by its form, is served apart).
+	routeByName map[string]*route
+	ops         *operation.Service
 
 	bucketCache sync.Map // name → *bucketRecord
 	bucketGen   atomic.Uint64
@@ -98,7 +103,6 @@ type route struct {
 	level  level
 	query  []string // required query keys, or key=value
 	header string   // a required header
-	serve  opFunc
 }
 
 // target is the bucket and key a request addresses.
@@ -116,21 +120,9 @@ func (t target) uri(name string) string {
 	return ""
 }
 
-type opFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, t target) error
-
-// handle adapts a typed handler to the wire.
-func handle[I, O any](fn func(context.Context, *I) (*O, error)) opFunc {
-	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, t target) error {
-		in := new(I)
-		if err := restxml.Decode(r, t.uri, in); err != nil {
-			return err
-		}
-		out, err := fn(ctx, in)
-		if err != nil {
-			return err
-		}
-		return restxml.Encode(w, r, out)
-	}
+// handle makes an operation of a typed handler; New names it.
+func handle[I, O any](fn func(context.Context, *I) (*O, error)) *operation.Operation {
+	return operation.New("", "", fn)
 }
 
 // New returns the S3 service.
@@ -151,7 +143,7 @@ func New(cfg Config) *Service {
 		cfg.LifecycleDay = 24 * time.Hour
 	}
 	s := &Service{cfg: cfg, store: cfg.Store, blobs: cfg.Blobs, log: cfg.Logger, now: cfg.Now}
-	ops := map[string]opFunc{
+	ops := map[string]*operation.Operation{
 		"ListBuckets":                   handle(s.ListBuckets),
 		"CreateBucket":                  handle(s.CreateBucket),
 		"HeadBucket":                    handle(s.HeadBucket),
@@ -185,7 +177,6 @@ func New(cfg Config) *Service {
 		"AbortMultipartUpload":          handle(s.AbortMultipartUpload),
 		"ListParts":                     handle(s.ListParts),
 		"ListMultipartUploads":          handle(s.ListMultipartUploads),
-		"PostObject":                    s.postObject,
 		"PutBucketPolicy":               handle(s.PutBucketPolicy),
 		"GetBucketPolicy":               handle(s.GetBucketPolicy),
 		"DeleteBucketPolicy":            handle(s.DeleteBucketPolicy),
@@ -229,9 +220,14 @@ func New(cfg Config) *Service {
 	}
 	s.routes = append(s.routes, route{name: "PostObject", method: "POST", level: levelBucket})
 	s.routes = append(s.routes, allRoutes...)
+	s.routeByName = map[string]*route{}
 	for i := range s.routes {
-		s.routes[i].serve = ops[s.routes[i].name]
+		s.routeByName[s.routes[i].name] = &s.routes[i]
 	}
+	for name, op := range ops {
+		op.Name, op.Action = name, actions[name].action
+	}
+	s.ops = &operation.Service{Ops: ops, Check: s.checkOp, After: s.afterOp, Unknown: func(name string) error { return errNotImplemented(name) }}
 	if cfg.Reconciler != nil {
 		s.registerLifecycle(cfg.Reconciler)
 	}
@@ -288,17 +284,15 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt, err = s.match(r, t)
 		if err == nil {
 			rc.Operation = rt.name
-			if rt.serve == nil {
-				err = errNotImplemented(rt.name)
-			} else if rt.name == "PostObject" {
+			switch op := s.ops.Ops[rt.name]; {
+			case rt.name == "PostObject":
 				// The signature is in the form: postObject authorizes
 				// once it has read it.
-				err = rt.serve(ctx, w, r, t)
-			} else {
-				if err = s.authorize(ctx, rt, t); err == nil {
-					err = rt.serve(ctx, w, r, t)
-				}
-				err = s.keyExistence(ctx, rt, t, err)
+				err = s.postObject(ctx, w, r, t)
+			case op == nil:
+				err = errNotImplemented(rt.name)
+			default:
+				err = s.call(ctx, w, r, op, t)
 			}
 			if err != nil && rt.name == "HeadBucket" {
 				err = s.withBucketRegion(ctx, t.bucket, err)
@@ -314,6 +308,49 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.WriteError(w, r, err)
 	}
+}
+
+// call runs one operation over HTTP: authorized by its target and the
+// request's headers, then decoded (its body read), run and written.
+func (s *Service) call(ctx context.Context, w http.ResponseWriter, r *http.Request, op *operation.Operation, t target) error {
+	out, err := s.ops.Call(ctx, op, &operation.Pending{Meta: t, Decode: func() (any, error) {
+		in := op.NewInput()
+		return in, restxml.Decode(r, t.uri, in)
+	}})
+	if err != nil {
+		return err
+	}
+	return restxml.Encode(w, r, out)
+}
+
+// Operations is S3's operations (all but PostObject), for in-process
+// callers: Invoke with a typed input and a principal in the context.
+func (s *Service) Operations() *operation.Service { return s.ops }
+
+// targetOf is the bucket and key a call addresses. An in-process call
+// has no request: the headers and query its typed input stands for are
+// its condition keys' sources.
+func targetOf(ctx context.Context, in any) target {
+	if p, ok := in.(*operation.Pending); ok {
+		return p.Meta.(target)
+	}
+	if rc := request.From(ctx); rc.Sources.Header == nil && rc.Sources.Query == nil {
+		rc.Sources.Header, rc.Sources.Query = restxml.Sources(in)
+	}
+	return target{bucket: operation.Field(in, "Bucket"), key: operation.Field(in, "Key")}
+}
+
+// checkOp authorizes a call (authorize, the one authorization point).
+func (s *Service) checkOp(ctx context.Context, op *operation.Operation, in any) error {
+	return s.authorize(ctx, s.routeByName[op.Name], targetOf(ctx, in))
+}
+
+// afterOp applies the key-existence rule to a read's outcome.
+func (s *Service) afterOp(ctx context.Context, op *operation.Operation, in any, err error) error {
+	if err == nil {
+		return nil
+	}
+	return s.keyExistence(ctx, s.routeByName[op.Name], targetOf(ctx, in), err)
 }
 
 // checkSSEC answers requests for server-side encryption with customer

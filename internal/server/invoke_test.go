@@ -3,8 +3,11 @@ package server_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
@@ -19,6 +24,7 @@ import (
 	"github.com/gureum/gureum/internal/awsproto/query"
 	"github.com/gureum/gureum/internal/operation"
 	"github.com/gureum/gureum/internal/request"
+	s3svc "github.com/gureum/gureum/internal/s3"
 )
 
 // In-process calls through Invoke, as the console makes them: the same
@@ -77,7 +83,9 @@ func TestInvokeInProcessAsIAMUser(t *testing.T) {
 	if _, err := root.CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String("dev")}); err != nil {
 		t.Fatal(err)
 	}
-	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","ec2:CreateTags"],"Resource":"*"}]}`
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","ec2:CreateTags"],"Resource":"*"},` +
+		`{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::inv/*"},` +
+		`{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::inv/*","Condition":{"StringEquals":{"s3:x-amz-acl":"private"}}}]}`
 	if _, err := root.PutUserPolicy(ctx(), &iam.PutUserPolicyInput{UserName: aws.String("dev"), PolicyName: aws.String("read"), PolicyDocument: aws.String(pol)}); err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +140,49 @@ func TestInvokeInProcessAsIAMUser(t *testing.T) {
 	_, wireErr = e.sts(ak, sk, "").GetAccessKeyInfo(ctx(), &sts.GetAccessKeyInfoInput{AccessKeyId: aws.String(ak)})
 	_, inErr = sv.call("GetAccessKeyInfo", url.Values{"AccessKeyId": {ak}})
 	sameError(t, "GetAccessKeyInfo", inErr, wireErr)
+	// S3: typed inputs of its own package, the same bucket policy,
+	// condition keys and key-existence rule.
+	e.bucket("inv")
+	if _, err := e.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("inv"), Key: aws.String("a.txt"), Body: strings.NewReader("hi")}); err != nil {
+		t.Fatal(err)
+	}
+	us3 := e.s3As(ak, sk, "")
+	so := e.srv.S3.Operations()
+	got, err := so.Invoke(inctx, "GetObject", &s3svc.GetObjectInput{Bucket: "inv", Key: "a.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(got.(*s3svc.GetObjectOutput).Body)
+	got.(*s3svc.GetObjectOutput).Body.Close()
+	wo, err := us3.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("inv"), Key: aws.String("a.txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, _ := io.ReadAll(wo.Body)
+	wo.Body.Close()
+	if string(b) != "hi" || string(wb) != "hi" {
+		t.Fatalf("GetObject: in-process %q, over HTTP %q", b, wb)
+	}
+	// s3:x-amz-acl comes from the typed input's headers.
+	_, wireErr = us3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("inv"), Key: aws.String("b.txt"), Body: strings.NewReader("x"), ACL: s3types.ObjectCannedACLPublicRead})
+	_, inErr = so.Invoke(inctx, "PutObject", &s3svc.PutObjectInput{Bucket: "inv", Key: "b.txt", Header: http.Header{"X-Amz-Acl": {"public-read"}}, Body: io.NopCloser(strings.NewReader("x"))})
+	sameError(t, "PutObject public-read", inErr, wireErr)
+	inctx2 := request.With(context.Background(), &request.Context{ID: "in-process-2", Start: time.Now(), Region: "us-east-1", Principal: p})
+	if _, err := so.Invoke(inctx2, "PutObject", &s3svc.PutObjectInput{Bucket: "inv", Key: "c.txt", Header: http.Header{"X-Amz-Acl": {"private"}},
+		ContentLength: aws.Int64(1), Body: io.NopCloser(strings.NewReader("x"))}); err != nil {
+		t.Fatalf("PutObject private in-process: %v", err)
+	}
+	if o, err := e.S3.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("inv"), Key: aws.String("c.txt")}); err != nil {
+		t.Fatalf("the in-process upload: %v", err)
+	} else {
+		o.Body.Close()
+	}
+	// Without s3:ListBucket a missing key is AccessDenied, both ways.
+	_, wireErr = us3.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("inv"), Key: aws.String("nope")})
+	inctx3 := request.With(context.Background(), &request.Context{ID: "in-process-3", Start: time.Now(), Region: "us-east-1", Principal: p})
+	_, inErr = so.Invoke(inctx3, "GetObject", &s3svc.GetObjectInput{Bucket: "inv", Key: "nope"})
+	sameError(t, "GetObject of a missing key", inErr, wireErr)
+
 	_, err = sv.call("NoSuchOperation", url.Values{})
 	var ae *awsproto.Error
 	if !errors.As(err, &ae) || ae.Code != "InvalidAction" {

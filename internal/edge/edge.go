@@ -69,6 +69,9 @@ type Config struct {
 	// Engines names the engines behind the services for the health
 	// endpoint, e.g. {"compute": "docker"}.
 	Engines map[string]string
+	// Console serves /_console/ (the web console signs its users in
+	// itself: no SigV4 there).
+	Console http.Handler
 }
 
 // Edge is the HTTP handler in front of every service.
@@ -158,6 +161,11 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.finish(rc, rw, body)
 	}()
 
+	if e.cfg.Console != nil && strings.HasPrefix(r.URL.Path, "/_console/") {
+		rc.Service = "console"
+		e.cfg.Console.ServeHTTP(rw, r)
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/_gureum/") {
 		rc.Service, rc.Operation = "gureum", strings.TrimPrefix(r.URL.Path, "/_gureum/")
 		e.serveInternal(rw, r)

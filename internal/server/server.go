@@ -23,6 +23,7 @@ import (
 	"github.com/gureum/gureum/internal/compute"
 	"github.com/gureum/gureum/internal/compute/docker"
 	"github.com/gureum/gureum/internal/compute/none"
+	"github.com/gureum/gureum/internal/console"
 	"github.com/gureum/gureum/internal/ec2"
 	"github.com/gureum/gureum/internal/edge"
 	"github.com/gureum/gureum/internal/iam"
@@ -144,8 +145,10 @@ func Open(cfg Config) (*Server, error) {
 	}
 	ec2svc := ec2.New(ec2.Config{Store: db, Auth: iamsvc, Profiles: iamsvc, Logger: cfg.Logger, Now: cfg.Now, PublicIPPool: cfg.PublicIPPool,
 		Compute: drv, Reconciler: rec, Netplane: np, Internet: inet})
+	con := console.New(console.Config{S3: s3svc.Operations(), IAM: iamsvc.Operations(), EC2: ec2svc.Operations(), STS: stssvc.Operations(),
+		Identities: iamsvc, Region: cfg.Region, Logger: cfg.Logger, Now: cfg.Now})
 	e := edge.New(edge.Config{
-		Region: cfg.Region, Credentials: iamsvc, AcceptAnyKey: cfg.AcceptAnyKey, Logger: cfg.Logger, Version: cfg.Version, Now: cfg.Now,
+		Region: cfg.Region, Credentials: iamsvc, AcceptAnyKey: cfg.AcceptAnyKey, Logger: cfg.Logger, Version: cfg.Version, Now: cfg.Now, Console: con,
 		Engines: map[string]string{"compute": drv.Name(), "metadata": "bolt", "netplane": np.Name()},
 		Services: []edge.Service{
 			{Name: "s3", Handler: s3svc, Protocol: "restxml"},

@@ -1,0 +1,347 @@
+package server_test
+
+import (
+	"bytes"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// The web console over real HTTP, as a browser without JavaScript uses
+// it: its forms, its cookie, its redirects.
+
+type browser struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+	csrf string
+}
+
+func (e *testEnv) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: e.t, base: e.URL, c: &http.Client{Jar: jar}}
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
+
+// page fetches a page and remembers its CSRF token.
+func (b *browser) get(path string) (int, string) {
+	b.t.Helper()
+	resp, err := b.c.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if m := csrfRe.FindSubmatch(body); m != nil {
+		b.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(body)
+}
+
+// post submits a form (with the page's CSRF token unless it has one) and
+// follows the redirect.
+func (b *browser) post(path string, form url.Values) (int, string) {
+	b.t.Helper()
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", b.csrf)
+	}
+	resp, err := b.c.PostForm(b.base+path, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if m := csrfRe.FindSubmatch(body); m != nil {
+		b.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(body)
+}
+
+func (b *browser) upload(path, prefix, name string, data []byte) (int, string) {
+	b.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("csrf", b.csrf)
+	_ = mw.WriteField("prefix", prefix)
+	fw, _ := mw.CreateFormFile("files", name)
+	_, _ = fw.Write(data)
+	mw.Close()
+	resp, err := b.c.Post(b.base+path, mw.FormDataContentType(), &buf)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func (b *browser) signInRoot(ak, sk string) {
+	b.t.Helper()
+	code, body := b.post("/_console/signin", url.Values{"kind": {"root"}, "access_key_id": {ak}, "secret_access_key": {sk}, "csrf": {""}})
+	if code != 200 || !strings.Contains(body, "Buckets") {
+		b.t.Fatalf("root sign-in: %d %s", code, body)
+	}
+}
+
+func wantIn(t *testing.T, what, body string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			t.Fatalf("%s: %q not in the page:\n%s", what, w, body)
+		}
+	}
+}
+
+func TestConsoleSignInAndCSRF(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	code, body := b.get("/_console/")
+	if code != 200 || !strings.Contains(body, "Sign in") {
+		t.Fatalf("anonymous: %d", code)
+	}
+	code, body = b.post("/_console/signin", url.Values{"kind": {"root"}, "access_key_id": {"test"}, "secret_access_key": {"wrong"}, "csrf": {""}})
+	if code != 401 || !strings.Contains(body, "Your authentication information is incorrect") {
+		t.Fatalf("wrong secret: %d", code)
+	}
+	// An IAM user's access keys are not a root sign-in.
+	root := e.rootIAM()
+	if _, err := root.CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String("u")}); err != nil {
+		t.Fatal(err)
+	}
+	k, _ := root.CreateAccessKey(ctx(), &iam.CreateAccessKeyInput{UserName: aws.String("u")})
+	if code, _ = b.post("/_console/signin", url.Values{"kind": {"root"}, "access_key_id": {*k.AccessKey.AccessKeyId},
+		"secret_access_key": {*k.AccessKey.SecretAccessKey}, "csrf": {""}}); code != 401 {
+		t.Fatalf("IAM user's keys as root: %d", code)
+	}
+	b.signInRoot("test", "test")
+	u, _ := url.Parse(e.URL + "/_console/")
+	if cs := b.c.Jar.Cookies(u); len(cs) != 1 {
+		t.Fatalf("cookies: %v", cs)
+	}
+	// The cookie's attributes, as set.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	sc, err := noFollow.PostForm(e.URL+"/_console/signin", url.Values{"kind": {"root"}, "access_key_id": {"test"}, "secret_access_key": {"test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Body.Close()
+	set := sc.Header.Get("Set-Cookie")
+	for _, want := range []string{"HttpOnly", "SameSite=Strict", "Path=/_console/", "Expires="} {
+		if !strings.Contains(set, want) {
+			t.Fatalf("Set-Cookie %q lacks %s", set, want)
+		}
+	}
+	// A form without the session's token does nothing.
+	for _, token := range []string{"", "0000"} {
+		code, _ = b.post("/_console/s3/create", url.Values{"csrf": {token}, "name": {"csrf-victim"}})
+		if code != 403 {
+			t.Fatalf("CSRF token %q: %d", token, code)
+		}
+	}
+	if _, err := e.S3.HeadBucket(ctx(), &s3.HeadBucketInput{Bucket: aws.String("csrf-victim")}); err == nil {
+		t.Fatal("a forged form created a bucket")
+	}
+	// Sign-out ends the session.
+	b.get("/_console/s3")
+	b.post("/_console/signout", url.Values{})
+	if code, body = b.get("/_console/s3"); !strings.Contains(body, "Sign in") {
+		t.Fatalf("after sign-out: %d", code)
+	}
+	if code, _ = b.post("/_console/s3/create", url.Values{"name": {"after-signout"}}); code != 401 {
+		t.Fatalf("POST after sign-out: %d", code)
+	}
+}
+
+// TestConsoleLearnerS3Story is the story's S3 part: a bucket with Block
+// Public Access, an upload, AccessDenied to an anonymous browser, Block
+// Public Access off with AWS's warning, a policy with a mistake and then
+// a good one, and the picture loads.
+func TestConsoleLearnerS3Story(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.signInRoot("test", "test")
+	_, body := b.post("/_console/s3/create", url.Values{"name": {"learner-pics"}, "region": {"us-east-1"}, "ownership": {"BucketOwnerEnforced"}, "block_public_access": {"on"}})
+	wantIn(t, "create", body, `Successfully created bucket &#34;learner-pics&#34;`, "No objects")
+	pic := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 4096)...)
+	_, body = b.upload("/_console/s3/bucket/learner-pics/upload", "2026/", "cat.png", pic)
+	wantIn(t, "upload", body, "Upload succeeded: 1 file(s)", "cat.png")
+	_, body = b.get("/_console/s3/object/learner-pics/2026/cat.png")
+	m := regexp.MustCompile(`id="object-url" href="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no object URL:\n%s", body)
+	}
+	objURL := m[1]
+	anon := func() int {
+		resp, err := http.Get(objURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		got, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode == 200 && !bytes.Equal(got, pic) {
+			t.Fatal("the picture's bytes differ")
+		}
+		return resp.StatusCode
+	}
+	if c := anon(); c != 403 {
+		t.Fatalf("anonymous before: %d", c)
+	}
+	_, body = b.get("/_console/s3")
+	wantIn(t, "bucket list", body, "Bucket and objects not public")
+	_, body = b.get("/_console/s3/bucket/learner-pics/permissions")
+	wantIn(t, "permissions", body, `id="bpa-status">On`, "Turning off block all public access might result in this bucket and the objects within becoming public.")
+	// Off without the acknowledgement: refused.
+	_, body = b.post("/_console/s3/bucket/learner-pics/bpa", url.Values{})
+	wantIn(t, "no acknowledgement", body, "acknowledge that the current settings", `id="bpa-status">On`)
+	_, body = b.post("/_console/s3/bucket/learner-pics/bpa", url.Values{"acknowledge": {"on"}})
+	wantIn(t, "BPA off", body, "Successfully edited Block Public Access", `id="bpa-status">Off`)
+	// A policy with a mistake gets AWS's message.
+	_, body = b.post("/_console/s3/bucket/learner-pics/policy", url.Values{"policy": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other-bucket/*"}]}`}})
+	wantIn(t, "bad policy", body, "MalformedPolicy", "Policy has invalid resource")
+	if c := anon(); c != 403 {
+		t.Fatalf("anonymous after a refused policy: %d", c)
+	}
+	_, body = b.post("/_console/s3/bucket/learner-pics/policy", url.Values{"policy": {`{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::learner-pics/*"}]}`}})
+	wantIn(t, "good policy", body, "Successfully edited bucket policy.", "Publicly accessible", "PublicRead")
+	if c := anon(); c != 200 {
+		t.Fatalf("anonymous after the policy: %d", c)
+	}
+	_, body = b.get("/_console/s3")
+	wantIn(t, "bucket list", body, "⚠ Public")
+	// Download through the console, as the signed-in user.
+	resp, err := b.c.Get(e.URL + "/_console/s3/download/learner-pics/2026/cat.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Equal(got, pic) || !strings.Contains(resp.Header.Get("Content-Disposition"), "cat.png") {
+		t.Fatalf("download: %d bytes, %q", len(got), resp.Header.Get("Content-Disposition"))
+	}
+	// Folders: the upload went under 2026/.
+	_, body = b.get("/_console/s3/bucket/learner-pics")
+	wantIn(t, "folders", body, "2026/")
+	// Delete with "empty first".
+	_, body = b.post("/_console/s3/bucket/learner-pics/delete", url.Values{"confirm": {"learner-pics"}, "empty": {"on"}})
+	wantIn(t, "delete", body, `Successfully deleted bucket &#34;learner-pics&#34;`)
+}
+
+// TestConsoleIAMUserAndKey: a user, an access key whose secret is shown
+// once and whose .csv downloads once, a console password the user then
+// signs in with.
+func TestConsoleIAMUserAndKey(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.signInRoot("test", "test")
+	b.get("/_console/iam/users")
+	_, body := b.post("/_console/iam/users/create", url.Values{"name": {"ide"}})
+	wantIn(t, "create user", body, "User ide created.", "arn:aws:iam::000000000000:user/ide")
+	_, body = b.post("/_console/iam/users/ide/keys", url.Values{})
+	id := regexp.MustCompile(`id="new-key-id">([A-Z0-9]+)<`).FindStringSubmatch(body)
+	secret := regexp.MustCompile(`id="new-key-secret">([^<]+)<`).FindStringSubmatch(body)
+	if id == nil || secret == nil {
+		t.Fatalf("new key:\n%s", body)
+	}
+	code, csv := b.get("/_console/iam/users/ide/keys/" + id[1] + "/csv")
+	if code != 200 || !strings.Contains(csv, id[1]) || strings.Count(csv, "\n") != 2 {
+		t.Fatalf("csv: %d %q", code, csv)
+	}
+	if code, _ = b.get("/_console/iam/users/ide/keys/" + id[1] + "/csv"); code != 410 {
+		t.Fatalf("second csv: %d", code)
+	}
+	// The key works with the SDK (the secret as the page showed it).
+	sec := strings.NewReplacer("&#43;", "+", "&#47;", "/").Replace(secret[1])
+	if !strings.Contains(csv, sec) {
+		t.Fatalf("csv secret differs from the page's")
+	}
+	if _, err := e.sts(id[1], sec, "").GetCallerIdentity(ctx(), nil); err != nil {
+		t.Fatalf("the new key: %v", err)
+	}
+	_, body = b.post("/_console/iam/users/ide/keys/"+id[1]+"/status", url.Values{"status": {"Inactive"}})
+	wantIn(t, "deactivate", body, "is now inactive", "Inactive")
+	_, body = b.post("/_console/iam/users/ide/password", url.Values{"password": {"Corr3ct-horse"}})
+	wantIn(t, "password", body, "Console password set.", "can sign in")
+	// The user signs in with it, and sees only what its policies allow.
+	u := e.browser()
+	code, _ = u.post("/_console/signin", url.Values{"kind": {"iam"}, "account": {"000000000000"}, "user": {"ide"}, "password": {"wrong-horse1"}, "csrf": {""}})
+	if code != 401 {
+		t.Fatalf("wrong password: %d", code)
+	}
+	code, body = u.post("/_console/signin", url.Values{"kind": {"iam"}, "account": {"000000000000"}, "user": {"ide"}, "password": {"Corr3ct-horse"}, "csrf": {""}})
+	if code != 403 || !strings.Contains(body, "s3:ListAllMyBuckets") || !strings.Contains(body, "arn:aws:iam::000000000000:user/ide") {
+		t.Fatalf("user without permissions: %d\n%s", code, body)
+	}
+}
+
+// TestConsoleDeniesWithoutData: a principal without permission gets the
+// denial page with AWS's message for every page, never the data, and
+// every form changes nothing.
+func TestConsoleDeniesWithoutData(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.signInRoot("test", "test")
+	b.post("/_console/s3/create", url.Values{"name": {"private-stuff"}, "block_public_access": {"on"}})
+	b.upload("/_console/s3/bucket/private-stuff/upload", "", "secret-plans.txt", []byte("the plans"))
+	b.get("/_console/iam/users")
+	b.post("/_console/iam/users/create", url.Values{"name": {"nobody"}})
+	b.post("/_console/iam/users/nobody/password", url.Values{"password": {"Nobody-pass1"}})
+	b.post("/_console/iam/users/create", url.Values{"name": {"hidden-user"}})
+	n := e.browser()
+	code, body := n.post("/_console/signin", url.Values{"kind": {"iam"}, "account": {"000000000000"}, "user": {"nobody"}, "password": {"Nobody-pass1"}, "csrf": {""}})
+	if code != 403 {
+		t.Fatalf("sign-in: %d", code)
+	}
+	for _, p := range []string{"/_console/s3", "/_console/s3/bucket/private-stuff", "/_console/s3/bucket/private-stuff/permissions",
+		"/_console/s3/object/private-stuff/secret-plans.txt", "/_console/s3/download/private-stuff/secret-plans.txt",
+		"/_console/iam/users", "/_console/iam/users/hidden-user"} {
+		code, body = n.get(p)
+		if code != 403 || !strings.Contains(body, "AccessDenied") || !strings.Contains(body, "is not authorized to perform") {
+			t.Fatalf("%s: %d\n%s", p, code, body)
+		}
+		if strings.Contains(body, "the plans") || strings.Contains(body, "<table") {
+			t.Fatalf("%s shows data to a denied user", p)
+		}
+	}
+	for _, f := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/_console/s3/create", url.Values{"name": {"nobodys-bucket"}}},
+		{"/_console/s3/bucket/private-stuff/bpa", url.Values{"acknowledge": {"on"}}},
+		{"/_console/s3/bucket/private-stuff/policy", url.Values{"policy": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::private-stuff/*"}]}`}}},
+		{"/_console/s3/bucket/private-stuff/delete-objects", url.Values{"key": {"secret-plans.txt"}}},
+		{"/_console/s3/bucket/private-stuff/delete", url.Values{"confirm": {"private-stuff"}, "empty": {"on"}}},
+		{"/_console/iam/users/create", url.Values{"name": {"made-by-nobody"}}},
+		{"/_console/iam/users/hidden-user/keys", url.Values{}},
+		{"/_console/iam/users/hidden-user/delete", url.Values{}},
+	} {
+		n.get("/_console/s3") // a page with the session's token
+		_, body = n.post(f.path, f.form)
+		if !strings.Contains(body, "AccessDenied") {
+			t.Fatalf("%s: no denial:\n%s", f.path, body)
+		}
+	}
+	// Nothing changed.
+	o, err := e.S3.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("private-stuff"), Key: aws.String("secret-plans.txt")})
+	if err != nil {
+		t.Fatalf("the object: %v", err)
+	}
+	o.Body.Close()
+	if _, err := e.S3.GetBucketPolicy(ctx(), &s3.GetBucketPolicyInput{Bucket: aws.String("private-stuff")}); err == nil {
+		t.Fatal("a denied user set a policy")
+	}
+	us, _ := e.rootIAM().ListUsers(ctx(), &iam.ListUsersInput{})
+	if len(us.Users) != 2 {
+		t.Fatalf("users: %d", len(us.Users))
+	}
+}

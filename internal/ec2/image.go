@@ -450,7 +450,7 @@ func (s *Service) createImage(ctx context.Context, in *createImageInput) (*creat
 		if err := putRes(tx, sc, id, im); err != nil {
 			return err
 		}
-		return addWork(tx, sc, id, now.Add(s.delay(ImagePendingDelay)))
+		return addWork(tx, sc, id, now.Add(s.delay(s.timings.ImagePending)))
 	})
 	if err != nil {
 		return nil, err

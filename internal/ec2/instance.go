@@ -19,7 +19,7 @@ import (
 // The API records the state and the reconciler (instance_reconcile.go)
 // moves it on through the compute driver: pending 0 → running 16,
 // stopping 64 → stopped 80, shutting-down 32 → terminated 48; terminated
-// instances stay visible for TerminatedRetention, then vanish.
+// instances stay visible for Timings.TerminatedRetention, then vanish.
 
 // InstanceState is an instance's state.
 type InstanceState struct {
@@ -904,12 +904,12 @@ func (s *Service) stopInstances(ctx context.Context, in *instanceIDsInput) (*sta
 		i.State, i.Reason, i.StateReason = stateStopping, userInitiated(now), userShutdown
 		n, err := s.primaryENI(tx, sc, i)
 		if err != nil || n == nil {
-			return s.delay(InstanceStoppingDelay), err
+			return s.delay(s.timings.InstanceStopping), err
 		}
 		if err := releaseAutoPublicIP(tx, n); err != nil {
 			return 0, err
 		}
-		return s.delay(InstanceStoppingDelay), putRes(tx, sc, n.NetworkInterfaceID, n)
+		return s.delay(s.timings.InstanceStopping), putRes(tx, sc, n.NetworkInterfaceID, n)
 	})
 }
 
@@ -940,7 +940,7 @@ func (s *Service) startInstances(ctx context.Context, in *instanceIDsInput) (*st
 				}
 			}
 		}
-		return s.delay(InstancePendingDelay), nil
+		return s.delay(s.timings.InstancePending), nil
 	})
 }
 
@@ -957,12 +957,12 @@ func (s *Service) terminateInstances(ctx context.Context, in *instanceIDsInput) 
 		i.State, i.Reason, i.StateReason = stateShuttingDown, userInitiated(now), userShutdown
 		n, err := s.primaryENI(tx, sc, i)
 		if err != nil || n == nil {
-			return s.delay(InstanceStoppingDelay), err
+			return s.delay(s.timings.InstanceStopping), err
 		}
 		if err := releaseAutoPublicIP(tx, n); err != nil {
 			return 0, err
 		}
-		return s.delay(InstanceStoppingDelay), putRes(tx, sc, n.NetworkInterfaceID, n)
+		return s.delay(s.timings.InstanceStopping), putRes(tx, sc, n.NetworkInterfaceID, n)
 	})
 }
 

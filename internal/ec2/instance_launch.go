@@ -556,7 +556,7 @@ func (s *Service) launchInstance(tx store.Tx, sc scope, p *launchPlan, site *lau
 	if err := putRes(tx, sc, inst.InstanceID, inst); err != nil {
 		return nil, err
 	}
-	if err := addWork(tx, sc, inst.InstanceID, s.now().Add(s.delay(InstancePendingDelay))); err != nil {
+	if err := addWork(tx, sc, inst.InstanceID, s.now().Add(s.delay(s.timings.InstancePending))); err != nil {
 		return nil, err
 	}
 	return inst, nil

@@ -22,18 +22,43 @@ import (
 // its shutdown behaviour) with AWS's StateReason, and one whose workload
 // was removed behind gureum's back is terminated with a reason.
 
-// Timings of the none driver's state machine, which imitates AWS's pace.
-// Real drivers take as long as the work takes. Tests may shorten them.
-var (
-	// InstancePendingDelay is how long an instance stays pending.
-	InstancePendingDelay = time.Second
-	// InstanceStoppingDelay is how long stopping and shutting-down last.
-	InstanceStoppingDelay = 500 * time.Millisecond
-	// ImagePendingDelay is how long a new image stays pending.
-	ImagePendingDelay = time.Second
-	// TerminatedRetention is how long a terminated instance stays visible.
-	TerminatedRetention = time.Hour
-)
+// Timings are the paces of the state machines: how long the none
+// driver's transitions last, imitating AWS's (real drivers take as long
+// as the work takes), and how long terminated instances stay visible.
+// The zero value of a field is its default.
+type Timings struct {
+	// InstancePending is how long an instance stays pending (1 s).
+	InstancePending time.Duration
+	// InstanceStopping is how long stopping and shutting-down last
+	// (500 ms).
+	InstanceStopping time.Duration
+	// ImagePending is how long a new image stays pending (1 s).
+	ImagePending time.Duration
+	// Volume is how long creating, attaching, detaching, deleting and
+	// modifying a volume, and a snapshot's pending, last (500 ms).
+	Volume time.Duration
+	// TerminatedRetention is how long a terminated instance stays
+	// visible (1 hour); negative means not at all.
+	TerminatedRetention time.Duration
+}
+
+// withDefaults fills the zero fields.
+func (t Timings) withDefaults() Timings {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&t.InstancePending, time.Second)
+	def(&t.InstanceStopping, 500*time.Millisecond)
+	def(&t.ImagePending, time.Second)
+	def(&t.Volume, 500*time.Millisecond)
+	def(&t.TerminatedRetention, time.Hour)
+	if t.TerminatedRetention < 0 {
+		t.TerminatedRetention = 0
+	}
+	return t
+}
 
 // delay is d for the none driver and zero for drivers that do real work.
 func (s *Service) delay(d time.Duration) time.Duration {
@@ -134,7 +159,7 @@ func (s *Service) reconcileInstance(ctx context.Context, it reconcile.Item) (tim
 		}
 		return 0, s.moveInstance(ctx, sc, id, observed, s.terminate, nil)
 	case "terminated":
-		if !s.now().Before(inst.terminatedAt().Add(TerminatedRetention)) {
+		if !s.now().Before(inst.terminatedAt().Add(s.timings.TerminatedRetention)) {
 			return 0, s.store.Update(ctx, func(tx store.Tx) error {
 				inst, err := getRes[Instance](tx, sc, id)
 				if isNotFound(err) || (err == nil && inst.State.Name != "terminated") {
@@ -147,7 +172,7 @@ func (s *Service) reconcileInstance(ctx context.Context, it reconcile.Item) (tim
 				return delRes(tx, sc, id)
 			})
 		}
-		return time.Until(inst.terminatedAt().Add(TerminatedRetention)) + time.Millisecond, nil
+		return time.Until(inst.terminatedAt().Add(s.timings.TerminatedRetention)) + time.Millisecond, nil
 	}
 	return 0, nil
 }
@@ -197,7 +222,7 @@ func (s *Service) moveInstance(ctx context.Context, sc scope, id, observed strin
 			if err := s.releaseInstanceVolumes(tx, sc, inst); err != nil {
 				return err
 			}
-			if err := addWork(tx, sc, id, s.now().Add(TerminatedRetention)); err != nil {
+			if err := addWork(tx, sc, id, s.now().Add(s.timings.TerminatedRetention)); err != nil {
 				return err
 			}
 		}
@@ -306,7 +331,7 @@ func (s *Service) failInstance(ctx context.Context, it reconcile.Item, cause err
 			if err := putRes(tx, sc, id, inst); err != nil {
 				return err
 			}
-			return addWork(tx, sc, id, s.now().Add(TerminatedRetention))
+			return addWork(tx, sc, id, s.now().Add(s.timings.TerminatedRetention))
 		}
 		// Stop and terminate keep being asked for, more slowly: the
 		// instance stays stopping or shutting-down meanwhile, as on AWS.

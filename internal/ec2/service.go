@@ -68,6 +68,8 @@ type Config struct {
 	// VPCServices opens the metadata service and the resolver in each VPC
 	// network; nil opens none.
 	VPCServices VPCServices
+	// Timings are the state machines' paces (zero: AWS-like defaults).
+	Timings Timings
 }
 
 // Service serves EC2.
@@ -78,6 +80,7 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	ops      *operation.Service
+	timings  Timings
 	http     *query.Dispatcher
 	compute  compute.Driver
 	rec      *reconcile.Engine
@@ -107,7 +110,7 @@ func New(cfg Config) *Service {
 		cfg.Netplane = netnone.New()
 	}
 	s := &Service{store: cfg.Store, auth: cfg.Auth, profiles: cfg.Profiles, log: cfg.Logger, now: cfg.Now, compute: cfg.Compute, rec: cfg.Reconciler,
-		netplane: cfg.Netplane, internet: cfg.Internet, vpcServices: cfg.VPCServices}
+		netplane: cfg.Netplane, internet: cfg.Internet, vpcServices: cfg.VPCServices, timings: cfg.Timings.withDefaults()}
 	s.net = netState{dirty: map[scope]bool{}, wake: make(chan struct{}, 1), plugged: map[string]plugState{}, svcs: map[string]io.Closer{}, applied: map[string]appliedVPC{}}
 	if s.rec != nil {
 		s.registerWork(s.rec)

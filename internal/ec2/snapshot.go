@@ -15,7 +15,7 @@ import (
 //
 // A snapshot is pending until the reconciler (work "ec2.snapshot") has
 // the driver copy its volume's bytes (compute.Disks.SnapshotDisk; with
-// the none driver it takes VolumeDelay), then completed. CreateImage
+// the none driver it takes Timings.Volume), then completed. CreateImage
 // makes one per volume of the instance, and the image's block device
 // mapping names them; DeregisterImage leaves them, as on AWS, and a
 // snapshot an image names cannot be deleted. The public images' root
@@ -141,7 +141,7 @@ func (s *Service) newSnapshot(tx store.Tx, sc scope, v *Volume, desc string, tag
 	now := s.now().UTC()
 	snap := &Snapshot{Description: desc, Encrypted: v.Encrypted, KmsKeyID: v.KmsKeyID, OwnerID: sc.acct, Progress: "0%",
 		SnapshotID: newID("snap"), StartTime: now.Truncate(time.Millisecond), State: "pending", VolumeID: v.VolumeID,
-		VolumeSize: v.Size, StorageTier: "standard", Tags: tags, Due: now.Add(s.delay(VolumeDelay))}
+		VolumeSize: v.Size, StorageTier: "standard", Tags: tags, Due: now.Add(s.delay(s.timings.Volume))}
 	if err := addWork(tx, sc, snap.SnapshotID, snap.Due); err != nil {
 		return nil, err
 	}

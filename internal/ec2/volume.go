@@ -31,16 +31,15 @@ import (
 // when it implements compute.Disks (with the docker driver an attached
 // volume is a directory mounted in the instance at /mnt/NAME for device
 // /dev/NAME, see internal/compute/docker/disks.go) and records the
-// outcome. With the none driver each move takes VolumeDelay, as AWS's take
+// outcome. With the none driver each move takes Timings.Volume, as AWS's take
 // a moment. The root volume is the workload's own disk: it is a record,
 // and with the docker driver its bytes are the container's.
 //
 // At terminate, volumes whose attachment has DeleteOnTermination are
 // deleted and the others become available.
 
-// VolumeDelay is how long creating, attaching, detaching, deleting (and
+// Timings.Volume is how long creating, attaching, detaching, deleting (and
 // each step of a modification) last with the none driver.
-var VolumeDelay = 500 * time.Millisecond
 
 // Volume is EC2's Volume.
 type Volume struct {
@@ -357,7 +356,7 @@ func (s *Service) createVolume(ctx context.Context, in *createVolumeInput) (*Vol
 		}
 		v := &Volume{AvailabilityZone: az, CreateTime: now.Truncate(time.Millisecond), Encrypted: enc, KmsKeyID: kms, Size: spec.Size,
 			SnapshotID: in.SnapshotId, State: "creating", VolumeID: newID("vol"), Iops: spec.Iops, Tags: tags, VolumeType: spec.Type,
-			MultiAttachEnabled: spec.Multi, Throughput: spec.Throughput, Due: now.Add(s.delay(VolumeDelay))}
+			MultiAttachEnabled: spec.Multi, Throughput: spec.Throughput, Due: now.Add(s.delay(s.timings.Volume))}
 		out = v
 		if err := rememberToken(tx, sc, "CreateVolume", in.ClientToken, params, v.VolumeID); err != nil {
 			return err
@@ -398,7 +397,7 @@ func (s *Service) deleteVolume(ctx context.Context, in *volumeIDInput) (*returnT
 		default:
 			return errVolumeState(v.VolumeID, v.State)
 		}
-		v.State, v.Due = "deleting", s.now().UTC().Add(s.delay(VolumeDelay))
+		v.State, v.Due = "deleting", s.now().UTC().Add(s.delay(s.timings.Volume))
 		if err := addWork(tx, sc, v.VolumeID, v.Due); err != nil {
 			return err
 		}
@@ -551,7 +550,7 @@ func (s *Service) attachVolume(ctx context.Context, in *attachVolumeInput) (*Vol
 		now := s.now().UTC()
 		a := VolumeAttachment{AttachTime: now.Truncate(time.Millisecond), Device: in.Device, InstanceID: inst.InstanceID, State: "attaching", VolumeID: v.VolumeID}
 		v.Attachments = append(v.Attachments, a)
-		v.State, v.Due = "in-use", now.Add(s.delay(VolumeDelay))
+		v.State, v.Due = "in-use", now.Add(s.delay(s.timings.Volume))
 		inst.BlockDeviceMapping = append(inst.BlockDeviceMapping, InstanceBlockDeviceMapping{DeviceName: in.Device,
 			Ebs: EbsInstanceBlockDevice{AttachTime: a.AttachTime, Status: "attaching", VolumeID: v.VolumeID}})
 		out = a
@@ -624,7 +623,7 @@ func (s *Service) detachVolume(ctx context.Context, in *detachVolumeInput) (*Vol
 			return errf("OperationNotPermitted", "Unable to detach root volume '%s' from instance '%s'", v.VolumeID, a.InstanceID)
 		}
 		a.State = "detaching"
-		v.Due = s.now().UTC().Add(s.delay(VolumeDelay))
+		v.Due = s.now().UTC().Add(s.delay(s.timings.Volume))
 		out = *a
 		if inst != nil {
 			inst.setDeviceStatus(v.VolumeID, "detaching")
@@ -731,7 +730,7 @@ func (s *Service) modifyVolume(ctx context.Context, in *modifyVolumeInput) (*mod
 		// The volume has its new shape at once (AWS shows it once the
 		// modification is optimizing, and it is usable all along).
 		v.Size, v.VolumeType, v.Iops, v.Throughput, v.MultiAttachEnabled = spec.Size, spec.Type, spec.Iops, spec.Throughput, spec.Multi
-		v.Modification, v.ModDue = m, now.Add(s.delay(VolumeDelay))
+		v.Modification, v.ModDue = m, now.Add(s.delay(s.timings.Volume))
 		out = m
 		if err := addWork(tx, sc, v.VolumeID, v.ModDue); err != nil {
 			return err
@@ -1030,7 +1029,7 @@ func (s *Service) advanceVolume(tx store.Tx, sc scope, cur, seen *Volume, now ti
 		switch m.ModificationState {
 		case "modifying":
 			m.ModificationState, m.Progress = "optimizing", 50
-			cur.ModDue = now.Add(s.delay(VolumeDelay))
+			cur.ModDue = now.Add(s.delay(s.timings.Volume))
 		case "optimizing":
 			t := now.UTC().Truncate(time.Millisecond)
 			m.ModificationState, m.Progress, m.EndTime = "completed", 100, &t
@@ -1140,7 +1139,7 @@ func (s *Service) releaseInstanceVolumes(tx store.Tx, sc scope, inst *Instance) 
 		v.Attachments = kept
 		v.settle()
 		if dot && len(v.Attachments) == 0 {
-			v.State, v.Due = "deleting", now.Add(s.delay(VolumeDelay))
+			v.State, v.Due = "deleting", now.Add(s.delay(s.timings.Volume))
 			if err := addWork(tx, sc, v.VolumeID, v.Due); err != nil {
 				return err
 			}

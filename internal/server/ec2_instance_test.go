@@ -17,6 +17,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	gec2 "github.com/gureum/gureum/internal/ec2"
+	"github.com/gureum/gureum/internal/server"
 )
 
 func colonHex(b []byte) string {
@@ -264,7 +265,8 @@ func TestEC2InstanceLifecycle(t *testing.T) {
 }
 
 func TestEC2InstanceValidation(t *testing.T) {
-	e := newEnv(t)
+	// No retention: terminated instances vanish at once (the end of the test).
+	e := newEnvWith(t, server.Config{EC2Timings: gec2.Timings{TerminatedRetention: -1}})
 	c := e.ec2("test", "test")
 	ami := amazonImage(t, c, "al2023-ami-2023", "x86_64")
 	arm := amazonImage(t, c, "al2023-ami-2023", "arm64")
@@ -383,9 +385,6 @@ func TestEC2InstanceValidation(t *testing.T) {
 		t.Fatalf("public via interface: %+v %v", p, err)
 	}
 	// Terminate everything; with no retention they vanish.
-	old := gec2.TerminatedRetention
-	gec2.TerminatedRetention = 0
-	defer func() { gec2.TerminatedRetention = old }()
 	all, _ := c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{})
 	var ids []string
 	for _, r := range all.Reservations {
@@ -559,7 +558,8 @@ func TestEC2InstanceNetworkInterfaces(t *testing.T) {
 // listing reuses each instance's rendered element only while the records
 // it came from are unchanged).
 func TestEC2ListingReflectsChanges(t *testing.T) {
-	e := newEnv(t)
+	// A terminated instance's record goes at once.
+	e := newEnvWith(t, server.Config{EC2Timings: gec2.Timings{TerminatedRetention: -1}})
 	c := e.ec2("test", "test")
 	ami := amazonImage(t, c, "al2023-ami-2023", "x86_64")
 	run, err := c.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: "t3.micro", MinCount: aws.Int32(2), MaxCount: aws.Int32(2)})
@@ -623,9 +623,6 @@ func TestEC2ListingReflectsChanges(t *testing.T) {
 	if l := list(); len(l) != 3 || l[third].State == nil {
 		t.Fatalf("listing after a launch: %d instances, %s missing", len(l), third)
 	}
-	old := gec2.TerminatedRetention
-	gec2.TerminatedRetention = 0 // a terminated instance's record goes at once
-	defer func() { gec2.TerminatedRetention = old }()
 	if _, err := c.TerminateInstances(ctx(), &ec2.TerminateInstancesInput{InstanceIds: []string{third}}); err != nil {
 		t.Fatal(err)
 	}

@@ -75,6 +75,8 @@ type Config struct {
 	// LifecycleDay is how long a day of S3 lifecycle rules lasts (0:
 	// 24 h); tests scale it down.
 	LifecycleDay time.Duration
+	// EC2Timings are EC2's state-machine paces (zero: AWS-like).
+	EC2Timings ec2.Timings
 }
 
 // Server is a wired gureum.
@@ -144,7 +146,7 @@ func Open(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	ec2svc := ec2.New(ec2.Config{Store: db, Auth: iamsvc, Profiles: iamsvc, Logger: cfg.Logger, Now: cfg.Now, PublicIPPool: cfg.PublicIPPool,
-		Compute: drv, Reconciler: rec, Netplane: np, Internet: inet})
+		Compute: drv, Reconciler: rec, Netplane: np, Internet: inet, Timings: cfg.EC2Timings})
 	con := console.New(console.Config{S3: s3svc.Operations(), IAM: iamsvc.Operations(), EC2: ec2svc.Operations(), STS: stssvc.Operations(),
 		Identities: iamsvc, Region: cfg.Region, Logger: cfg.Logger, Now: cfg.Now})
 	e := edge.New(edge.Config{

@@ -87,6 +87,10 @@ type session struct {
 	flash *flash
 	// csv holds new access keys' secrets until their .csv is downloaded.
 	csv map[string]string
+	// pem holds new key pairs' private keys until downloaded; pemName is
+	// the last one, offered on the instances page.
+	pem     map[string]string
+	pemName string
 }
 
 type flash struct {
@@ -119,6 +123,8 @@ func New(cfg Config) *Console {
 	c.mux.HandleFunc("POST "+Prefix+"signout", c.signedIn(c.signout))
 	c.routeS3()
 	c.routeIAM()
+	c.routeEC2()
+	c.routeVPC()
 	return c
 }
 
@@ -238,6 +244,7 @@ func (c *Console) iam(r *http.Request, s *session, name string, params url.Value
 
 // page is what every template gets.
 type page struct {
+	Refresh bool // reload every few seconds (a state is changing)
 	Title   string
 	Section string
 	Session *session
@@ -250,6 +257,9 @@ type page struct {
 // render writes a page; a session's flash is shown once.
 func (c *Console) render(w http.ResponseWriter, s *session, name, title, section string, data any) {
 	p := page{Title: title, Section: section, Session: s, Data: data}
+	if m, ok := data.(map[string]any); ok {
+		p.Refresh, _ = m["Refresh"].(bool)
+	}
 	if s != nil {
 		p.Who, p.CSRF = s.principal.ARN, s.csrf
 		c.mu.Lock()
@@ -302,6 +312,8 @@ func (c *Console) refuse(w http.ResponseWriter, r *http.Request, s *session, to,
 
 var funcs = template.FuncMap{
 	"list":     func() []string { return regions },
+	"add":      func(a, b int) int { return a + b },
+	"sub":      func(a, b int) int { return a - b },
 	"prefix":   func() string { return Prefix },
 	"pathesc":  url.PathEscape,
 	"queryesc": url.QueryEscape,

@@ -10,8 +10,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
@@ -343,5 +345,86 @@ func TestConsoleDeniesWithoutData(t *testing.T) {
 	us, _ := e.rootIAM().ListUsers(ctx(), &iam.ListUsersInput{})
 	if len(us.Users) != 2 {
 		t.Fatalf("users: %d", len(us.Users))
+	}
+}
+
+var (
+	optionRe = regexp.MustCompile(`<option value="((?:subnet|ami)-[0-9a-f]+)"`)
+	groupRe  = regexp.MustCompile(`name="group" value="(sg-[0-9a-f]+)"`)
+	stateRe  = regexp.MustCompile(`class="state">([a-z-]+)<`)
+)
+
+// TestConsoleVPCAndInstanceStory is the story's VPC and EC2 part: "VPC
+// and more" drawn, the launch wizard offering only the chosen VPC's
+// security groups, a new key pair's .pem once, pending → running while
+// the page refreshes, stop, console output, create image.
+func TestConsoleVPCAndInstanceStory(t *testing.T) {
+	e := newEnv(t)
+	c := e.ec2("test", "test")
+	b := e.browser()
+	b.signInRoot("test", "test")
+	b.get("/_console/vpc")
+	_, body := b.post("/_console/vpc/create", url.Values{"name": {"story"}, "cidr": {"10.30.0.0/16"}, "azs": {"2"}, "private": {"on"}, "nat": {"1"}})
+	wantIn(t, "VPC and more", body, "You successfully created", "Public subnet 10.30.0.0/20", "Public subnet 10.30.16.0/20",
+		"Private subnet 10.30.128.0/20", "Private subnet 10.30.144.0/20", "Internet gateway igw-", "NAT nat-", `class="route"`)
+	vpc := regexp.MustCompile(`<h1>(vpc-[0-9a-f]+)`).FindStringSubmatch(body)[1]
+	// The drawing is current: an instance appears in it once launched.
+	other, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.31.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := c.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("elsewhere"), Description: aws.String("x"), VpcId: other.Vpc.VpcId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page := b.get("/_console/ec2/launch?vpc=" + vpc)
+	groups := groupRe.FindAllStringSubmatch(page, -1)
+	if len(groups) != 1 || strings.Contains(page, *foreign.GroupId) {
+		t.Fatalf("security groups offered for %s: %v (foreign %s)", vpc, groups, *foreign.GroupId)
+	}
+	var subnet, ami string
+	for _, m := range optionRe.FindAllStringSubmatch(page, -1) {
+		if strings.HasPrefix(m[1], "subnet-") && subnet == "" {
+			subnet = m[1]
+		}
+		if strings.HasPrefix(m[1], "ami-") && ami == "" {
+			ami = m[1]
+		}
+	}
+	_, body = b.post("/_console/ec2/launch", url.Values{"vpc": {vpc}, "name": {"web"}, "image": {ami}, "type": {"t3.micro"}, "new_key": {"story-key"},
+		"subnet": {subnet}, "group": {groups[0][1]}, "user_data": {"#!/bin/sh\necho hello from user data\n"}})
+	wantIn(t, "launch", body, "Successfully initiated launch of instance", "story-key.pem")
+	id := regexp.MustCompile(`instance \((i-[0-9a-f]+)\)`).FindStringSubmatch(body)[1]
+	if st := stateRe.FindStringSubmatch(body); st == nil || st[1] != "pending" || !strings.Contains(body, `http-equiv="refresh"`) {
+		t.Fatalf("just launched: %v, refresh %v", st, strings.Contains(body, `http-equiv="refresh"`))
+	}
+	code, pem := b.get("/_console/ec2/keys/story-key/pem")
+	if code != 200 || !strings.Contains(pem, "PRIVATE KEY") {
+		t.Fatalf("pem: %d", code)
+	}
+	if code, _ = b.get("/_console/ec2/keys/story-key/pem"); code != 410 {
+		t.Fatalf("second pem: %d", code)
+	}
+	waitRunning(t, c, id)
+	_, body = b.get("/_console/ec2/instances")
+	if st := stateRe.FindStringSubmatch(body); st == nil || st[1] != "running" || strings.Contains(body, `http-equiv="refresh"`) {
+		t.Fatalf("running: %v", st)
+	}
+	_, body = b.get("/_console/vpc/" + vpc)
+	wantIn(t, "drawing with the instance", body, id+" web · running")
+	_, body = b.post("/_console/ec2/instances/"+id+"/stop", url.Values{})
+	wantIn(t, "stop", body, "Successfully stopped "+id)
+	w := ec2.NewInstanceStoppedWaiter(c, func(o *ec2.InstanceStoppedWaiterOptions) { o.MinDelay = 200 * time.Millisecond })
+	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if code, body = b.get("/_console/ec2/instances/" + id + "/console"); code != 200 || !strings.Contains(body, "console-output") {
+		t.Fatalf("console output: %d", code)
+	}
+	_, body = b.post("/_console/ec2/instances/"+id+"/image", url.Values{"image_name": {"story-image"}})
+	wantIn(t, "create image", body, "is being created from "+id)
+	imgs, err := c.DescribeImages(ctx(), &ec2.DescribeImagesInput{Owners: []string{"self"}})
+	if err != nil || len(imgs.Images) != 1 || *imgs.Images[0].Name != "story-image" {
+		t.Fatalf("images: %+v %v", imgs, err)
 	}
 }

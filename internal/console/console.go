@@ -199,6 +199,9 @@ func (c *Console) signedIn(h func(http.ResponseWriter, *http.Request, *session))
 			http.Redirect(w, r, Prefix+"signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
+		// The access log names who acted, and which page.
+		rc := request.From(r.Context())
+		rc.Principal, rc.Operation = s.principal, r.Pattern
 		if r.Method == http.MethodPost {
 			if err := r.ParseMultipartForm(64 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 				http.Error(w, "Bad form.", http.StatusBadRequest)

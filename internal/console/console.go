@@ -123,6 +123,7 @@ func New(cfg Config) *Console {
 	c.mux.HandleFunc("POST "+Prefix+"signout", c.signedIn(c.signout))
 	c.routeS3()
 	c.routeIAM()
+	c.routeIAMMore()
 	c.routeEC2()
 	c.routeVPC()
 	return c

@@ -428,3 +428,43 @@ func TestConsoleVPCAndInstanceStory(t *testing.T) {
 		t.Fatalf("images: %+v %v", imgs, err)
 	}
 }
+
+// TestConsoleIAMPoliciesAndSimulator: a policy written in the editor (a
+// mistake gets IAM's message), attached to a user, judged by the policy
+// simulator; a group with the user; a role with a trust policy.
+func TestConsoleIAMPoliciesAndSimulator(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.signInRoot("test", "test")
+	b.get("/_console/iam/users")
+	b.post("/_console/iam/users/create", url.Values{"name": {"dev"}})
+	b.get("/_console/iam/policies")
+	_, body := b.post("/_console/iam/policies/create", url.Values{"name": {"broken"}, "document": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject"}]}`}})
+	wantIn(t, "bad policy", body, "MalformedPolicyDocument")
+	_, body = b.post("/_console/iam/policies/create", url.Values{"name": {"read-photos"}, "document": {`{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"}]}`}})
+	wantIn(t, "good policy", body, "Policy read-photos created.", "arn:aws:iam::000000000000:policy/read-photos")
+	b.get("/_console/iam/users/dev")
+	_, body = b.post("/_console/iam/users/dev/attach", url.Values{"policy_arn": {"arn:aws:iam::000000000000:policy/read-photos"}})
+	wantIn(t, "attach", body, "Policy attached.")
+	_, body = b.get("/_console/iam/simulator?" + url.Values{"principal": {"arn:aws:iam::000000000000:user/dev"},
+		"actions": {"s3:GetObject s3:PutObject"}, "resource": {"arn:aws:s3:::photos/cat.png"}}.Encode())
+	dec := regexp.MustCompile(`<td>(s3:[A-Za-z]+)</td><td>[^<]*</td><td class="decision">([a-zA-Z]+)</td>`).FindAllStringSubmatch(body, -1)
+	if len(dec) != 2 || dec[0][1] != "s3:GetObject" || dec[0][2] != "allowed" || dec[1][2] != "implicitDeny" {
+		t.Fatalf("simulation: %v\n%s", dec, body)
+	}
+	b.get("/_console/iam/groups")
+	_, body = b.post("/_console/iam/groups/create", url.Values{"name": {"developers"}})
+	wantIn(t, "group", body, "User group developers created.")
+	_, body = b.post("/_console/iam/groups/developers/add", url.Values{"user": {"dev"}})
+	wantIn(t, "add to group", body, "User dev added to developers.")
+	gs, err := e.rootIAM().ListGroupsForUser(ctx(), &iam.ListGroupsForUserInput{UserName: aws.String("dev")})
+	if err != nil || len(gs.Groups) != 1 {
+		t.Fatalf("groups of dev: %+v %v", gs, err)
+	}
+	b.get("/_console/iam/roles")
+	_, body = b.post("/_console/iam/roles/create", url.Values{"name": {"ghost-trust"}, "trust": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:user/nobody"},"Action":"sts:AssumeRole"}]}`}})
+	wantIn(t, "role with a missing principal", body, "MalformedPolicyDocument", "Invalid principal in policy")
+	_, body = b.post("/_console/iam/roles/create", url.Values{"name": {"web-server"}, "trust": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}})
+	wantIn(t, "role", body, "Role web-server created.", "arn:aws:iam::000000000000:role/web-server")
+}

@@ -126,6 +126,7 @@ func New(cfg Config) *Console {
 	c.routeIAMMore()
 	c.routeEC2()
 	c.routeVPC()
+	c.routeSG()
 	return c
 }
 

@@ -159,3 +159,14 @@ func (c *Console) deleteUser(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	c.back(w, r, s, Prefix+"iam/users", nil, "User "+name+" deleted.")
 }
+
+// lenOf and indexOf read a slice of any element type.
+func lenOf(list any) int {
+	v := reflect.ValueOf(list)
+	if v.Kind() != reflect.Slice {
+		return 0
+	}
+	return v.Len()
+}
+
+func indexOf(list any, i int) any { return reflect.ValueOf(list).Index(i).Interface() }

@@ -468,3 +468,43 @@ func TestConsoleIAMPoliciesAndSimulator(t *testing.T) {
 	_, body = b.post("/_console/iam/roles/create", url.Values{"name": {"web-server"}, "trust": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}})
 	wantIn(t, "role", body, "Role web-server created.", "arn:aws:iam::000000000000:role/web-server")
 }
+
+// TestConsoleSecurityGroupEditor: a group made in a VPC, an inbound rule
+// added (the data plane's rule set is what the API records), an invalid
+// one refused with EC2's message, a rule removed by id.
+func TestConsoleSecurityGroupEditor(t *testing.T) {
+	e := newEnv(t)
+	c := e.ec2("test", "test")
+	v, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.44.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vpc := *v.Vpc.VpcId
+	b := e.browser()
+	b.signInRoot("test", "test")
+	b.get("/_console/vpc/" + vpc + "/security-groups")
+	_, body := b.post("/_console/vpc/"+vpc+"/security-groups/create", url.Values{"name": {"web"}, "description": {"web servers"}})
+	wantIn(t, "create", body, "Security group created.", "web servers")
+	sg := regexp.MustCompile(`<h2>web <small>(sg-[0-9a-f]+)</small>`).FindStringSubmatch(body)
+	if sg == nil {
+		t.Fatalf("no group:\n%s", body)
+	}
+	_, body = b.post("/_console/vpc/"+vpc+"/security-groups/"+sg[1]+"/ingress", url.Values{"protocol": {"tcp"}, "ports": {"22"}, "cidr": {"203.0.113.0/24"}, "description": {"ssh from the office"}})
+	wantIn(t, "add rule", body, "Inbound rule added", "ssh from the office", "203.0.113.0/24")
+	_, body = b.post("/_console/vpc/"+vpc+"/security-groups/"+sg[1]+"/ingress", url.Values{"protocol": {"tcp"}, "ports": {"22"}, "cidr": {"not-a-cidr"}})
+	wantIn(t, "bad rule", body, "InvalidParameterValue")
+	d, err := c.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{sg[1]}})
+	if err != nil || len(d.SecurityGroups[0].IpPermissions) != 1 || *d.SecurityGroups[0].IpPermissions[0].FromPort != 22 {
+		t.Fatalf("the API's rules: %+v %v", d, err)
+	}
+	rule := regexp.MustCompile(`<td>Inbound</td><td>(sgr-[0-9a-f]+)</td><td>tcp</td>`).FindStringSubmatch(body)
+	if rule == nil {
+		t.Fatalf("no rule id:\n%s", body)
+	}
+	_, body = b.post("/_console/vpc/"+vpc+"/security-groups/"+sg[1]+"/revoke", url.Values{"rule": {rule[1]}, "direction": {"Inbound"}})
+	wantIn(t, "revoke", body, "Rule "+rule[1]+" removed.")
+	d, _ = c.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{sg[1]}})
+	if len(d.SecurityGroups[0].IpPermissions) != 0 {
+		t.Fatalf("rule still there: %+v", d.SecurityGroups[0].IpPermissions)
+	}
+}

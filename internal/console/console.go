@@ -87,6 +87,9 @@ type session struct {
 	flash *flash
 	// csv holds new access keys' secrets until their .csv is downloaded.
 	csv map[string]string
+	// keyID is the access key a root session signed in with (presigned
+	// URLs are signed with it).
+	keyID string
 	// pem holds new key pairs' private keys until downloaded; pemName is
 	// the last one, offered on the instances page.
 	pem     map[string]string
@@ -175,7 +178,7 @@ func (c *Console) session(r *http.Request) *session {
 
 // startSession signs p in and sets the cookie.
 func (c *Console) startSession(w http.ResponseWriter, r *http.Request, p request.Principal) {
-	s := &session{id: newToken(), csrf: newToken(), principal: p, expires: c.cfg.Now().Add(c.cfg.SessionTTL)}
+	s := &session{id: newToken(), csrf: newToken(), principal: p, expires: c.cfg.Now().Add(c.cfg.SessionTTL), keyID: p.AccessKeyID}
 	c.mu.Lock()
 	for id, o := range c.sessions { // forget the expired
 		if !c.cfg.Now().Before(o.expires) {

@@ -350,6 +350,16 @@ func (c *Console) putPolicy(w http.ResponseWriter, r *http.Request, s *session) 
 type objectData struct {
 	Bucket, Key, URL string
 	Headers          map[string]string
+	Presigned        string
+	Expires          string
+	CanPresign       bool
+	Versions         []versionRow
+}
+
+type versionRow struct {
+	ID, Modified, Kind string
+	Size               int64
+	Latest             bool
 }
 
 func (c *Console) object(w http.ResponseWriter, r *http.Request, s *session) {
@@ -364,7 +374,26 @@ func (c *Console) object(w http.ResponseWriter, r *http.Request, s *session) {
 		scheme = "https"
 	}
 	d := objectData{Bucket: bucket, Key: key, URL: scheme + "://" + r.Host + "/" + url.PathEscape(bucket) + "/" + escapeKey(key),
-		Headers: out.(*s3svc.GetObjectOutput).Headers}
+		Headers: out.(*s3svc.GetObjectOutput).Headers, CanPresign: s.keyID != ""}
+	if m, err := strconv.Atoi(r.URL.Query().Get("presign")); err == nil && m >= 1 && m <= 10080 {
+		d.Presigned, _ = c.presignGet(r, s, bucket, key, time.Duration(m)*time.Minute)
+		d.Expires = c.cfg.Now().Add(time.Duration(m) * time.Minute).UTC().Format("January 2, 2006, 15:04:05 (UTC)")
+	}
+	if vo, err := c.s3call(r, s, "ListObjectVersions", bucket, "", nil, url.Values{"versions": {""}, "prefix": {key}}, nil, 0); err == nil {
+		for _, v := range vo.(*s3svc.ListObjectVersionsOutput).Body.Entries {
+			if v.Key != key {
+				continue
+			}
+			row := versionRow{ID: v.VersionID, Modified: time.Time(v.LastModified).Format("January 2, 2006, 15:04:05 (UTC)"), Latest: v.IsLatest, Kind: "Object"}
+			if v.XMLName.Local == "DeleteMarker" {
+				row.Kind = "Delete marker"
+			}
+			if v.Size != nil {
+				row.Size = *v.Size
+			}
+			d.Versions = append(d.Versions, row)
+		}
+	}
 	c.render(w, s, "object.html", key, "s3", d)
 }
 

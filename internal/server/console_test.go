@@ -198,6 +198,27 @@ func TestConsoleLearnerS3Story(t *testing.T) {
 	if c := anon(); c != 403 {
 		t.Fatalf("anonymous before: %d", c)
 	}
+	// A presigned link (the root signed in with its keys) opens it to
+	// anyone holding the link, for a while.
+	_, body = b.get("/_console/s3/object/learner-pics/2026/cat.png?presign=5")
+	pm := regexp.MustCompile(`id="presigned-url" href="([^"]+)"`).FindStringSubmatch(body)
+	if pm == nil {
+		t.Fatalf("no presigned URL:\n%s", body)
+	}
+	presigned := strings.ReplaceAll(pm[1], "&amp;", "&")
+	resp, err := http.Get(presigned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Equal(got, pic) {
+		t.Fatalf("presigned GET: %d (%d bytes)", resp.StatusCode, len(got))
+	}
+	if resp, err = http.Get(strings.Replace(presigned, "X-Amz-Expires=300", "X-Amz-Expires=301", 1)); err != nil || resp.StatusCode != 403 {
+		t.Fatalf("tampered presigned GET: %v %v", resp, err)
+	}
+	resp.Body.Close()
 	_, body = b.get("/_console/s3")
 	wantIn(t, "bucket list", body, "Bucket and objects not public")
 	_, body = b.get("/_console/s3/bucket/learner-pics/permissions")
@@ -221,11 +242,11 @@ func TestConsoleLearnerS3Story(t *testing.T) {
 	_, body = b.get("/_console/s3")
 	wantIn(t, "bucket list", body, "⚠ Public")
 	// Download through the console, as the signed-in user.
-	resp, err := b.c.Get(e.URL + "/_console/s3/download/learner-pics/2026/cat.png")
+	resp, err = b.c.Get(e.URL + "/_console/s3/download/learner-pics/2026/cat.png")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := io.ReadAll(resp.Body)
+	got, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if !bytes.Equal(got, pic) || !strings.Contains(resp.Header.Get("Content-Disposition"), "cat.png") {
 		t.Fatalf("download: %d bytes, %q", len(got), resp.Header.Get("Content-Disposition"))

@@ -128,6 +128,7 @@ func New(cfg Config) *Console {
 	c.routeIAM()
 	c.routeIAMMore()
 	c.routeEC2()
+	c.routeEC2More()
 	c.routeVPC()
 	c.routeSG()
 	return c

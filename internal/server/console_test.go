@@ -448,6 +448,26 @@ func TestConsoleVPCAndInstanceStory(t *testing.T) {
 	if err != nil || len(imgs.Images) != 1 || *imgs.Images[0].Name != "story-image" {
 		t.Fatalf("images: %+v %v", imgs, err)
 	}
+	_, body = b.get("/_console/ec2/images")
+	wantIn(t, "AMIs", body, "story-image", *imgs.Images[0].ImageId)
+	_, body = b.post("/_console/ec2/images/"+*imgs.Images[0].ImageId+"/deregister", url.Values{})
+	wantIn(t, "deregister", body, "Successfully deregistered")
+	// Key pairs: the wizard's, a new ED25519 one, one imported from a
+	// public key, one deleted.
+	_, body = b.get("/_console/ec2/keys")
+	wantIn(t, "key pairs", body, "story-key")
+	_, body = b.post("/_console/ec2/keys/create", url.Values{"name": {"edkey"}, "type": {"ed25519"}})
+	wantIn(t, "create ed25519", body, "Successfully created key pair edkey.", "ed25519", "Download edkey.pem")
+	kp, err := c.DescribeKeyPairs(ctx(), &ec2.DescribeKeyPairsInput{KeyNames: []string{"edkey"}, IncludePublicKey: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body = b.post("/_console/ec2/keys/import", url.Values{"name": {"imported"}, "public_key": {*kp.KeyPairs[0].PublicKey}})
+	wantIn(t, "import", body, "Successfully imported key pair imported.")
+	_, body = b.post("/_console/ec2/keys/import", url.Values{"name": {"junk"}, "public_key": {"not a key"}})
+	wantIn(t, "import junk", body, "InvalidParameterValue", "Key is not in valid OpenSSH public key format")
+	_, body = b.post("/_console/ec2/keys/story-key/delete", url.Values{})
+	wantIn(t, "delete key", body, "Successfully deleted key pair story-key.")
 }
 
 // TestConsoleIAMPoliciesAndSimulator: a policy written in the editor (a

@@ -96,7 +96,9 @@ func errInvalidTag(msg string) *awsproto.Error {
 }
 
 func errNotImplemented(op string) *awsproto.Error {
-	return awsproto.New(http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented.").With("Operation", op)
+	// S3's own sentence is about headers; the caller sent none here, so
+	// the operation is named instead.
+	return awsproto.New(http.StatusNotImplemented, "NotImplemented", "The operation "+op+" is not implemented by gureum.").With("Operation", op)
 }
 
 // errNotImplementedHeader is S3's answer to a request header that asks

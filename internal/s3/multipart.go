@@ -251,6 +251,7 @@ type copyPartResult struct {
 
 type UploadPartCopyOutput struct {
 	SourceVersionID string          `loc:"header,x-amz-copy-source-version-id"`
+	SSE             string          `loc:"header,x-amz-server-side-encryption"`
 	Body            *copyPartResult `loc:"body"`
 }
 
@@ -303,7 +304,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *UploadPartCopyInput) (
 	if err := s.commitPart(ctx, u, p); err != nil {
 		return nil, err
 	}
-	out := &UploadPartCopyOutput{SourceVersionID: visibleVersionID(src)}
+	out := &UploadPartCopyOutput{SourceVersionID: visibleVersionID(src), SSE: "AES256"}
 	out.Body = &copyPartResult{ETag: quote(p.ETag), LastModified: restxml.Timestamp(p.Modified)}
 	out.Body.set(u.ChecksumAlgo, p.Checksum)
 	return out, nil

@@ -76,6 +76,15 @@ func parseObjectAttrs(h http.Header, meta map[string]string) (objectAttrs, error
 	if sse := h.Get("x-amz-server-side-encryption"); sse != "" && sse != "AES256" && sse != "aws:kms" && sse != "aws:kms:dsse" {
 		return a, invalidArgument("The encryption method specified is not supported", "x-amz-server-side-encryption", sse)
 	}
+	if kid := h.Get("x-amz-server-side-encryption-aws-kms-key-id"); kid != "" {
+		// A KMS key names how to encrypt only with aws:kms (or DSSE).
+		if sse := h.Get("x-amz-server-side-encryption"); sse != "aws:kms" && sse != "aws:kms:dsse" {
+			if sse == "" {
+				sse = "null"
+			}
+			return a, invalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms", "x-amz-server-side-encryption", sse)
+		}
+	}
 	if t := h.Get("x-amz-tagging"); t != "" {
 		tags, err := parseTagQuery(t)
 		if err != nil {
@@ -268,6 +277,8 @@ type GetObjectInput struct {
 	IfModifiedSince   *time.Time `loc:"header,If-Modified-Since"`
 	IfUnmodifiedSince *time.Time `loc:"header,If-Unmodified-Since"`
 	ChecksumMode      string     `loc:"header,x-amz-checksum-mode"`
+	// SSE is refused: a read cannot choose how the object is encrypted.
+	SSE string `loc:"header,x-amz-server-side-encryption"`
 
 	ResponseCacheControl       string `loc:"query,response-cache-control"`
 	ResponseContentDisposition string `loc:"query,response-content-disposition"`
@@ -297,6 +308,11 @@ func (s *Service) HeadObject(ctx context.Context, in *GetObjectInput) (*GetObjec
 func (s *Service) readObject(ctx context.Context, in *GetObjectInput, withBody bool) (*GetObjectOutput, error) {
 	if err := validateKey(in.Key); err != nil {
 		return nil, err
+	}
+	if in.SSE != "" {
+		// S3: 400; the encryption of an object is chosen when it is
+		// written (HeadObject's and GetObject's documentation).
+		return nil, invalidArgument("x-amz-server-side-encryption header is not supported for this operation.", "x-amz-server-side-encryption", in.SSE)
 	}
 	if in.PartNumber != nil && (*in.PartNumber < 1 || *in.PartNumber > 10000) {
 		return nil, invalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", strconv.Itoa(*in.PartNumber))

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 func md5hex(s string) string {
@@ -360,5 +361,47 @@ func TestLargeStreamingPut(t *testing.T) {
 	}
 	if got := e.get("stream", "big"); got != string(body) {
 		t.Fatalf("read back %d bytes", len(got))
+	}
+}
+
+// TestS3WrongAnswersFixed: answers ceph/s3-tests and a hostile client
+// found wrong, as S3 gives them.
+func TestS3WrongAnswersFixed(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("wrong")
+	if _, err := e.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("wrong"), Key: aws.String("k"), Body: strings.NewReader("data")}); err != nil {
+		t.Fatal(err)
+	}
+	// A read cannot choose the encryption (S3: 400).
+	_, err := e.S3.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("wrong"), Key: aws.String("k")}, func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("X-Amz-Server-Side-Encryption", "AES256"))
+	})
+	if ae := wantCode(t, err, "InvalidArgument"); !strings.Contains(ae.ErrorMessage(), "x-amz-server-side-encryption header is not supported for this operation.") {
+		t.Fatalf("GET with an SSE header: %v", ae.ErrorMessage())
+	}
+	// A KMS key id without aws:kms (none, or AES256): 400 InvalidArgument.
+	for _, sse := range []types.ServerSideEncryption{"", types.ServerSideEncryptionAes256} {
+		_, err := e.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("wrong"), Key: aws.String("kms"), Body: strings.NewReader("x"),
+			ServerSideEncryption: sse, SSEKMSKeyId: aws.String("arn:aws:kms:us-east-1:000000000000:key/1234")})
+		ae := wantCode(t, err, "InvalidArgument")
+		if !strings.Contains(ae.ErrorMessage(), "requires HTTP header x-amz-server-side-encryption : aws:kms") {
+			t.Fatalf("sse %q: %v", sse, ae.ErrorMessage())
+		}
+	}
+	// UploadPartCopy says how the part is encrypted, as UploadPart does.
+	mp, err := e.S3.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String("wrong"), Key: aws.String("mp")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := e.S3.UploadPartCopy(ctx(), &s3.UploadPartCopyInput{Bucket: aws.String("wrong"), Key: aws.String("mp"), UploadId: mp.UploadId,
+		PartNumber: aws.Int32(1), CopySource: aws.String("wrong/k")})
+	if err != nil || pc.ServerSideEncryption != types.ServerSideEncryptionAes256 {
+		t.Fatalf("UploadPartCopy: %+v %v", pc, err)
+	}
+	// An operation gureum does not serve is named, not blamed on a header.
+	_, err = e.S3.PutObjectLockConfiguration(ctx(), &s3.PutObjectLockConfigurationInput{Bucket: aws.String("wrong"),
+		ObjectLockConfiguration: &types.ObjectLockConfiguration{ObjectLockEnabled: types.ObjectLockEnabledEnabled}})
+	if ae := wantCode(t, err, "NotImplemented"); !strings.Contains(ae.ErrorMessage(), "PutObjectLockConfiguration") {
+		t.Fatalf("NotImplemented: %v", ae.ErrorMessage())
 	}
 }

@@ -123,6 +123,38 @@ type PutBucketPolicyInput struct {
 	Body   []byte `loc:"body"`
 }
 
+// principalChecker resolves the principals a bucket policy names
+// (iam.Service implements it).
+type principalChecker interface {
+	UnknownPrincipal(ctx context.Context, acct string, arns []string) (string, error)
+}
+
+// checkPolicyPrincipals refuses a policy naming an IAM user or role that
+// does not exist, as S3 does when it stores a policy: "Invalid principal
+// in policy".
+func (s *Service) checkPolicyPrincipals(ctx context.Context, b *bucketRecord, p *policy.Policy) error {
+	pc, ok := s.ids.(principalChecker)
+	if !ok {
+		return nil
+	}
+	var arns []string
+	for _, st := range p.Statements {
+		for _, ps := range []*policy.Principals{st.Principal, st.NotPrincipal} {
+			if ps != nil {
+				arns = append(arns, ps.AWS...)
+			}
+		}
+	}
+	bad, err := pc.UnknownPrincipal(ctx, b.Account, arns)
+	if err != nil {
+		return err
+	}
+	if bad != "" {
+		return errMalformedPolicy("Invalid principal in policy")
+	}
+	return nil
+}
+
 func errMalformedPolicy(msg string) error {
 	return awsproto.New(http.StatusBadRequest, "MalformedPolicy", msg)
 }
@@ -147,8 +179,8 @@ func (s *Service) PutBucketPolicy(ctx context.Context, in *PutBucketPolicyInput)
 			}
 		}
 		for _, a := range append(append([]string(nil), st.Action...), st.NotAction...) {
-			if a != "*" && !strings.HasPrefix(strings.ToLower(a), "s3:") {
-				return nil, errMalformedPolicy("Policy has an invalid action")
+			if !validS3Action(a) {
+				return nil, errMalformedPolicy("Policy has invalid action")
 			}
 		}
 	}
@@ -158,6 +190,9 @@ func (s *Service) PutBucketPolicy(ctx context.Context, in *PutBucketPolicyInput)
 		return nil, err
 	}
 	if err := ownerAccountOnly(ctx, b, "PUT"); err != nil {
+		return nil, err
+	}
+	if err := s.checkPolicyPrincipals(ctx, b, p); err != nil {
 		return nil, err
 	}
 	if s.effectivePAB(ctx, b).BlockPublicPolicy && p.IsPublic() {

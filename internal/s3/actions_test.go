@@ -36,3 +36,15 @@ func TestEveryOperationHasAnAction(t *testing.T) {
 		}
 	}
 }
+
+func TestValidS3Action(t *testing.T) {
+	for a, want := range map[string]bool{
+		"*": true, "s3:*": true, "s3:GetObject": true, "S3:getobject": true, "s3:Get*": true, "s3:*Object": true, "s3:GetObjec?": true,
+		"s3:BypassGovernanceRetention": true, "s3:ListAllMyBuckets": true,
+		"s3:Bogus": false, "s3:Get*Nothing": false, "ec2:RunInstances": false, "s3": false, "s3:": false, "s3:GetObject2": false,
+	} {
+		if got := validS3Action(a); got != want {
+			t.Errorf("validS3Action(%q) = %v, want %v", a, got, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"github.com/gureum/gureum/internal/s3/acl"
 	"net/http"
 	"sort"
@@ -451,4 +452,40 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// anyElement is an element a document should not have.
+type anyElement struct{ XMLName xml.Name }
+
+// UnmarshalXML reads a Tagging document strictly: an element S3 does not
+// know there is MalformedXML, as S3 answers it, not an empty tag set.
+func (t *tagging) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	var raw struct {
+		TagSet []struct {
+			Tags []struct {
+				Key   *string      `xml:"Key"`
+				Value *string      `xml:"Value"`
+				Other []anyElement `xml:",any"`
+			} `xml:"Tag"`
+			Other []anyElement `xml:",any"`
+		} `xml:"TagSet"`
+		Other []anyElement `xml:",any"`
+	}
+	if start.Name.Local != "Tagging" {
+		return errors.New("s3: not a Tagging document")
+	}
+	if err := d.DecodeElement(&raw, &start); err != nil {
+		return err
+	}
+	if len(raw.Other) > 0 || len(raw.TagSet) != 1 || len(raw.TagSet[0].Other) > 0 {
+		return errors.New("s3: unexpected elements in Tagging")
+	}
+	t.XMLName, t.TagSet = start.Name, []tag{}
+	for _, rt := range raw.TagSet[0].Tags {
+		if len(rt.Other) > 0 || rt.Key == nil || rt.Value == nil {
+			return errors.New("s3: malformed Tag")
+		}
+		t.TagSet = append(t.TagSet, tag{Key: *rt.Key, Value: *rt.Value})
+	}
+	return nil
 }

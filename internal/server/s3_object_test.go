@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
@@ -397,6 +399,46 @@ func TestS3WrongAnswersFixed(t *testing.T) {
 		PartNumber: aws.Int32(1), CopySource: aws.String("wrong/k")})
 	if err != nil || pc.ServerSideEncryption != types.ServerSideEncryptionAes256 {
 		t.Fatalf("UploadPartCopy: %+v %v", pc, err)
+	}
+	// A bucket policy must name actions S3 has, and principals that exist
+	// (in the accounts gureum hosts; others cannot be checked here).
+	put := func(action, principal string) error {
+		pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":"` + action + `","Resource":"arn:aws:s3:::wrong/*"}]}`
+		_, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("wrong"), Policy: aws.String(pol)})
+		return err
+	}
+	if ae := wantCode(t, put("s3:Bogus", "arn:aws:iam::000000000000:root"), "MalformedPolicy"); ae.ErrorMessage() != "Policy has invalid action" {
+		t.Fatalf("s3:Bogus: %q", ae.ErrorMessage())
+	}
+	if ae := wantCode(t, put("s3:GetObject", "arn:aws:iam::000000000000:user/nobody"), "MalformedPolicy"); ae.ErrorMessage() != "Invalid principal in policy" {
+		t.Fatalf("missing user: %q", ae.ErrorMessage())
+	}
+	for _, ok := range [][2]string{{"s3:Get*", "arn:aws:iam::000000000000:root"}, {"s3:GetObject", "arn:aws:iam::123456789012:user/someone"}, {"s3:*", "111111111111"}} {
+		if err := put(ok[0], ok[1]); err != nil {
+			t.Fatalf("%v: %v", ok, err)
+		}
+	}
+	// A tag set with elements S3 does not know is MalformedXML, not empty.
+	_, err = e.S3.PutBucketTagging(ctx(), &s3.PutBucketTaggingInput{Bucket: aws.String("wrong"), Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}}},
+		func(o *s3.Options) {
+			o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+				return st.Build.Add(middleware.BuildMiddlewareFunc("junk", func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+					req := in.Request.(*smithyhttp.Request)
+					body := `<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bogus>x</Bogus><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>`
+					r2, err := req.SetStream(strings.NewReader(body))
+					if err != nil {
+						return middleware.BuildOutput{}, middleware.Metadata{}, err
+					}
+					r2.ContentLength = int64(len(body))
+					in.Request = r2
+					return next.HandleBuild(ctx, in)
+				}), middleware.Before)
+			})
+		})
+	wantCode(t, err, "MalformedXML")
+	tg, err := e.S3.GetBucketTagging(ctx(), &s3.GetBucketTaggingInput{Bucket: aws.String("wrong")})
+	if err == nil && len(tg.TagSet) == 0 {
+		t.Fatal("a malformed tag set was stored as an empty one")
 	}
 	// An operation gureum does not serve is named, not blamed on a header.
 	_, err = e.S3.PutObjectLockConfiguration(ctx(), &s3.PutObjectLockConfigurationInput{Bucket: aws.String("wrong"),

@@ -238,10 +238,16 @@ func (e *Edge) writeError(w http.ResponseWriter, r *http.Request, service string
 		proto = s.Protocol
 	} else if service == "s3" {
 		proto = "restxml"
-	} else if r.Header.Get("X-Amz-Target") != "" {
+	} else if r.Header.Get("X-Amz-Target") != "" || (jsonServices[service] && !queryForm(r)) {
+		// A JSON service (one that also speaks the query protocol, as
+		// SQS, is answered in the protocol the request used).
 		proto = "json"
 	}
-	if proto != "restxml" {
+	switch {
+	case proto == "ec2query" && ae.Code == "RequestTimeTooSkewed":
+		// EC2 words a request signed too long ago its own way.
+		ae = &awsproto.Error{Code: "RequestExpired", Message: "Request has expired.", Status: http.StatusBadRequest}
+	case proto != "restxml":
 		ae = queryAuthError(ae)
 	}
 	switch proto {
@@ -417,4 +423,10 @@ func queryAuthError(e *awsproto.Error) *awsproto.Error {
 		return &awsproto.Error{Code: "IncompleteSignature", Message: e.Message, Status: http.StatusBadRequest}
 	}
 	return e
+}
+
+// queryForm reports whether a request uses the query protocol: a form
+// body, or an Action in the URL.
+func queryForm(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") || r.URL.Query().Has("Action")
 }

@@ -345,3 +345,44 @@ func TestUnsupportedHeaders(t *testing.T) {
 		t.Fatalf("object lock false: %v", err)
 	}
 }
+
+// TestAuthErrorsInEachServicesWords: a request signed too long ago is
+// EC2's 400 RequestExpired for EC2; a service gureum does not serve that
+// speaks JSON (Lambda) gets its NotImplemented in JSON the SDKs parse.
+func TestAuthErrorsInEachServicesWords(t *testing.T) {
+	e := newEnv(t)
+	body := "Action=DescribeVpcs&Version=2016-11-15"
+	req, _ := http.NewRequest("POST", e.URL+"/", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	sum := sha256.Sum256([]byte(body))
+	if err := v4.NewSigner().SignHTTP(ctx(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, hex.EncodeToString(sum[:]), "ec2", "us-east-1", time.Now().Add(-16*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "<Code>RequestExpired</Code>") || !strings.Contains(string(b), "Request has expired.") {
+		t.Fatalf("EC2 signed 16 minutes ago: %d %s", resp.StatusCode, b)
+	}
+	req, _ = http.NewRequest("GET", e.URL+"/2015-03-31/functions/", nil)
+	empty := sha256.Sum256(nil)
+	if err := v4.NewSigner().SignHTTP(ctx(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, hex.EncodeToString(empty[:]), "lambda", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var je struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}
+	if resp.StatusCode != 501 || json.Unmarshal(b, &je) != nil || je.Type != "NotImplemented" || resp.Header.Get("x-amzn-ErrorType") != "NotImplemented" {
+		t.Fatalf("Lambda: %d %s", resp.StatusCode, b)
+	}
+}

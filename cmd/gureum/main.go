@@ -6,12 +6,14 @@
 //	gureum ami build minimal|debian [--with-docker]   build an AMI's image
 //	gureum ami list                           the AMIs and whether they are built
 //	gureum ssh INSTANCE_ID [command …]        a shell (or a command) in an instance
+//	gureum ca                                 where the local CA for HTTPS is, how to trust it
 //	gureum version                            print the version
 //	gureum help                               list the commands
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +34,7 @@ import (
 	"github.com/gureum/gureum/internal/compute/docker"
 	"github.com/gureum/gureum/internal/edge"
 	"github.com/gureum/gureum/internal/server"
+	"github.com/gureum/gureum/internal/tlsca"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -46,6 +49,7 @@ commands:
                            minimal                BusyBox, boots in well under a second
                            debian [--with-docker] Debian 12 by debootstrap (root), optionally with Docker Engine
   ami list               the AMIs gureum builds and whether they are built
+  ca                     where gureum's local CA is and how to trust it (for HTTPS)
   ssh INSTANCE_ID [CMD]  a shell in a running instance as its AMI's default user, or CMD
   version                print the version
   help                   this list
@@ -86,6 +90,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return amiCommand(args, stdout, stderr)
 	case "ssh":
 		return sshCommand(args)
+	case "ca":
+		return caCommand(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -99,6 +105,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // environment variable; a flag given on the command line wins.
 type options struct {
 	listen        string
+	tlsListen     string
 	dataDir       string
 	ephemeral     bool
 	region        string
@@ -162,6 +169,7 @@ func parseOptions(args []string) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.StringVar(&o.listen, "listen", env("GUREUM_LISTEN", "127.0.0.1:4566"), "address to serve on (GUREUM_LISTEN)")
+	fs.StringVar(&o.tlsListen, "tls-listen", env("GUREUM_TLS_LISTEN", "127.0.0.1:4567"), "address to serve HTTPS on, with a certificate from gureum's local CA ('gureum ca' says how to trust it); empty: no HTTPS (GUREUM_TLS_LISTEN)")
 	fs.StringVar(&o.dataDir, "data-dir", env("GUREUM_DATA_DIR", defaultDataDir()), "where state is kept (GUREUM_DATA_DIR)")
 	fs.BoolVar(&o.ephemeral, "ephemeral", envBool("GUREUM_EPHEMERAL"), "keep state in a temporary directory, removed on exit (GUREUM_EPHEMERAL)")
 	fs.StringVar(&o.region, "region", env("GUREUM_REGION", "us-east-1"), "default region (GUREUM_REGION)")
@@ -255,7 +263,29 @@ func serve(args []string, stdout io.Writer) error {
 		return err
 	}
 	httpSrv := edge.NewServer(srv.Handler, log)
+	endpoints := map[string]string{"http": "http://" + ln.Addr().String()}
+	var httpsSrv *http.Server
+	var tlsLn net.Listener
+	if o.tlsListen != "" {
+		files := tlsca.ForDataDir(dir)
+		cert, err := tlsca.Ensure(files, o.region, time.Now())
+		if err != nil {
+			return fmt.Errorf("--tls-listen: %w", err)
+		}
+		raw, err := net.Listen("tcp", o.tlsListen)
+		if err != nil {
+			return fmt.Errorf("--tls-listen: %w", err)
+		}
+		tlsLn = tls.NewListener(raw, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		httpsSrv = edge.NewServer(srv.Handler, log)
+		endpoints["https"] = "https://" + raw.Addr().String()
+		endpoints["ca"] = files.CA()
+	}
+	srv.Edge.SetEndpoints(endpoints)
 	fmt.Fprintf(stdout, "gureum %s serving AWS on http://%s (region %s, data %s, instances: %s, VPCs: %s; ready in %s)\n", version, ln.Addr(), o.region, describeDir(dir, o.ephemeral), srv.Compute.Name(), srv.Netplane.Name(), time.Since(started).Round(time.Microsecond))
+	if httpsSrv != nil {
+		fmt.Fprintf(stdout, "  and HTTPS on %s (certificate of gureum's local CA %s: AWS_CA_BUNDLE=%s; 'gureum ca' says more)\n", endpoints["https"], endpoints["ca"], endpoints["ca"])
+	}
 	printClients(stdout, o, ln.Addr().String(), selfCommand(os.Args[0]))
 
 	go func() {
@@ -269,8 +299,11 @@ func serve(args []string, stdout io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- httpSrv.Serve(ln) }()
+	if httpsSrv != nil {
+		go func() { errc <- httpsSrv.Serve(tlsLn) }()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -279,6 +312,11 @@ func serve(args []string, stdout io.Writer) error {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if httpsSrv != nil {
+		if err := httpsSrv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
 	if err := httpSrv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

@@ -76,13 +76,15 @@ type Config struct {
 
 // Edge is the HTTP handler in front of every service.
 type Edge struct {
-	cfg      Config
-	verifier *sigv4.Verifier
-	services map[string]Service
-	metrics  *metrics
-	log      *slog.Logger
-	idPrefix [4]byte
-	idSeq    atomic.Uint64
+	// listeners says which address serves what (set once listening).
+	listeners atomic.Pointer[map[string]string]
+	cfg       Config
+	verifier  *sigv4.Verifier
+	services  map[string]Service
+	metrics   *metrics
+	log       *slog.Logger
+	idPrefix  [4]byte
+	idSeq     atomic.Uint64
 }
 
 // New returns the edge handler.
@@ -309,11 +311,12 @@ func (e *Edge) serveInternal(w http.ResponseWriter, r *http.Request) {
 		}
 		sort.Strings(names)
 		b, _ := json.Marshal(struct {
-			Status   string            `json:"status"`
-			Version  string            `json:"version"`
-			Services map[string]string `json:"services"`
-			Engines  map[string]string `json:"engines,omitempty"`
-		}{"ok", e.cfg.Version, services, e.cfg.Engines})
+			Status    string            `json:"status"`
+			Version   string            `json:"version"`
+			Services  map[string]string `json:"services"`
+			Engines   map[string]string `json:"engines,omitempty"`
+			Endpoints map[string]string `json:"endpoints,omitempty"`
+		}{"ok", e.cfg.Version, services, e.cfg.Engines, e.endpoints()})
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(append(b, '\n'))
 	case "/_gureum/metrics":
@@ -429,4 +432,15 @@ func queryAuthError(e *awsproto.Error) *awsproto.Error {
 // body, or an Action in the URL.
 func queryForm(r *http.Request) bool {
 	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") || r.URL.Query().Has("Action")
+}
+
+// SetEndpoints records the addresses gureum listens on, by what they
+// serve ("http", "https"), for the health endpoint.
+func (e *Edge) SetEndpoints(m map[string]string) { e.listeners.Store(&m) }
+
+func (e *Edge) endpoints() map[string]string {
+	if m := e.listeners.Load(); m != nil {
+		return *m
+	}
+	return nil
 }

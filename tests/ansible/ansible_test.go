@@ -467,7 +467,7 @@ func startGureum(t *testing.T) *server {
 		}
 	}
 	srv := &server{}
-	cmd := exec.Command(bin, "serve", "--ephemeral", "--listen", "127.0.0.1:0", "--log-level", "debug", "--internet", "isolated")
+	cmd := exec.Command(bin, "serve", "--ephemeral", "--listen", "127.0.0.1:0", "--tls-listen", "127.0.0.1:0", "--log-level", "debug", "--internet", "isolated")
 	cmd.Env = gureumtest.CleanEnv()
 	cmd.Stderr = srv
 	stdout, err := cmd.StdoutPipe()

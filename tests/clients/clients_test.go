@@ -106,7 +106,7 @@ func buildGureum(dir string) (string, error) {
 // startGureum starts `gureum serve --ephemeral` on a port the kernel picks,
 // waits for /_gureum/health and returns a function that stops it.
 func startGureum(bin string) (stop func() error, err error) {
-	cmd := exec.Command(bin, "serve", "--ephemeral", "--listen", "127.0.0.1:0", "--log-level", "debug", "--internet", "isolated")
+	cmd := exec.Command(bin, "serve", "--ephemeral", "--listen", "127.0.0.1:0", "--tls-listen", "127.0.0.1:0", "--log-level", "debug", "--internet", "isolated")
 	cmd.Env = gureumtest.CleanEnv()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

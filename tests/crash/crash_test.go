@@ -494,7 +494,7 @@ func startGureum(t *testing.T, bin, dataDir string, n int, extra ...string) *gur
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, append([]string{"serve", "--data-dir", dataDir, "--listen", addr, "--log-level", "warn"}, extra...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "--data-dir", dataDir, "--listen", addr, "--tls-listen", "127.0.0.1:0", "--log-level", "warn"}, extra...)...)
 	// Flags win over GUREUM_* variables, but the keys are left to their
 	// defaults (test/test), so drop any the environment sets.
 	for _, kv := range os.Environ() {

@@ -12,7 +12,6 @@ package query
 
 import (
 	"bytes"
-	"context"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -293,17 +292,4 @@ func Write(w http.ResponseWriter, action, xmlns, requestID string, out any) erro
 	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
 	_, err := w.Write(b.Bytes())
 	return err
-}
-
-// Handler adapts a typed operation to a service's dispatch table: the
-// form is decoded into a new *I with decode (Decode for the query
-// protocol, DecodeEC2 for ec2query) and fn's output returned as is.
-func Handler[I, O any](decode func(url.Values, any) error, fn func(context.Context, *I) (*O, error)) func(context.Context, url.Values) (any, error) {
-	return func(ctx context.Context, v url.Values) (any, error) {
-		in := new(I)
-		if err := decode(v, in); err != nil {
-			return nil, err
-		}
-		return fn(ctx, in)
-	}
 }

@@ -190,33 +190,29 @@ func (c *Console) keyPEM(w http.ResponseWriter, r *http.Request, s *session) {
 	_, _ = w.Write([]byte(pem))
 }
 
+// stateActions are the instance state changes the instances page offers:
+// the operation and the word for what it did.
+var stateActions = map[string][2]string{
+	"start": {"StartInstances", "started"}, "stop": {"StopInstances", "stopped"},
+	"reboot": {"RebootInstances", "rebooted"}, "terminate": {"TerminateInstances", "terminated"},
+}
+
 func (c *Console) instanceAction(w http.ResponseWriter, r *http.Request, s *session) {
 	id := r.PathValue("id")
-	ids := url.Values{"InstanceId.1": {id}}
-	var err error
-	msg := ""
-	switch a := r.PathValue("action"); a {
-	case "start":
-		_, err = c.ec2(r, s, "StartInstances", ids)
-		msg = "Successfully started " + id
-	case "stop":
-		_, err = c.ec2(r, s, "StopInstances", ids)
-		msg = "Successfully stopped " + id
-	case "reboot":
-		_, err = c.ec2(r, s, "RebootInstances", ids)
-		msg = "Successfully rebooted " + id
-	case "terminate":
-		_, err = c.ec2(r, s, "TerminateInstances", ids)
-		msg = "Successfully terminated " + id
-	case "image":
-		var out any
-		out, err = c.ec2(r, s, "CreateImage", url.Values{"InstanceId": {id}, "Name": {r.PostFormValue("image_name")}})
-		if err == nil {
-			msg = "Image " + get(out, "ImageID").(string) + " is being created from " + id
-		}
-	default:
+	a := r.PathValue("action")
+	if sa, ok := stateActions[a]; ok {
+		_, err := c.ec2(r, s, sa[0], url.Values{"InstanceId.1": {id}})
+		c.back(w, r, s, Prefix+"ec2/instances", err, "Successfully "+sa[1]+" "+id)
+		return
+	}
+	if a != "image" {
 		http.NotFound(w, r)
 		return
+	}
+	msg := ""
+	out, err := c.ec2(r, s, "CreateImage", url.Values{"InstanceId": {id}, "Name": {r.PostFormValue("image_name")}})
+	if err == nil {
+		msg = "Image " + get(out, "ImageID").(string) + " is being created from " + id
 	}
 	c.back(w, r, s, Prefix+"ec2/instances", err, msg)
 }

@@ -31,6 +31,7 @@ func (c *Console) routeS3() {
 	c.mux.HandleFunc("GET "+Prefix+"s3/bucket/{bucket}/permissions", c.signedIn(c.permissions))
 	c.mux.HandleFunc("POST "+Prefix+"s3/bucket/{bucket}/bpa", c.signedIn(c.putBPA))
 	c.mux.HandleFunc("POST "+Prefix+"s3/bucket/{bucket}/policy", c.signedIn(c.putPolicy))
+	c.mux.HandleFunc("POST "+Prefix+"s3/bucket/{bucket}/ownership", c.signedIn(c.putOwnership))
 	c.mux.HandleFunc("GET "+Prefix+"s3/object/{bucket}/{key...}", c.signedIn(c.object))
 	c.mux.HandleFunc("GET "+Prefix+"s3/download/{bucket}/{key...}", c.signedIn(c.download))
 }
@@ -269,6 +270,8 @@ func (c *Console) deleteBucket(w http.ResponseWriter, r *http.Request, s *sessio
 }
 
 type permissionsData struct {
+	Ownership    string
+	Grants       []grantRow
 	Bucket       string
 	BPA          map[string]bool
 	BPAOn        bool
@@ -308,6 +311,14 @@ func (c *Console) permissions(w http.ResponseWriter, r *http.Request, s *session
 		d.Policy = string(raw)
 	}
 	d.PolicyPublic = c.access(r, s, bucket) == "Public"
+	if out, err := c.s3call(r, s, "GetBucketOwnershipControls", bucket, "", nil, url.Values{"ownershipControls": {""}}, nil, 0); err == nil {
+		if oc := out.(*s3svc.GetBucketOwnershipControlsOutput).Body; oc != nil && len(oc.Rules) > 0 {
+			d.Ownership = oc.Rules[0].ObjectOwnership
+		}
+	}
+	if out, err := c.s3call(r, s, "GetBucketAcl", bucket, "", nil, url.Values{"acl": {""}}, nil, 0); err == nil {
+		d.Grants = readGrants(out.(*s3svc.GetACLOutput).Body)
+	}
 	c.render(w, s, "permissions.html", bucket+" permissions", "s3", d)
 }
 
@@ -427,4 +438,62 @@ func escapeKey(key string) string {
 		parts[i] = url.PathEscape(p)
 	}
 	return strings.Join(parts, "/")
+}
+
+// grantRow is one grant of an ACL as the Permissions tab lists it.
+type grantRow struct{ Grantee, Permission string }
+
+// readGrants reads an AccessControlPolicy document's grants.
+func readGrants(body io.ReadCloser) []grantRow {
+	defer body.Close()
+	var doc struct {
+		Grants []struct {
+			Grantee struct {
+				ID, DisplayName, URI, EmailAddress string
+			} `xml:"Grantee"`
+			Permission string `xml:"Permission"`
+		} `xml:"AccessControlList>Grant"`
+	}
+	if xml.NewDecoder(io.LimitReader(body, 1<<20)).Decode(&doc) != nil {
+		return nil
+	}
+	var out []grantRow
+	for _, g := range doc.Grants {
+		who := g.Grantee.DisplayName
+		switch {
+		case g.Grantee.URI == "http://acs.amazonaws.com/groups/global/AllUsers":
+			who = "Everyone (public access)"
+		case g.Grantee.URI == "http://acs.amazonaws.com/groups/global/AuthenticatedUsers":
+			who = "Authenticated users group (anyone with an AWS account)"
+		case g.Grantee.URI == "http://acs.amazonaws.com/groups/s3/LogDelivery":
+			who = "S3 log delivery group"
+		case who == "" && g.Grantee.ID != "":
+			who = "Canonical ID " + g.Grantee.ID
+		case who == "":
+			who = g.Grantee.EmailAddress + g.Grantee.URI
+		}
+		out = append(out, grantRow{Grantee: who, Permission: g.Permission})
+	}
+	return out
+}
+
+// putOwnership sets Object Ownership (ACLs disabled: BucketOwnerEnforced;
+// enabled: BucketOwnerPreferred or ObjectWriter).
+func (c *Console) putOwnership(w http.ResponseWriter, r *http.Request, s *session) {
+	bucket := r.PathValue("bucket")
+	to := Prefix + "s3/bucket/" + url.PathEscape(bucket) + "/permissions"
+	o := r.PostFormValue("ownership")
+	switch o {
+	case "BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter":
+	default:
+		c.refuse(w, r, s, to, "Choose an Object Ownership setting.")
+		return
+	}
+	if o != "BucketOwnerEnforced" && r.PostFormValue("acknowledge") == "" {
+		c.refuse(w, r, s, to, "To enable ACLs, acknowledge that ACLs will be restored: AWS recommends keeping them disabled and using policies to control access.")
+		return
+	}
+	doc := "<OwnershipControls><Rule><ObjectOwnership>" + o + "</ObjectOwnership></Rule></OwnershipControls>"
+	_, err := c.s3call(r, s, "PutBucketOwnershipControls", bucket, "", nil, url.Values{"ownershipControls": {""}}, strings.NewReader(doc), int64(len(doc)))
+	c.back(w, r, s, to, err, "Successfully edited Object Ownership.")
 }

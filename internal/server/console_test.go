@@ -584,3 +584,22 @@ func TestConsoleOriginIsolatedFromObjects(t *testing.T) {
 		t.Fatalf("virtual host: %d CSP %q", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
 	}
 }
+
+// TestConsoleOwnershipAndACL: the Permissions tab shows Object Ownership
+// and the bucket's ACL, and enabling ACLs needs AWS's acknowledgement.
+func TestConsoleOwnershipAndACL(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.signInRoot("test", "test")
+	b.post("/_console/s3/create", url.Values{"name": {"owned"}, "block_public_access": {"on"}, "ownership": {"BucketOwnerEnforced"}})
+	_, body := b.get("/_console/s3/bucket/owned/permissions")
+	wantIn(t, "permissions", body, `id="ownership">Bucket owner enforced (ACLs disabled)`, "FULL_CONTROL")
+	_, body = b.post("/_console/s3/bucket/owned/ownership", url.Values{"ownership": {"ObjectWriter"}})
+	wantIn(t, "no acknowledgement", body, "acknowledge that ACLs will be restored", `id="ownership">Bucket owner enforced`)
+	_, body = b.post("/_console/s3/bucket/owned/ownership", url.Values{"ownership": {"ObjectWriter"}, "acknowledge": {"on"}})
+	wantIn(t, "ACLs enabled", body, "Successfully edited Object Ownership.", `id="ownership">Object writer (ACLs enabled)`)
+	oc, err := e.S3.GetBucketOwnershipControls(ctx(), &s3.GetBucketOwnershipControlsInput{Bucket: aws.String("owned")})
+	if err != nil || oc.OwnershipControls.Rules[0].ObjectOwnership != "ObjectWriter" {
+		t.Fatalf("API: %+v %v", oc, err)
+	}
+}

@@ -54,6 +54,15 @@ func addWork(tx store.Tx, sc scope, id string, due time.Time) error {
 	return reconcile.Add(tx, workKind(id), string(resKey(sc.acct, sc.region, id)), due)
 }
 
+// putDue stores a resource whose current state ends at due and schedules
+// its work for then, in one transaction.
+func putDue(tx store.Tx, sc scope, id string, due time.Time, v any) error {
+	if err := addWork(tx, sc, id, due); err != nil {
+		return err
+	}
+	return putRes(tx, sc, id, v)
+}
+
 func delWork(tx store.Tx, sc scope, id string) error {
 	return reconcile.Remove(tx, workKind(id), string(resKey(sc.acct, sc.region, id)))
 }

@@ -133,3 +133,9 @@ func errInstanceInvalidState(id string) error {
 func errVolumeState(id, state string) error {
 	return errf("IncorrectState", "The volume '%s' is '%s'.", id, state)
 }
+
+// errUnknownAttribute is the Describe…Attribute answer for an attribute
+// the resource does not have.
+func errUnknownAttribute(name string) error {
+	return errInvalidParameterValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", name)
+}

@@ -595,7 +595,7 @@ func (s *Service) describeImageAttribute(ctx context.Context, in *describeImageA
 		case "deregistrationProtection":
 			out.DeregistrationProtection = &attributeValue{strp("disabled")}
 		default:
-			return errInvalidParameterValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", in.Attribute)
+			return errUnknownAttribute(in.Attribute)
 		}
 		return nil
 	})

@@ -212,7 +212,7 @@ func (s *Service) describeInstanceAttribute(ctx context.Context, in *describeIns
 		case "enclaveOptions":
 			out.EnclaveOptions = &enabledFlag{}
 		default:
-			return errInvalidParameterValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", in.Attribute)
+			return errUnknownAttribute(in.Attribute)
 		}
 		return nil
 	})
@@ -268,7 +268,7 @@ func (s *Service) modifyInstanceAttribute(ctx context.Context, in *modifyInstanc
 		case "instanceInitiatedShutdownBehavior":
 			in.InstanceInitiatedShutdownBehavior = &attributeValue{&v}
 		default:
-			return nil, errInvalidParameterValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", in.Attribute)
+			return nil, errUnknownAttribute(in.Attribute)
 		}
 	}
 	sc := scopeOf(ctx)

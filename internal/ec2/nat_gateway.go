@@ -349,10 +349,7 @@ func (s *Service) createNatGateway(ctx context.Context, in *createNatGatewayInpu
 			}
 			n.NatGatewayAddresses = []NatGatewayAddress{a}
 			out = n
-			if err := addWork(tx, sc, n.NatGatewayID, n.Due); err != nil {
-				return err
-			}
-			return putRes(tx, sc, n.NatGatewayID, n)
+			return putDue(tx, sc, n.NatGatewayID, n.Due, n)
 		}
 		ip, err := sub.allocateIP(in.PrivateIpAddress)
 		if err != nil {
@@ -381,10 +378,7 @@ func (s *Service) createNatGateway(ctx context.Context, in *createNatGatewayInpu
 		}
 		n.NatGatewayAddresses = []NatGatewayAddress{a}
 		out = n
-		if err := addWork(tx, sc, n.NatGatewayID, n.Due); err != nil {
-			return err
-		}
-		return putRes(tx, sc, n.NatGatewayID, n)
+		return putDue(tx, sc, n.NatGatewayID, n.Due, n)
 	})
 	if err != nil {
 		return nil, err
@@ -419,10 +413,7 @@ func (s *Service) deleteNatGateway(ctx context.Context, in *deleteNatGatewayInpu
 		}
 		n.State, n.Due = "deleting", s.now().UTC().Add(natTransition)
 		n.setAddressStatus("disassociating")
-		if err := addWork(tx, sc, n.NatGatewayID, n.Due); err != nil {
-			return err
-		}
-		return putRes(tx, sc, n.NatGatewayID, n)
+		return putDue(tx, sc, n.NatGatewayID, n.Due, n)
 	})
 	if err != nil {
 		return nil, err

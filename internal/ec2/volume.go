@@ -361,10 +361,7 @@ func (s *Service) createVolume(ctx context.Context, in *createVolumeInput) (*Vol
 		if err := rememberToken(tx, sc, "CreateVolume", in.ClientToken, params, v.VolumeID); err != nil {
 			return err
 		}
-		if err := addWork(tx, sc, v.VolumeID, v.Due); err != nil {
-			return err
-		}
-		return putRes(tx, sc, v.VolumeID, v)
+		return putDue(tx, sc, v.VolumeID, v.Due, v)
 	})
 	if err != nil {
 		return nil, err
@@ -398,10 +395,7 @@ func (s *Service) deleteVolume(ctx context.Context, in *volumeIDInput) (*returnT
 			return errVolumeState(v.VolumeID, v.State)
 		}
 		v.State, v.Due = "deleting", s.now().UTC().Add(s.delay(s.timings.Volume))
-		if err := addWork(tx, sc, v.VolumeID, v.Due); err != nil {
-			return err
-		}
-		return putRes(tx, sc, v.VolumeID, v)
+		return putDue(tx, sc, v.VolumeID, v.Due, v)
 	})
 	if err != nil {
 		return nil, err
@@ -557,10 +551,7 @@ func (s *Service) attachVolume(ctx context.Context, in *attachVolumeInput) (*Vol
 		if err := putRes(tx, sc, inst.InstanceID, inst); err != nil {
 			return err
 		}
-		if err := addWork(tx, sc, v.VolumeID, v.Due); err != nil {
-			return err
-		}
-		return putRes(tx, sc, v.VolumeID, v)
+		return putDue(tx, sc, v.VolumeID, v.Due, v)
 	})
 	if err != nil {
 		return nil, err
@@ -631,10 +622,7 @@ func (s *Service) detachVolume(ctx context.Context, in *detachVolumeInput) (*Vol
 				return err
 			}
 		}
-		if err := addWork(tx, sc, v.VolumeID, v.Due); err != nil {
-			return err
-		}
-		return putRes(tx, sc, v.VolumeID, v)
+		return putDue(tx, sc, v.VolumeID, v.Due, v)
 	})
 	if err != nil {
 		return nil, err
@@ -732,10 +720,7 @@ func (s *Service) modifyVolume(ctx context.Context, in *modifyVolumeInput) (*mod
 		v.Size, v.VolumeType, v.Iops, v.Throughput, v.MultiAttachEnabled = spec.Size, spec.Type, spec.Iops, spec.Throughput, spec.Multi
 		v.Modification, v.ModDue = m, now.Add(s.delay(s.timings.Volume))
 		out = m
-		if err := addWork(tx, sc, v.VolumeID, v.ModDue); err != nil {
-			return err
-		}
-		return putRes(tx, sc, v.VolumeID, v)
+		return putDue(tx, sc, v.VolumeID, v.ModDue, v)
 	})
 	if err != nil {
 		return nil, err
@@ -855,7 +840,7 @@ func (s *Service) describeVolumeAttribute(ctx context.Context, in *describeVolum
 		case "productCodes":
 			out.ProductCodes = &struct{}{}
 		default:
-			return errInvalidParameterValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", in.Attribute)
+			return errUnknownAttribute(in.Attribute)
 		}
 		return nil
 	})

@@ -550,7 +550,7 @@ func (s *Service) describeVpcAttribute(ctx context.Context, in *describeVpcAttri
 	case "enableNetworkAddressUsageMetrics":
 		out.EnableNAUMetrics = b(vpc.EnableNAUMetrics)
 	default:
-		return nil, errInvalidParameterValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", in.Attribute)
+		return nil, errUnknownAttribute(in.Attribute)
 	}
 	return out, nil
 }

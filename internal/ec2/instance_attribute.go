@@ -157,7 +157,7 @@ type describeInstanceAttributeOutput struct {
 	KernelID              *attributeValue              `xml:"kernel,omitempty"`
 	RamdiskID             *attributeValue              `xml:"ramdisk,omitempty"`
 	SriovNetSupport       *attributeValue              `xml:"sriovNetSupport,omitempty"`
-	ProductCodes          *struct{}                    `xml:"productCodes,omitempty"`
+	ProductCodes          *emptyElement                `xml:"productCodes,omitempty"`
 	EnclaveOptions        *enabledFlag                 `xml:"enclaveOptions,omitempty"`
 }
 
@@ -208,7 +208,7 @@ func (s *Service) describeInstanceAttribute(ctx context.Context, in *describeIns
 		case "sriovNetSupport":
 			out.SriovNetSupport = &attributeValue{strp("simple")}
 		case "productCodes":
-			out.ProductCodes = &struct{}{}
+			out.ProductCodes = &emptyElement{}
 		case "enclaveOptions":
 			out.EnclaveOptions = &enabledFlag{}
 		default:

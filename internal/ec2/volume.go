@@ -815,9 +815,9 @@ type describeVolumeAttributeInput struct {
 }
 
 type describeVolumeAttributeOutput struct {
-	AutoEnableIO *boolValue `xml:"autoEnableIO,omitempty"`
-	ProductCodes *struct{}  `xml:"productCodes,omitempty"`
-	VolumeID     string     `xml:"volumeId"`
+	AutoEnableIO *boolValue    `xml:"autoEnableIO,omitempty"`
+	ProductCodes *emptyElement `xml:"productCodes,omitempty"`
+	VolumeID     string        `xml:"volumeId"`
 }
 
 func (s *Service) describeVolumeAttribute(ctx context.Context, in *describeVolumeAttributeInput) (*describeVolumeAttributeOutput, error) {
@@ -838,7 +838,7 @@ func (s *Service) describeVolumeAttribute(ctx context.Context, in *describeVolum
 		case "autoEnableIO":
 			out.AutoEnableIO = &boolValue{v.AutoEnableIO}
 		case "productCodes":
-			out.ProductCodes = &struct{}{}
+			out.ProductCodes = &emptyElement{}
 		default:
 			return errUnknownAttribute(in.Attribute)
 		}

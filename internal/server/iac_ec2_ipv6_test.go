@@ -143,18 +143,7 @@ func TestIaCEC2Ipv6(t *testing.T) {
 func TestIaCEC2NatGatewaySecondaryAddresses(t *testing.T) {
 	e := newEnv(t)
 	c := e.ec2("test", "test")
-	v, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.82.0.0/16")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: v.Vpc.VpcId, CidrBlock: aws.String("10.82.1.0/24")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	igw, _ := c.CreateInternetGateway(ctx(), &ec2.CreateInternetGatewayInput{})
-	if _, err := c.AttachInternetGateway(ctx(), &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: v.Vpc.VpcId}); err != nil {
-		t.Fatal(err)
-	}
+	subnet := subnetBehindIGW(t, c, "10.82.0.0/16", "10.82.1.0/24")
 	var eips []string
 	for range 3 {
 		a, err := c.AllocateAddress(ctx(), &ec2.AllocateAddressInput{Domain: ec2types.DomainTypeVpc})
@@ -163,7 +152,7 @@ func TestIaCEC2NatGatewaySecondaryAddresses(t *testing.T) {
 		}
 		eips = append(eips, *a.AllocationId)
 	}
-	n, err := c.CreateNatGateway(ctx(), &ec2.CreateNatGatewayInput{SubnetId: s.Subnet.SubnetId, AllocationId: aws.String(eips[0])})
+	n, err := c.CreateNatGateway(ctx(), &ec2.CreateNatGatewayInput{SubnetId: aws.String(subnet), AllocationId: aws.String(eips[0])})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +225,7 @@ func TestIaCEC2NatGatewaySecondaryAddresses(t *testing.T) {
 			t.Fatalf("eip still associated after delete: %+v", a)
 		}
 	}
-	ds, _ := c.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{SubnetIds: []string{*s.Subnet.SubnetId}})
+	ds, _ := c.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{SubnetIds: []string{subnet}})
 	if *ds.Subnets[0].AvailableIpAddressCount != 251 {
 		t.Fatalf("addresses not returned: %d free", *ds.Subnets[0].AvailableIpAddressCount)
 	}

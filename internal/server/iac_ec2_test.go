@@ -316,21 +316,33 @@ func TestIaCEC2InternetGatewayAndRoutes(t *testing.T) {
 	wantCode(t, err, "InvalidInternetGatewayID.NotFound")
 }
 
-func TestIaCEC2EipAndNatGateway(t *testing.T) {
-	e := newEnv(t)
-	c := e.ec2("test", "test")
-	v, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.60.0.0/16")})
+// subnetBehindIGW makes a VPC with one subnet and an attached internet
+// gateway, the setup a NAT gateway needs, and returns the subnet's ID.
+func subnetBehindIGW(t *testing.T, c *ec2.Client, vpcCIDR, subnetCIDR string) string {
+	t.Helper()
+	v, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String(vpcCIDR)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := c.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: v.Vpc.VpcId, CidrBlock: aws.String("10.60.1.0/24")})
+	s, err := c.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: v.Vpc.VpcId, CidrBlock: aws.String(subnetCIDR)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	igw, _ := c.CreateInternetGateway(ctx(), &ec2.CreateInternetGatewayInput{})
+	igw, err := c.CreateInternetGateway(ctx(), &ec2.CreateInternetGatewayInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.AttachInternetGateway(ctx(), &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: v.Vpc.VpcId}); err != nil {
 		t.Fatal(err)
 	}
+	return *s.Subnet.SubnetId
+}
+
+func TestIaCEC2EipAndNatGateway(t *testing.T) {
+	e := newEnv(t)
+	c := e.ec2("test", "test")
+	subnet := subnetBehindIGW(t, c, "10.60.0.0/16", "10.60.1.0/24")
+	var err error
 	// aws_eip.
 	_, err = c.DescribeAddresses(ctx(), &ec2.DescribeAddressesInput{PublicIps: []string{"198.51.100.250"}})
 	wantCode(t, err, "InvalidAddress.NotFound")
@@ -352,12 +364,12 @@ func TestIaCEC2EipAndNatGateway(t *testing.T) {
 		}
 	}
 	// aws_nat_gateway / ec2_vpc_nat_gateway.
-	nat, err := c.CreateNatGateway(ctx(), &ec2.CreateNatGatewayInput{SubnetId: sub.Subnet.SubnetId, AllocationId: eip.AllocationId, ClientToken: aws.String("tok-1"),
+	nat, err := c.CreateNatGateway(ctx(), &ec2.CreateNatGatewayInput{SubnetId: aws.String(subnet), AllocationId: eip.AllocationId, ClientToken: aws.String("tok-1"),
 		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeNatgateway, Tags: []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String("n")}}}}})
 	if err != nil || nat.NatGateway.CreateTime == nil || nat.NatGateway.CreateTime.IsZero() {
 		t.Fatalf("nat: %+v %v", nat, err)
 	}
-	again, err := c.CreateNatGateway(ctx(), &ec2.CreateNatGatewayInput{SubnetId: sub.Subnet.SubnetId, AllocationId: eip.AllocationId, ClientToken: aws.String("tok-1"),
+	again, err := c.CreateNatGateway(ctx(), &ec2.CreateNatGatewayInput{SubnetId: aws.String(subnet), AllocationId: eip.AllocationId, ClientToken: aws.String("tok-1"),
 		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeNatgateway, Tags: []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String("n")}}}}})
 	if err != nil || *again.NatGateway.NatGatewayId != *nat.NatGateway.NatGatewayId {
 		t.Fatalf("client token: %+v %v", again, err)
@@ -366,7 +378,7 @@ func TestIaCEC2EipAndNatGateway(t *testing.T) {
 	// NatGatewayAvailable: the Filter parameter (Filter.N on the wire).
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		out, err := c.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{Filter: []ec2types.Filter{flt("subnet-id", *sub.Subnet.SubnetId), flt("state", "available")}})
+		out, err := c.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{Filter: []ec2types.Filter{flt("subnet-id", subnet), flt("state", "available")}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -42,18 +42,7 @@ func TestIAMInvokeInProcess(t *testing.T) {
 		}
 	}
 	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetUser","iam:ListUserTags"],"Resource":"arn:aws:iam::000000000000:user/auditor"}]}`
-	if _, err := root.PutUserPolicy(ctx(), &iam.PutUserPolicyInput{UserName: aws.String("auditor"), PolicyName: aws.String("self"), PolicyDocument: aws.String(pol)}); err != nil {
-		t.Fatal(err)
-	}
-	k, err := root.CreateAccessKey(ctx(), &iam.CreateAccessKeyInput{UserName: aws.String("auditor")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ak, sk := *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey
-	p, err := e.srv.IAM.Principal(ctx(), ak, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ak, sk, p := e.inlineKey("auditor", pol)
 	inctx := request.With(context.Background(), &request.Context{ID: "in-process", Start: time.Now(), Region: "us-east-1", Service: "iam", Principal: p})
 	ops := e.srv.IAM.Operations()
 	iv := invoker{t, ops, query.Decode, inctx}

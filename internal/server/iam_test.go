@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
+	"github.com/gureum/gureum/internal/request"
 	"github.com/gureum/gureum/internal/server"
 )
 
@@ -70,6 +71,26 @@ func (e *testEnv) newUser(name string, managed ...string) (*s3.Client, iamtypes.
 		e.t.Fatalf("CreateAccessKey: %v", err)
 	}
 	return e.s3As(*k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, ""), *k.AccessKey
+}
+
+// inlineKey gives an existing user an inline policy and an access key, and
+// returns the key and the principal the server resolves it to.
+func (e *testEnv) inlineKey(user, policy string) (ak, sk string, p request.Principal) {
+	e.t.Helper()
+	root := e.rootIAM()
+	if _, err := root.PutUserPolicy(ctx(), &iam.PutUserPolicyInput{UserName: aws.String(user), PolicyName: aws.String("inline"), PolicyDocument: aws.String(policy)}); err != nil {
+		e.t.Fatal(err)
+	}
+	k, err := root.CreateAccessKey(ctx(), &iam.CreateAccessKeyInput{UserName: aws.String(user)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ak, sk = *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey
+	p, err = e.srv.IAM.Principal(ctx(), ak, "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ak, sk, p
 }
 
 // anonGet fetches a path without credentials.

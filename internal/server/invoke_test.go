@@ -86,18 +86,7 @@ func TestInvokeInProcessAsIAMUser(t *testing.T) {
 	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","ec2:CreateTags"],"Resource":"*"},` +
 		`{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::inv/*"},` +
 		`{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::inv/*","Condition":{"StringEquals":{"s3:x-amz-acl":"private"}}}]}`
-	if _, err := root.PutUserPolicy(ctx(), &iam.PutUserPolicyInput{UserName: aws.String("dev"), PolicyName: aws.String("read"), PolicyDocument: aws.String(pol)}); err != nil {
-		t.Fatal(err)
-	}
-	k, err := root.CreateAccessKey(ctx(), &iam.CreateAccessKeyInput{UserName: aws.String("dev")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ak, sk := *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey
-	p, err := e.srv.IAM.Principal(ctx(), ak, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ak, sk, p := e.inlineKey("dev", pol)
 	inctx := request.With(context.Background(), &request.Context{ID: "in-process", Start: time.Now(), Region: "us-east-1", Principal: p})
 
 	// EC2: allowed reads and denied writes, both ways.

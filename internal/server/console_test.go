@@ -35,10 +35,16 @@ func (e *testEnv) browser() *browser {
 
 var csrfRe = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
 
-// page fetches a page and remembers its CSRF token.
+// get fetches a page and remembers its CSRF token.
 func (b *browser) get(path string) (int, string) {
 	b.t.Helper()
-	resp, err := b.c.Get(b.base + path)
+	return b.read(b.c.Get(b.base + path))
+}
+
+// read returns a response's status and page and remembers the page's CSRF
+// token, if it has one.
+func (b *browser) read(resp *http.Response, err error) (int, string) {
+	b.t.Helper()
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -57,16 +63,7 @@ func (b *browser) post(path string, form url.Values) (int, string) {
 	if _, ok := form["csrf"]; !ok {
 		form.Set("csrf", b.csrf)
 	}
-	resp, err := b.c.PostForm(b.base+path, form)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if m := csrfRe.FindSubmatch(body); m != nil {
-		b.csrf = string(m[1])
-	}
-	return resp.StatusCode, string(body)
+	return b.read(b.c.PostForm(b.base+path, form))
 }
 
 func (b *browser) upload(path, prefix, name string, data []byte) (int, string) {
@@ -78,13 +75,7 @@ func (b *browser) upload(path, prefix, name string, data []byte) (int, string) {
 	fw, _ := mw.CreateFormFile("files", name)
 	_, _ = fw.Write(data)
 	mw.Close()
-	resp, err := b.c.Post(b.base+path, mw.FormDataContentType(), &buf)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return b.read(b.c.Post(b.base+path, mw.FormDataContentType(), &buf))
 }
 
 func (b *browser) signInRoot(ak, sk string) {

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gureum/gureum/internal/recfield"
+
 	"github.com/gureum/gureum/internal/store"
 )
 
@@ -158,31 +160,10 @@ func (s *Service) editTags(ctx context.Context, ids []string, fn func([]Tag) ([]
 			if err != nil {
 				return err
 			}
-			var rec map[string]json.RawMessage
-			if err := json.Unmarshal(raw, &rec); err != nil {
+			if raw, err = recfield.EditList(raw, "tags", fn); err != nil {
 				return err
 			}
-			var tags []Tag
-			if t, ok := rec["tags"]; ok {
-				if err := json.Unmarshal(t, &tags); err != nil {
-					return err
-				}
-			}
-			tags, err = fn(tags)
-			if err != nil {
-				return err
-			}
-			if len(tags) == 0 {
-				delete(rec, "tags")
-			} else {
-				b, _ := json.Marshal(tags)
-				rec["tags"] = b
-			}
-			b, err := json.Marshal(rec)
-			if err != nil {
-				return err
-			}
-			if err := tx.Put(tRes, resKey(sc.acct, sc.region, id), b); err != nil {
+			if err := tx.Put(tRes, resKey(sc.acct, sc.region, id), raw); err != nil {
 				return err
 			}
 		}

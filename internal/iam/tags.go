@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/gureum/gureum/internal/recfield"
+
 	"github.com/gureum/gureum/internal/store"
 )
 
@@ -99,25 +101,10 @@ func (s *Service) editTags(ctx context.Context, t tagged, fn func([]Tag) ([]Tag,
 		if err != nil {
 			return notFound(err, t.missing)
 		}
-		var rec map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &rec); err != nil {
+		if raw, err = recfield.EditList(raw, "tags", fn); err != nil {
 			return err
 		}
-		var tags []Tag
-		if t, ok := rec["tags"]; ok {
-			if err := json.Unmarshal(t, &tags); err != nil {
-				return err
-			}
-		}
-		if tags, err = fn(tags); err != nil {
-			return err
-		}
-		if len(tags) == 0 {
-			delete(rec, "tags")
-		} else if rec["tags"], err = json.Marshal(tags); err != nil {
-			return err
-		}
-		return putRecord(tx, t.table, t.key, rec)
+		return tx.Put(t.table, t.key, raw)
 	})
 }
 

@@ -123,12 +123,29 @@ func TestDockerUserStory(t *testing.T) {
 		}
 	}
 
-	// Terminate everything; the AMI's image goes once it is deregistered.
+	// Terminate everything; the AMI's image goes once it is deregistered
+	// and its root snapshot, which holds the same bytes, is deleted.
 	e.terminateAll(t, append(clones, id)...)
+	di, err := e.EC2.DescribeImages(ctx(), &ec2.DescribeImagesInput{ImageIds: []string{*img.ImageId}})
+	if err != nil || len(di.Images) != 1 || len(di.Images[0].BlockDeviceMappings) == 0 || di.Images[0].BlockDeviceMappings[0].Ebs == nil {
+		t.Fatalf("the AMI's root snapshot: %+v %v", di, err)
+	}
+	snap := di.Images[0].BlockDeviceMappings[0].Ebs.SnapshotId
 	if _, err := e.EC2.DeregisterImage(ctx(), &ec2.DeregisterImageInput{ImageId: img.ImageId}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "nothing left in the Engine", func() bool { return len(leftovers(t, e.Docker, e.Driver.Owner())) == 0 })
+	if _, err := e.EC2.DeleteSnapshot(ctx(), &ec2.DeleteSnapshotInput{SnapshotId: snap}); err != nil {
+		t.Fatal(err)
+	}
+	gone := time.Now()
+	waitFor(t, 60*time.Second, "nothing left in the Engine", func() bool {
+		left := leftovers(t, e.Docker, e.Driver.Owner())
+		if len(left) > 0 && time.Since(gone) > 20*time.Second {
+			t.Logf("after %s still: %s", time.Since(gone).Round(time.Second), strings.Join(left, "; "))
+		}
+		return len(left) == 0
+	})
+	t.Logf("Engine clean %s after DeleteSnapshot", time.Since(gone).Round(time.Millisecond))
 }
 
 func stopWait(t *testing.T, e *dockerEnv, id string) {

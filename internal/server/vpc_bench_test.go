@@ -432,7 +432,11 @@ func (p *prober) wait(b *testing.B, t0 time.Time) probeResult {
 			continue
 		}
 		if start.Before(t0) {
-			if o.at.Sub(start) < 900*time.Millisecond {
+			// An attempt logged in the last moments before the call may
+			// send its SYN after it (the prober forks a client first):
+			// ambiguous, so skipped. One logged well before that which
+			// got through at once found the port open.
+			if t0.Sub(start) > 10*probeEvery && o.at.Sub(start) < 900*time.Millisecond {
 				b.Fatalf("attempt %d, started %s before the call, got through in %s: the port was open before it\n%s",
 					o.n, t0.Sub(start), o.at.Sub(start), probeTail(out))
 			}

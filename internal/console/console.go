@@ -23,6 +23,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"slices"
 	"sync"
 	"time"
 
@@ -72,6 +73,9 @@ type Console struct {
 	cfg   Config
 	pages *template.Template
 	mux   *http.ServeMux
+	// routes are the patterns of every page and form, for the tests
+	// that go through all of them.
+	routes []string
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -120,10 +124,10 @@ func New(cfg Config) *Console {
 	c.pages = template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
 	static, _ := fs.Sub(staticFS, "static")
 	c.mux.Handle("GET "+Prefix+"static/", http.StripPrefix(Prefix+"static/", http.FileServerFS(static)))
-	c.mux.HandleFunc("GET "+Prefix+"{$}", c.home)
-	c.mux.HandleFunc("GET "+Prefix+"signin", c.signinPage)
-	c.mux.HandleFunc("POST "+Prefix+"signin", c.signin)
-	c.mux.HandleFunc("POST "+Prefix+"signout", c.signedIn(c.signout))
+	c.handle("GET "+Prefix+"{$}", c.home)
+	c.handle("GET "+Prefix+"signin", c.signinPage)
+	c.handle("POST "+Prefix+"signin", c.signin)
+	c.handle("POST "+Prefix+"signout", c.signedIn(c.signout))
 	c.routeS3()
 	c.routeIAM()
 	c.routeIAMMore()
@@ -133,6 +137,16 @@ func New(cfg Config) *Console {
 	c.routeSG()
 	return c
 }
+
+// handle registers a page or a form.
+func (c *Console) handle(pattern string, h http.HandlerFunc) {
+	c.routes = append(c.routes, pattern)
+	c.mux.HandleFunc(pattern, h)
+}
+
+// Routes are the patterns ("GET /_console/s3/bucket/{bucket}") of every
+// page and form the console serves, but its static files.
+func (c *Console) Routes() []string { return slices.Clone(c.routes) }
 
 // ServeHTTP implements http.Handler.
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {

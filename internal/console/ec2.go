@@ -17,12 +17,12 @@ import (
 // reboot / terminate, console output, create image.
 
 func (c *Console) routeEC2() {
-	c.mux.HandleFunc("GET "+Prefix+"ec2/instances", c.signedIn(c.instances))
-	c.mux.HandleFunc("GET "+Prefix+"ec2/launch", c.signedIn(c.launchPage))
-	c.mux.HandleFunc("POST "+Prefix+"ec2/launch", c.signedIn(c.launch))
-	c.mux.HandleFunc("POST "+Prefix+"ec2/instances/{id}/{action}", c.signedIn(c.instanceAction))
-	c.mux.HandleFunc("GET "+Prefix+"ec2/instances/{id}/console", c.signedIn(c.consoleOutput))
-	c.mux.HandleFunc("GET "+Prefix+"ec2/keys/{name}/pem", c.signedIn(c.keyPEM))
+	c.handle("GET "+Prefix+"ec2/instances", c.signedIn(c.instances))
+	c.handle("GET "+Prefix+"ec2/launch", c.signedIn(c.launchPage))
+	c.handle("POST "+Prefix+"ec2/launch", c.signedIn(c.launch))
+	c.handle("POST "+Prefix+"ec2/instances/{id}/{action}", c.signedIn(c.instanceAction))
+	c.handle("GET "+Prefix+"ec2/instances/{id}/console", c.signedIn(c.consoleOutput))
+	c.handle("GET "+Prefix+"ec2/keys/{name}/pem", c.signedIn(c.keyPEM))
 }
 
 func (c *Console) ec2(r *http.Request, s *session, name string, params url.Values) (any, error) {

@@ -13,12 +13,12 @@ import (
 // one-time .pem, import a public key, delete).
 
 func (c *Console) routeEC2More() {
-	c.mux.HandleFunc("GET "+Prefix+"ec2/images", c.signedIn(c.images))
-	c.mux.HandleFunc("POST "+Prefix+"ec2/images/{id}/deregister", c.signedIn(c.deregister))
-	c.mux.HandleFunc("GET "+Prefix+"ec2/keys", c.signedIn(c.keyPairs))
-	c.mux.HandleFunc("POST "+Prefix+"ec2/keys/create", c.signedIn(c.createKeyPair))
-	c.mux.HandleFunc("POST "+Prefix+"ec2/keys/import", c.signedIn(c.importKeyPair))
-	c.mux.HandleFunc("POST "+Prefix+"ec2/keys/{name}/delete", c.signedIn(c.deleteKeyPair))
+	c.handle("GET "+Prefix+"ec2/images", c.signedIn(c.images))
+	c.handle("POST "+Prefix+"ec2/images/{id}/deregister", c.signedIn(c.deregister))
+	c.handle("GET "+Prefix+"ec2/keys", c.signedIn(c.keyPairs))
+	c.handle("POST "+Prefix+"ec2/keys/create", c.signedIn(c.createKeyPair))
+	c.handle("POST "+Prefix+"ec2/keys/import", c.signedIn(c.importKeyPair))
+	c.handle("POST "+Prefix+"ec2/keys/{name}/delete", c.signedIn(c.deleteKeyPair))
 }
 
 func (c *Console) images(w http.ResponseWriter, r *http.Request, s *session) {

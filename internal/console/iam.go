@@ -12,15 +12,15 @@ import (
 // .csv to download) and console password.
 
 func (c *Console) routeIAM() {
-	c.mux.HandleFunc("GET "+Prefix+"iam/users", c.signedIn(c.users))
-	c.mux.HandleFunc("POST "+Prefix+"iam/users/create", c.signedIn(c.createUser))
-	c.mux.HandleFunc("GET "+Prefix+"iam/users/{user}", c.signedIn(c.user))
-	c.mux.HandleFunc("POST "+Prefix+"iam/users/{user}/keys", c.signedIn(c.createKey))
-	c.mux.HandleFunc("GET "+Prefix+"iam/users/{user}/keys/{id}/csv", c.signedIn(c.keyCSV))
-	c.mux.HandleFunc("POST "+Prefix+"iam/users/{user}/keys/{id}/status", c.signedIn(c.keyStatus))
-	c.mux.HandleFunc("POST "+Prefix+"iam/users/{user}/keys/{id}/delete", c.signedIn(c.deleteKey))
-	c.mux.HandleFunc("POST "+Prefix+"iam/users/{user}/password", c.signedIn(c.setPassword))
-	c.mux.HandleFunc("POST "+Prefix+"iam/users/{user}/delete", c.signedIn(c.deleteUser))
+	c.handle("GET "+Prefix+"iam/users", c.signedIn(c.users))
+	c.handle("POST "+Prefix+"iam/users/create", c.signedIn(c.createUser))
+	c.handle("GET "+Prefix+"iam/users/{user}", c.signedIn(c.user))
+	c.handle("POST "+Prefix+"iam/users/{user}/keys", c.signedIn(c.createKey))
+	c.handle("GET "+Prefix+"iam/users/{user}/keys/{id}/csv", c.signedIn(c.keyCSV))
+	c.handle("POST "+Prefix+"iam/users/{user}/keys/{id}/status", c.signedIn(c.keyStatus))
+	c.handle("POST "+Prefix+"iam/users/{user}/keys/{id}/delete", c.signedIn(c.deleteKey))
+	c.handle("POST "+Prefix+"iam/users/{user}/password", c.signedIn(c.setPassword))
+	c.handle("POST "+Prefix+"iam/users/{user}/delete", c.signedIn(c.deleteUser))
 }
 
 // get reads an exported field of an output by path.

@@ -13,15 +13,15 @@ import (
 // their members, roles with their trust policy, and the policy simulator.
 
 func (c *Console) routeIAMMore() {
-	c.mux.HandleFunc("GET "+Prefix+"iam/policies", c.signedIn(c.policies))
-	c.mux.HandleFunc("POST "+Prefix+"iam/policies/create", c.signedIn(c.createPolicy))
-	c.mux.HandleFunc("POST "+Prefix+"iam/users/{user}/attach", c.signedIn(c.attachUserPolicy))
-	c.mux.HandleFunc("GET "+Prefix+"iam/groups", c.signedIn(c.groups))
-	c.mux.HandleFunc("POST "+Prefix+"iam/groups/create", c.signedIn(c.createGroup))
-	c.mux.HandleFunc("POST "+Prefix+"iam/groups/{group}/add", c.signedIn(c.addToGroup))
-	c.mux.HandleFunc("GET "+Prefix+"iam/roles", c.signedIn(c.roles))
-	c.mux.HandleFunc("POST "+Prefix+"iam/roles/create", c.signedIn(c.createRole))
-	c.mux.HandleFunc("GET "+Prefix+"iam/simulator", c.signedIn(c.simulator))
+	c.handle("GET "+Prefix+"iam/policies", c.signedIn(c.policies))
+	c.handle("POST "+Prefix+"iam/policies/create", c.signedIn(c.createPolicy))
+	c.handle("POST "+Prefix+"iam/users/{user}/attach", c.signedIn(c.attachUserPolicy))
+	c.handle("GET "+Prefix+"iam/groups", c.signedIn(c.groups))
+	c.handle("POST "+Prefix+"iam/groups/create", c.signedIn(c.createGroup))
+	c.handle("POST "+Prefix+"iam/groups/{group}/add", c.signedIn(c.addToGroup))
+	c.handle("GET "+Prefix+"iam/roles", c.signedIn(c.roles))
+	c.handle("POST "+Prefix+"iam/roles/create", c.signedIn(c.createRole))
+	c.handle("GET "+Prefix+"iam/simulator", c.signedIn(c.simulator))
 }
 
 func (c *Console) policies(w http.ResponseWriter, r *http.Request, s *session) {
@@ -110,8 +110,10 @@ func (c *Console) simulator(w http.ResponseWriter, r *http.Request, s *session) 
 			params.Set("ResourceArns.member.1", res)
 		}
 		out, err := c.iam(r, s, "SimulatePrincipalPolicy", params)
-		if err != nil {
-			ae, _ := asAWS(err)
+		if ae, _ := asAWS(err); ae != nil && ae.Code == "AccessDenied" {
+			c.fail(w, s, err) // the denial page, as every page
+			return
+		} else if err != nil {
 			d["Error"] = ae
 		} else {
 			d["Results"] = get(out, "EvaluationResults")

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/restxml"
+	"github.com/gureum/gureum/internal/request"
 	s3svc "github.com/gureum/gureum/internal/s3"
 )
 
@@ -22,24 +25,30 @@ import (
 // the bucket policy).
 
 func (c *Console) routeS3() {
-	c.mux.HandleFunc("GET "+Prefix+"s3", c.signedIn(c.buckets))
-	c.mux.HandleFunc("POST "+Prefix+"s3/create", c.signedIn(c.createBucket))
-	c.mux.HandleFunc("GET "+Prefix+"s3/bucket/{bucket}", c.signedIn(c.objects))
-	c.mux.HandleFunc("POST "+Prefix+"s3/bucket/{bucket}/upload", c.signedIn(c.upload))
-	c.mux.HandleFunc("POST "+Prefix+"s3/bucket/{bucket}/delete-objects", c.signedIn(c.deleteObjects))
-	c.mux.HandleFunc("POST "+Prefix+"s3/bucket/{bucket}/delete", c.signedIn(c.deleteBucket))
-	c.mux.HandleFunc("GET "+Prefix+"s3/bucket/{bucket}/permissions", c.signedIn(c.permissions))
-	c.mux.HandleFunc("POST "+Prefix+"s3/bucket/{bucket}/bpa", c.signedIn(c.putBPA))
-	c.mux.HandleFunc("POST "+Prefix+"s3/bucket/{bucket}/policy", c.signedIn(c.putPolicy))
-	c.mux.HandleFunc("POST "+Prefix+"s3/bucket/{bucket}/ownership", c.signedIn(c.putOwnership))
-	c.mux.HandleFunc("GET "+Prefix+"s3/object/{bucket}/{key...}", c.signedIn(c.object))
-	c.mux.HandleFunc("GET "+Prefix+"s3/download/{bucket}/{key...}", c.signedIn(c.download))
+	c.handle("GET "+Prefix+"s3", c.signedIn(c.buckets))
+	c.handle("POST "+Prefix+"s3/create", c.signedIn(c.createBucket))
+	c.handle("GET "+Prefix+"s3/bucket/{bucket}", c.signedIn(c.objects))
+	c.handle("POST "+Prefix+"s3/bucket/{bucket}/upload", c.signedIn(c.upload))
+	c.handle("POST "+Prefix+"s3/bucket/{bucket}/delete-objects", c.signedIn(c.deleteObjects))
+	c.handle("POST "+Prefix+"s3/bucket/{bucket}/delete", c.signedIn(c.deleteBucket))
+	c.handle("GET "+Prefix+"s3/bucket/{bucket}/permissions", c.signedIn(c.permissions))
+	c.handle("POST "+Prefix+"s3/bucket/{bucket}/bpa", c.signedIn(c.putBPA))
+	c.handle("POST "+Prefix+"s3/bucket/{bucket}/policy", c.signedIn(c.putPolicy))
+	c.handle("POST "+Prefix+"s3/bucket/{bucket}/ownership", c.signedIn(c.putOwnership))
+	c.handle("GET "+Prefix+"s3/object/{bucket}/{key...}", c.signedIn(c.object))
+	c.handle("GET "+Prefix+"s3/download/{bucket}/{key...}", c.signedIn(c.download))
 }
 
 // s3call calls an S3 operation as the session's principal; its typed
 // input is decoded from the parts of a request the console builds, with
 // the same decoder the wire uses.
 func (c *Console) s3call(r *http.Request, s *session, name, bucket, key string, h http.Header, q url.Values, body io.Reader, size int64) (any, error) {
+	return c.s3callIn(r, s, "", name, bucket, key, h, q, body, size)
+}
+
+// s3callIn is s3call sent to region's endpoint ("": the console's), as
+// S3's console creates a bucket through its region's endpoint.
+func (c *Console) s3callIn(r *http.Request, s *session, region, name, bucket, key string, h http.Header, q url.Values, body io.Reader, size int64) (any, error) {
 	op, err := c.cfg.S3.Lookup(name)
 	if err != nil {
 		return nil, err
@@ -64,7 +73,11 @@ func (c *Console) s3call(r *http.Request, s *session, name, bucket, key string, 
 	if err := restxml.Decode(req, uri, in); err != nil {
 		return nil, err
 	}
-	return c.cfg.S3.Call(c.callContext(r, s), op, in)
+	ctx := c.callContext(r, s)
+	if region != "" {
+		request.From(ctx).Region = region
+	}
+	return c.cfg.S3.Call(ctx, op, in)
 }
 
 type bucketRow struct {
@@ -118,7 +131,7 @@ func (c *Console) createBucket(w http.ResponseWriter, r *http.Request, s *sessio
 		doc := `<CreateBucketConfiguration><LocationConstraint>` + templateEscape(region) + `</LocationConstraint></CreateBucketConfiguration>`
 		body, size = strings.NewReader(doc), int64(len(doc))
 	}
-	_, err := c.s3call(r, s, "CreateBucket", name, "", h, nil, body, size)
+	_, err := c.s3callIn(r, s, region, "CreateBucket", name, "", h, nil, body, size)
 	if err == nil && r.PostFormValue("block_public_access") == "" {
 		// Block Public Access off, as the form asked.
 		_, err = c.s3call(r, s, "DeletePublicAccessBlock", name, "", nil, url.Values{"publicAccessBlock": {""}}, nil, 0)
@@ -211,8 +224,12 @@ func (c *Console) upload(w http.ResponseWriter, r *http.Request, s *session) {
 		if ct := fh.Header.Get("Content-Type"); ct != "" {
 			h.Set("Content-Type", ct)
 		}
-		h.Set("Content-Length", strconv.FormatInt(fh.Size, 10))
-		_, err = c.s3call(r, s, "PutObject", bucket, prefix+fh.Filename, h, nil, f, fh.Size)
+		if fh.Size > multipartAbove {
+			err = c.putMultipart(r, s, bucket, prefix+fh.Filename, h, f, fh.Size)
+		} else {
+			h.Set("Content-Length", strconv.FormatInt(fh.Size, 10))
+			_, err = c.s3call(r, s, "PutObject", bucket, prefix+fh.Filename, h, nil, f, fh.Size)
+		}
 		f.Close()
 		if err != nil {
 			c.back(w, r, s, to, err, "")
@@ -220,6 +237,45 @@ func (c *Console) upload(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 	}
 	c.back(w, r, s, to, nil, "Upload succeeded: "+strconv.Itoa(len(files))+" file(s)")
+}
+
+// multipartAbove is the size above which an upload is a multipart upload
+// of partSize parts, as S3's console does for large files.
+const (
+	multipartAbove = 16 << 20
+	partSize       = 8 << 20
+)
+
+// putMultipart uploads size bytes of f to key in parts; a failed part
+// aborts the upload, so that no parts are left behind.
+func (c *Console) putMultipart(r *http.Request, s *session, bucket, key string, h http.Header, f io.Reader, size int64) error {
+	out, err := c.s3call(r, s, "CreateMultipartUpload", bucket, key, h, url.Values{"uploads": {""}}, nil, 0)
+	if err != nil {
+		return err
+	}
+	id := out.(*s3svc.CreateMultipartUploadOutput).Body.UploadID
+	var doc strings.Builder
+	doc.WriteString("<CompleteMultipartUpload>")
+	for n, left := 1, size; left > 0; n++ {
+		part := min(left, partSize)
+		ph := http.Header{"Content-Length": {strconv.FormatInt(part, 10)}}
+		q := url.Values{"partNumber": {strconv.Itoa(n)}, "uploadId": {id}}
+		out, err := c.s3call(r, s, "UploadPart", bucket, key, ph, q, io.LimitReader(f, part), part)
+		if err != nil {
+			_, _ = c.s3call(r, s, "AbortMultipartUpload", bucket, key, nil, url.Values{"uploadId": {id}}, nil, 0)
+			return err
+		}
+		fmt.Fprintf(&doc, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", n, html.EscapeString(out.(*s3svc.UploadPartOutput).ETag))
+		left -= part
+	}
+	doc.WriteString("</CompleteMultipartUpload>")
+	body := doc.String()
+	_, err = c.s3call(r, s, "CompleteMultipartUpload", bucket, key, http.Header{"Content-Length": {strconv.Itoa(len(body))}},
+		url.Values{"uploadId": {id}}, strings.NewReader(body), int64(len(body)))
+	if err != nil {
+		_, _ = c.s3call(r, s, "AbortMultipartUpload", bucket, key, nil, url.Values{"uploadId": {id}}, nil, 0)
+	}
+	return err
 }
 
 func (c *Console) deleteObjects(w http.ResponseWriter, r *http.Request, s *session) {

@@ -12,10 +12,10 @@ import (
 // (protocol, ports, source CIDR) and removed by rule id.
 
 func (c *Console) routeSG() {
-	c.mux.HandleFunc("GET "+Prefix+"vpc/{id}/security-groups", c.signedIn(c.securityGroups))
-	c.mux.HandleFunc("POST "+Prefix+"vpc/{id}/security-groups/create", c.signedIn(c.createSG))
-	c.mux.HandleFunc("POST "+Prefix+"vpc/{id}/security-groups/{sg}/ingress", c.signedIn(c.addIngress))
-	c.mux.HandleFunc("POST "+Prefix+"vpc/{id}/security-groups/{sg}/revoke", c.signedIn(c.revokeRule))
+	c.handle("GET "+Prefix+"vpc/{id}/security-groups", c.signedIn(c.securityGroups))
+	c.handle("POST "+Prefix+"vpc/{id}/security-groups/create", c.signedIn(c.createSG))
+	c.handle("POST "+Prefix+"vpc/{id}/security-groups/{sg}/ingress", c.signedIn(c.addIngress))
+	c.handle("POST "+Prefix+"vpc/{id}/security-groups/{sg}/revoke", c.signedIn(c.revokeRule))
 }
 
 type sgView struct {

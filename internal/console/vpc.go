@@ -17,9 +17,9 @@ import (
 // "VPC and more" wizard.
 
 func (c *Console) routeVPC() {
-	c.mux.HandleFunc("GET "+Prefix+"vpc", c.signedIn(c.vpcs))
-	c.mux.HandleFunc("POST "+Prefix+"vpc/create", c.signedIn(c.createVPC))
-	c.mux.HandleFunc("GET "+Prefix+"vpc/{id}", c.signedIn(c.vpcDetail))
+	c.handle("GET "+Prefix+"vpc", c.signedIn(c.vpcs))
+	c.handle("POST "+Prefix+"vpc/create", c.signedIn(c.createVPC))
+	c.handle("GET "+Prefix+"vpc/{id}", c.signedIn(c.vpcDetail))
 }
 
 type vpcRow struct {

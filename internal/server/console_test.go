@@ -2,7 +2,10 @@ package server_test
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -15,7 +18,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/gureum/gureum/internal/console"
 )
 
 // The web console over real HTTP, as a browser without JavaScript uses
@@ -592,5 +599,280 @@ func TestConsoleOwnershipAndACL(t *testing.T) {
 	oc, err := e.S3.GetBucketOwnershipControls(ctx(), &s3.GetBucketOwnershipControlsInput{Bucket: aws.String("owned")})
 	if err != nil || oc.OwnershipControls.Rules[0].ObjectOwnership != "ObjectWriter" {
 		t.Fatalf("API: %+v %v", oc, err)
+	}
+}
+
+// TestConsoleEveryHandlerDenies goes through every page and form the
+// console registers (console.Routes), as an IAM user without any policy:
+// each page is the denial page with AWS's message and none of the data,
+// each form is refused with AccessDenied, and afterwards nothing in the
+// account has changed. A route added without a way to fill its path here
+// fails the test, so that no handler goes untested.
+func TestConsoleEveryHandlerDenies(t *testing.T) {
+	e := newEnv(t)
+	c := e.ec2("test", "test")
+	root := e.rootIAM()
+	e.bucket("private-stuff")
+	e.put("private-stuff", "secret-plans.txt", "the plans")
+	if _, err := root.CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String("hidden-user")}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := root.CreateAccessKey(ctx(), &iam.CreateAccessKeyInput{UserName: aws.String("hidden-user")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []func() error{
+		func() error {
+			_, err := root.CreateGroup(ctx(), &iam.CreateGroupInput{GroupName: aws.String("hidden-group")})
+			return err
+		},
+		func() error {
+			_, err := root.CreateRole(ctx(), &iam.CreateRoleInput{RoleName: aws.String("hidden-role"),
+				AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+			return err
+		},
+		func() error {
+			_, err := root.CreatePolicy(ctx(), &iam.CreatePolicyInput{PolicyName: aws.String("hidden-policy"),
+				PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)})
+			return err
+		},
+		func() error {
+			_, err := root.CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String("nobody")})
+			return err
+		},
+		func() error {
+			_, err := root.CreateLoginProfile(ctx(), &iam.CreateLoginProfileInput{UserName: aws.String("nobody"), Password: aws.String("Nobody-pass1")})
+			return err
+		},
+	} {
+		if err := f(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vpc, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.77.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vpcID := *vpc.Vpc.VpcId
+	subnet, err := c.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: aws.String(vpcID), CidrBlock: aws.String("10.77.1.0/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg, err := c.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("hidden-sg"), Description: aws.String("hidden-sg-desc"), VpcId: aws.String(vpcID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := c.AuthorizeSecurityGroupIngress(ctx(), &ec2.AuthorizeSecurityGroupIngressInput{GroupId: sg.GroupId, IpProtocol: aws.String("tcp"),
+		FromPort: aws.Int32(22), ToPort: aws.Int32(22), CidrIp: aws.String("192.0.2.0/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp, err := c.CreateKeyPair(ctx(), &ec2.CreateKeyPairInput{KeyName: aws.String("hidden-kp")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs, err := c.DescribeImages(ctx(), &ec2.DescribeImagesInput{})
+	if err != nil || len(imgs.Images) == 0 {
+		t.Fatalf("images: %v", err)
+	}
+	run, err := c.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: imgs.Images[0].ImageId, InstanceType: "t3.micro", MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		SubnetId: subnet.Subnet.SubnetId, SecurityGroupIds: []string{*sg.GroupId}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := *run.Instances[0].InstanceId
+	waitRunning(t, c, inst)
+	img, err := c.CreateImage(ctx(), &ec2.CreateImageInput{InstanceId: aws.String(inst), Name: aws.String("hidden-image")})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The account, as the root sees it through the API.
+	state := func() string {
+		var b strings.Builder
+		add := func(what string, v any, err error) {
+			var ae smithy.APIError
+			if errors.As(err, &ae) {
+				err = errors.New(ae.ErrorCode())
+			}
+			fmt.Fprintf(&b, "%s: %v %v\n", what, v, err)
+		}
+		bs, err := e.S3.ListBuckets(ctx(), &s3.ListBucketsInput{})
+		add("buckets", len(bs.Buckets), err)
+		objs, err := e.S3.ListObjectsV2(ctx(), &s3.ListObjectsV2Input{Bucket: aws.String("private-stuff")})
+		add("objects", aws.ToInt32(objs.KeyCount), err)
+		_, err = e.S3.GetBucketPolicy(ctx(), &s3.GetBucketPolicyInput{Bucket: aws.String("private-stuff")})
+		add("policy", "", err)
+		pab, err := e.S3.GetPublicAccessBlock(ctx(), &s3.GetPublicAccessBlockInput{Bucket: aws.String("private-stuff")})
+		if err == nil {
+			add("bpa", *pab.PublicAccessBlockConfiguration.BlockPublicPolicy, nil)
+		}
+		own, err := e.S3.GetBucketOwnershipControls(ctx(), &s3.GetBucketOwnershipControlsInput{Bucket: aws.String("private-stuff")})
+		if err == nil {
+			add("ownership", own.OwnershipControls.Rules[0].ObjectOwnership, nil)
+		}
+		us, err := root.ListUsers(ctx(), &iam.ListUsersInput{})
+		add("users", len(us.Users), err)
+		ks, err := root.ListAccessKeys(ctx(), &iam.ListAccessKeysInput{UserName: aws.String("hidden-user")})
+		for _, k := range ks.AccessKeyMetadata {
+			add("key", k.Status, err)
+		}
+		add("keys", len(ks.AccessKeyMetadata), err)
+		_, err = root.GetLoginProfile(ctx(), &iam.GetLoginProfileInput{UserName: aws.String("hidden-user")})
+		add("login profile", "", err)
+		ap, err := root.ListAttachedUserPolicies(ctx(), &iam.ListAttachedUserPoliciesInput{UserName: aws.String("hidden-user")})
+		add("attached", len(ap.AttachedPolicies), err)
+		gs, err := root.ListGroups(ctx(), &iam.ListGroupsInput{})
+		add("groups", len(gs.Groups), err)
+		gu, err := root.GetGroup(ctx(), &iam.GetGroupInput{GroupName: aws.String("hidden-group")})
+		add("group users", len(gu.Users), err)
+		rs, err := root.ListRoles(ctx(), &iam.ListRolesInput{})
+		add("roles", len(rs.Roles), err)
+		ps, err := root.ListPolicies(ctx(), &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeLocal})
+		add("policies", len(ps.Policies), err)
+		vs, err := c.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
+		add("vpcs", len(vs.Vpcs), err)
+		sgs, err := c.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{})
+		add("security groups", len(sgs.SecurityGroups), err)
+		sr, err := c.DescribeSecurityGroupRules(ctx(), &ec2.DescribeSecurityGroupRulesInput{})
+		add("rules", len(sr.SecurityGroupRules), err)
+		in, err := c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{})
+		for _, r := range in.Reservations {
+			for _, i := range r.Instances {
+				add("instance", i.State.Name, err)
+			}
+		}
+		kps, err := c.DescribeKeyPairs(ctx(), &ec2.DescribeKeyPairsInput{})
+		add("key pairs", len(kps.KeyPairs), err)
+		is, err := c.DescribeImages(ctx(), &ec2.DescribeImagesInput{Owners: []string{"self"}})
+		add("images", len(is.Images), err)
+		return b.String()
+	}
+	before := state()
+
+	n := e.browser()
+	if code, _ := n.post("/_console/signin", url.Values{"kind": {"iam"}, "account": {"000000000000"}, "user": {"nobody"}, "password": {"Nobody-pass1"}, "csrf": {""}}); code != 403 {
+		t.Fatalf("sign-in: %d", code)
+	}
+	// What fills each path parameter, by the path before it.
+	fill := func(pattern string) string {
+		segs := strings.Split(strings.TrimPrefix(pattern, "/_console/"), "/")
+		for i, s := range segs {
+			if !strings.HasPrefix(s, "{") {
+				continue
+			}
+			var v string
+			switch prev := strings.Join(segs[:i], "/"); {
+			case s == "{bucket}":
+				v = "private-stuff"
+			case s == "{key...}":
+				v = "secret-plans.txt"
+			case s == "{user}":
+				v = "hidden-user"
+			case s == "{group}":
+				v = "hidden-group"
+			case s == "{name}" && prev == "ec2/keys":
+				v = "hidden-kp"
+			case s == "{sg}":
+				v = *sg.GroupId
+			case s == "{action}":
+				v = "stop"
+			case s == "{id}" && prev == "ec2/instances":
+				v = inst
+			case s == "{id}" && prev == "ec2/images":
+				v = *img.ImageId
+			case s == "{id}" && prev == "vpc":
+				v = vpcID
+			case s == "{id}" && strings.HasSuffix(prev, "/keys"):
+				v = *key.AccessKey.AccessKeyId
+			default:
+				t.Fatalf("%s: nothing fills %s; add it here", pattern, s)
+			}
+			segs[i] = v
+		}
+		return "/_console/" + strings.Join(segs, "/")
+	}
+	// Data the denied user must never see (none of it is in a path).
+	secrets := []string{"the plans", "10.77.0.0/16", "10.77.1.0/24", "hidden-sg-desc", "192.0.2.0/24", "hidden-role", "hidden-policy",
+		"hidden-image", *kp.KeyFingerprint, *key.AccessKey.SecretAccessKey, *rules.SecurityGroupRules[0].SecurityGroupRuleId, "<table"}
+	pub := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHlQ3SIaY1O8fWY8wK1xD4Y2WW4D9p0hN0Ue1C7bIB3Q nobody"
+	form := url.Values{"name": {"nobodys-thing"}, "cidr": {"10.99.0.0/16"}, "azs": {"1"}, "nat": {"0"}, "confirm": {"private-stuff"}, "empty": {"on"},
+		"key": {"secret-plans.txt"}, "acknowledge": {"on"}, "ownership": {"ObjectWriter"}, "password": {"Nobody-pass2"}, "status": {"Inactive"},
+		"image_name": {"nobody-image"}, "policy_arn": {"arn:aws:iam::aws:policy/AdministratorAccess"}, "user": {"hidden-user"},
+		"policy":      {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::private-stuff/*"}]}`},
+		"document":    {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`},
+		"trust":       {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`},
+		"description": {"x"}, "public_key": {pub}, "type": {"ed25519"}, "vpc": {vpcID}, "image": {*imgs.Images[0].ImageId},
+		"subnet": {*subnet.Subnet.SubnetId}, "group": {*sg.GroupId}, "protocol": {"tcp"}, "ports": {"80"}, "direction": {"Inbound"},
+		"rule": {*rules.SecurityGroupRules[0].SecurityGroupRuleId}, "region": {"us-east-1"}, "prefix": {""}}
+	query := "?principal=arn:aws:iam::000000000000:user/hidden-user&actions=s3:GetObject&resource=*&vpc=" + vpcID + "&presign=5"
+	public := map[string]bool{"GET /_console/{$}": true, "GET /_console/signin": true, "POST /_console/signin": true, "POST /_console/signout": true}
+	routes := console.New(console.Config{}).Routes()
+	if len(routes) < 50 {
+		t.Fatalf("only %d routes", len(routes))
+	}
+	for _, r := range routes {
+		if public[r] {
+			continue
+		}
+		method, pattern, _ := strings.Cut(r, " ")
+		path := fill(pattern)
+		var code int
+		var body string
+		switch {
+		case strings.HasSuffix(pattern, "/csv") || strings.HasSuffix(pattern, "/pem"):
+			// A secret a session keeps for its own download, once: never
+			// another session's.
+			if code, body = n.get(path); code != 410 {
+				t.Fatalf("%s: %d\n%s", r, code, body)
+			}
+		case method == "GET":
+			code, body = n.get(path + query)
+			if code != 403 || !strings.Contains(body, `class="denied"`) || !strings.Contains(body, "is not authorized to perform") {
+				t.Fatalf("%s: %d, not the denial page:\n%s", r, code, body)
+			}
+		case strings.HasSuffix(pattern, "/upload"):
+			n.get("/_console/s3")
+			code, body = n.upload(path, "", "secret-plans.txt", []byte("overwritten"))
+		default:
+			n.get("/_console/s3") // a page with the session's token
+			code, body = n.post(path, form)
+		}
+		if code != 410 && !strings.Contains(body, "AccessDenied") && !strings.Contains(body, "UnauthorizedOperation") {
+			t.Fatalf("%s: %d, no denial:\n%s", r, code, body)
+		}
+		for _, s := range secrets {
+			if strings.Contains(body, s) {
+				t.Fatalf("%s shows %q to a denied user:\n%s", r, s, body)
+			}
+		}
+	}
+	if after := state(); after != before {
+		t.Fatalf("a denied user changed the account:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	// Every form, sent by the root (who may do everything) without its
+	// session's CSRF token or with another session's: refused, nothing
+	// done.
+	rb := e.browser()
+	rb.signInRoot("test", "test")
+	for _, r := range routes {
+		method, pattern, _ := strings.Cut(r, " ")
+		if method != "POST" || public[r] {
+			continue
+		}
+		for _, token := range []string{"", n.csrf} {
+			f := url.Values{}
+			maps.Copy(f, form)
+			f.Set("csrf", token)
+			if code, body := rb.post(fill(pattern), f); code != 403 || !strings.Contains(body, "security token is missing or wrong") {
+				t.Fatalf("%s with CSRF token %q: %d\n%s", r, token, code, body)
+			}
+		}
+	}
+	if after := state(); after != before {
+		t.Fatalf("forms without the CSRF token changed the account:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if got := e.get("private-stuff", "secret-plans.txt"); got != "the plans" {
+		t.Fatalf("the object: %q", got)
 	}
 }

@@ -22,7 +22,14 @@
     xhr.open("POST", form.action);
     bar.hidden = false;
     xhr.upload.onprogress = function (ev) { if (ev.lengthComputable) bar.value = Math.round(100 * ev.loaded / ev.total); };
-    xhr.onload = function () { window.location.assign(xhr.responseURL || window.location.href); };
+    // The answer is the page the upload redirected to, with its message
+    // (shown once): show it as it is, at its address.
+    xhr.onload = function () {
+      if (xhr.responseURL) history.replaceState(null, "", xhr.responseURL);
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+    };
     xhr.onerror = function () { form.submit(); };
     xhr.send(new FormData(form));
   });

@@ -22,8 +22,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strings"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 

@@ -112,6 +112,7 @@ type options struct {
 	rootAccessKey string
 	rootSecretKey string
 	acceptAnyKey  bool
+	rootPassword  string
 	legacyBuckets bool
 	publicPool    string
 	accounts      []string
@@ -175,6 +176,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.StringVar(&o.region, "region", env("GUREUM_REGION", "us-east-1"), "default region (GUREUM_REGION)")
 	fs.StringVar(&o.rootAccessKey, "root-access-key", env("GUREUM_ROOT_ACCESS_KEY", "test"), "access key of account "+accounts.DefaultID+"'s root user (GUREUM_ROOT_ACCESS_KEY)")
 	fs.StringVar(&o.rootSecretKey, "root-secret-key", env("GUREUM_ROOT_SECRET_KEY", "test"), "secret key of that root user (GUREUM_ROOT_SECRET_KEY)")
+	fs.StringVar(&o.rootPassword, "root-password", env("GUREUM_ROOT_PASSWORD", ""), "a password the accounts' root users sign in to the console with, as with an email and password on AWS; empty: they sign in with their access keys only (GUREUM_ROOT_PASSWORD)")
 	fs.StringVar(&o.publicPool, "public-ip-pool", env("GUREUM_PUBLIC_IP_POOL", "198.51.100.0/24,203.0.113.0/24"), "comma-separated IPv4 CIDRs EC2 public and Elastic IPs come from (GUREUM_PUBLIC_IP_POOL)")
 	fs.BoolVar(&o.legacyBuckets, "legacy-bucket-defaults", envBool("GUREUM_LEGACY_BUCKET_DEFAULTS"), "create buckets as S3 did before April 2023: ACLs enabled, no Block Public Access (GUREUM_LEGACY_BUCKET_DEFAULTS)")
 	fs.BoolVar(&o.acceptAnyKey, "accept-any-key", envBool("GUREUM_ACCEPT_ANY_KEY"), "any well-formed access key acts as the default account's root; signatures are parsed but not checked (GUREUM_ACCEPT_ANY_KEY)")
@@ -251,7 +253,7 @@ func serve(args []string, stdout io.Writer) error {
 		}
 		defer os.RemoveAll(dir)
 	}
-	srv, err := server.Open(server.Config{DataDir: dir, Region: o.region, Accounts: list, AcceptAnyKey: o.acceptAnyKey, LegacyBucketDefaults: o.legacyBuckets,
+	srv, err := server.Open(server.Config{DataDir: dir, Region: o.region, Accounts: list, AcceptAnyKey: o.acceptAnyKey, RootPassword: o.rootPassword, LegacyBucketDefaults: o.legacyBuckets,
 		PublicIPPool: pool, Logger: log, Version: version, Compute: o.compute, Isolation: o.isolation, Pull: o.pull, Ephemeral: o.ephemeral,
 		Netplane: o.netplane, Internet: o.internet, LifecycleDay: o.lifecycleDay})
 	if err != nil {

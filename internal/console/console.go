@@ -64,8 +64,12 @@ type Config struct {
 	// SessionTTL is how long a sign-in lasts (default 12 hours, as AWS's
 	// console sessions).
 	SessionTTL time.Duration
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// RootPassword, when set, signs in an account's root user with its
+	// account ID (one of RootKeys, account ID → the root's access key).
+	RootPassword string
+	RootKeys     map[string]string
+	Logger       *slog.Logger
+	Now          func() time.Time
 }
 
 // Console serves the web console.
@@ -134,6 +138,7 @@ func New(cfg Config) *Console {
 	c.routeEC2()
 	c.routeEC2More()
 	c.routeVPC()
+	c.routeEC2Net()
 	c.routeSG()
 	return c
 }

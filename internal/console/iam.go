@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"time"
+
+	"github.com/gureum/gureum/internal/awsproto/query"
 )
 
 // IAM pages: users, a user's access keys (the secret shown once, with a
@@ -84,7 +87,42 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request, s *session, n
 		return
 	}
 	login, _ := c.iam(r, s, "GetLoginProfile", url.Values{"UserName": {name}})
-	c.render(w, s, "user.html", name, "iam", userData{User: get(u, "User"), Keys: get(keys, "AccessKeyMetadata"), Login: login, NewKey: newKey})
+	var rows []keyRow
+	for _, k := range reflectSlice(get(keys, "AccessKeyMetadata")) {
+		row := keyRow{UserName: name, LastUsed: "Never"}
+		row.AccessKeyID, _ = get(k, "AccessKeyID").(string)
+		row.Status, _ = get(k, "Status").(string)
+		row.CreateDate = get(k, "CreateDate")
+		if lu, err := c.iam(r, s, "GetAccessKeyLastUsed", url.Values{"AccessKeyId": {row.AccessKeyID}}); err == nil {
+			if t, ok := get(lu, "AccessKeyLastUsed", "LastUsedDate").(*query.Time); ok && t != nil {
+				svc, _ := get(lu, "AccessKeyLastUsed", "ServiceName").(string)
+				region, _ := get(lu, "AccessKeyLastUsed", "Region").(string)
+				row.LastUsed = time.Time(*t).UTC().Format("2006-01-02 15:04 UTC") + " · " + svc + " · " + region
+			}
+		}
+		rows = append(rows, row)
+	}
+	c.render(w, s, "user.html", name, "iam", userData{User: get(u, "User"), Keys: rows, Login: login, NewKey: newKey})
+}
+
+// keyRow is an access key as the user's page lists it, with when (and
+// where) it was last used.
+type keyRow struct {
+	UserName, AccessKeyID, Status, LastUsed string
+	CreateDate                              any
+}
+
+// reflectSlice is a slice held in an any, element by element.
+func reflectSlice(v any) []any {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice {
+		return nil
+	}
+	out := make([]any, rv.Len())
+	for i := range out {
+		out[i] = rv.Index(i).Interface()
+	}
+	return out
 }
 
 // createKey makes an access key and shows its secret this once; the .csv

@@ -35,6 +35,7 @@ func (c *Console) routeS3() {
 	c.handle("POST "+Prefix+"s3/bucket/{bucket}/bpa", c.signedIn(c.putBPA))
 	c.handle("POST "+Prefix+"s3/bucket/{bucket}/policy", c.signedIn(c.putPolicy))
 	c.handle("POST "+Prefix+"s3/bucket/{bucket}/ownership", c.signedIn(c.putOwnership))
+	c.handle("POST "+Prefix+"s3/bucket/{bucket}/acl", c.signedIn(c.putACL))
 	c.handle("GET "+Prefix+"s3/object/{bucket}/{key...}", c.signedIn(c.object))
 	c.handle("GET "+Prefix+"s3/download/{bucket}/{key...}", c.signedIn(c.download))
 }
@@ -106,11 +107,25 @@ func (c *Console) access(r *http.Request, s *session, bucket string) string {
 			return "Public"
 		}
 	}
-	out, err := c.s3call(r, s, "GetPublicAccessBlock", bucket, "", nil, url.Values{"publicAccessBlock": {""}}, nil, 0)
-	if err == nil {
-		if b := out.(*s3svc.GetPublicAccessBlockOutput).Body; b != nil && b.BlockPublicAcls && b.IgnorePublicAcls && b.BlockPublicPolicy && b.RestrictPublicBuckets {
-			return "Bucket and objects not public"
+	ignoreACLs, allOn := false, false
+	if out, err := c.s3call(r, s, "GetPublicAccessBlock", bucket, "", nil, url.Values{"publicAccessBlock": {""}}, nil, 0); err == nil {
+		if b := out.(*s3svc.GetPublicAccessBlockOutput).Body; b != nil {
+			ignoreACLs, allOn = b.IgnorePublicAcls, b.BlockPublicAcls && b.IgnorePublicAcls && b.BlockPublicPolicy && b.RestrictPublicBuckets
 		}
+	}
+	// A bucket ACL granting the AllUsers or AuthenticatedUsers group makes
+	// the bucket public too, unless Block Public Access ignores ACLs.
+	if !ignoreACLs {
+		if out, err := c.s3call(r, s, "GetBucketAcl", bucket, "", nil, url.Values{"acl": {""}}, nil, 0); err == nil {
+			for _, g := range readGrants(out.(*s3svc.GetACLOutput).Body) {
+				if g.Public {
+					return "Public"
+				}
+			}
+		}
+	}
+	if allOn {
+		return "Bucket and objects not public"
 	}
 	return "Objects can be public"
 }
@@ -378,6 +393,28 @@ func (c *Console) permissions(w http.ResponseWriter, r *http.Request, s *session
 	c.render(w, s, "permissions.html", bucket+" permissions", "s3", d)
 }
 
+// putACL replaces the bucket's ACL with a canned one: private, public
+// read (Everyone may list the objects) or authenticated read; granting
+// Everyone needs the acknowledgement S3's console asks for.
+func (c *Console) putACL(w http.ResponseWriter, r *http.Request, s *session) {
+	bucket := r.PathValue("bucket")
+	to := Prefix + "s3/bucket/" + url.PathEscape(bucket) + "/permissions"
+	canned := r.PostFormValue("acl")
+	switch canned {
+	case "private", "authenticated-read":
+	case "public-read":
+		if r.PostFormValue("acknowledge_acl") == "" {
+			c.refuse(w, r, s, to, "To grant Everyone (public access), acknowledge that you understand the effects of these changes on this bucket.")
+			return
+		}
+	default:
+		c.refuse(w, r, s, to, "Choose an access control list.")
+		return
+	}
+	_, err := c.s3call(r, s, "PutBucketAcl", bucket, "", http.Header{"X-Amz-Acl": {canned}}, url.Values{"acl": {""}}, nil, 0)
+	c.back(w, r, s, to, err, "Successfully edited the access control list.")
+}
+
 // putBPA sets the bucket's Block Public Access; turning any of it off
 // needs the acknowledgement S3's console asks for.
 func (c *Console) putBPA(w http.ResponseWriter, r *http.Request, s *session) {
@@ -497,7 +534,10 @@ func escapeKey(key string) string {
 }
 
 // grantRow is one grant of an ACL as the Permissions tab lists it.
-type grantRow struct{ Grantee, Permission string }
+type grantRow struct {
+	Grantee, Permission string
+	Public              bool // granted to AllUsers or AuthenticatedUsers
+}
 
 // readGrants reads an AccessControlPolicy document's grants.
 func readGrants(body io.ReadCloser) []grantRow {
@@ -528,7 +568,8 @@ func readGrants(body io.ReadCloser) []grantRow {
 		case who == "":
 			who = g.Grantee.EmailAddress + g.Grantee.URI
 		}
-		out = append(out, grantRow{Grantee: who, Permission: g.Permission})
+		public := strings.HasSuffix(g.Grantee.URI, "/groups/global/AllUsers") || strings.HasSuffix(g.Grantee.URI, "/groups/global/AuthenticatedUsers")
+		out = append(out, grantRow{Grantee: who, Permission: g.Permission, Public: public})
 	}
 	return out
 }

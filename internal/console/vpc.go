@@ -1,9 +1,11 @@
 package console
 
 import (
+	"cmp"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -244,13 +246,17 @@ func (c *Console) vpcDetail(w http.ResponseWriter, r *http.Request, s *session) 
 	if !ok {
 		return
 	}
+	acls, ok := one("DescribeNetworkAcls", byVPC)
+	if !ok {
+		return
+	}
 	d := layout(get(vo, "Vpcs").([]*ec2svc.Vpc)[0], get(so, "Subnets").([]*ec2svc.Subnet), get(ro, "RouteTables").([]*ec2svc.RouteTable),
 		get(io, "InternetGateways").([]*ec2svc.InternetGateway), get(no, "NatGateways").([]*ec2svc.NatGateway), get(insts, "Reservations").([]*ec2svc.Reservation))
 	refresh := false
 	for _, n := range d.NATs {
 		refresh = refresh || n.State == "pending"
 	}
-	c.render(w, s, "vpc.html", id, "vpc", map[string]any{"D": d, "Refresh": refresh})
+	c.render(w, s, "vpc.html", id, "vpc", map[string]any{"D": d, "Refresh": refresh, "ACLs": aclRows(get(acls, "NetworkACLs").([]*ec2svc.NetworkACL))})
 }
 
 // layout places a VPC's parts for its drawing.
@@ -357,4 +363,54 @@ func layout(v *ec2svc.Vpc, subs []*ec2svc.Subnet, rts []*ec2svc.RouteTable, igws
 		d.Height += 70
 	}
 	return d
+}
+
+// aclRow is a network ACL as the VPC page lists it: its rules in the
+// order they are evaluated, the catch-all "*" rule last.
+type aclRow struct {
+	ID, Name string
+	Default  bool
+	Subnets  []string
+	In, Out  []string
+}
+
+func aclRows(acls []*ec2svc.NetworkACL) []aclRow {
+	var rows []aclRow
+	for _, a := range acls {
+		row := aclRow{ID: a.NetworkACLID, Name: nameTag(a.Tags), Default: a.IsDefault}
+		for _, as := range a.Associations {
+			row.Subnets = append(row.Subnets, as.SubnetID)
+		}
+		entries := slices.Clone(a.Entries)
+		slices.SortFunc(entries, func(x, y ec2svc.NetworkACLEntry) int { return cmp.Compare(x.RuleNumber, y.RuleNumber) })
+		for _, e := range entries {
+			n := strconv.Itoa(int(e.RuleNumber))
+			if e.RuleNumber == 32767 {
+				n = "*"
+			}
+			proto := map[string]string{"-1": "all traffic", "6": "TCP", "17": "UDP", "1": "ICMP"}[e.Protocol]
+			if proto == "" {
+				proto = "protocol " + e.Protocol
+			}
+			if e.PortRange != nil && e.Protocol != "-1" {
+				if e.PortRange.From == e.PortRange.To {
+					proto += " " + strconv.Itoa(int(e.PortRange.From))
+				} else {
+					proto += " " + strconv.Itoa(int(e.PortRange.From)) + "-" + strconv.Itoa(int(e.PortRange.To))
+				}
+			}
+			cidr := e.CidrBlock
+			if cidr == "" {
+				cidr = e.Ipv6CidrBlock
+			}
+			line := n + " " + strings.ToUpper(e.RuleAction[:1]) + e.RuleAction[1:] + " " + proto + " " + cidr
+			if e.Egress {
+				row.Out = append(row.Out, line)
+			} else {
+				row.In = append(row.In, line)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }

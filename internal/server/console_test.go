@@ -17,12 +17,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
 	"github.com/gureum/gureum/internal/console"
+	"github.com/gureum/gureum/internal/server"
 )
 
 // The web console over real HTTP, as a browser without JavaScript uses
@@ -600,6 +602,146 @@ func TestConsoleOwnershipAndACL(t *testing.T) {
 	if err != nil || oc.OwnershipControls.Rules[0].ObjectOwnership != "ObjectWriter" {
 		t.Fatalf("API: %+v %v", oc, err)
 	}
+	// The ACL editor: Everyone needs the acknowledgement; Block Public
+	// Access refuses it with S3's error; once off, anyone may list.
+	anonList := func() int {
+		code, _ := e.anonGet("/owned?list-type=2")
+		return code
+	}
+	_, body = b.post("/_console/s3/bucket/owned/acl", url.Values{"acl": {"public-read"}})
+	wantIn(t, "no acknowledgement", body, "acknowledge that you understand the effects")
+	_, body = b.post("/_console/s3/bucket/owned/acl", url.Values{"acl": {"public-read"}, "acknowledge_acl": {"on"}})
+	wantIn(t, "Block Public Access", body, "AccessDenied")
+	if c := anonList(); c != 403 {
+		t.Fatalf("anonymous list with a refused ACL: %d", c)
+	}
+	b.post("/_console/s3/bucket/owned/bpa", url.Values{"acknowledge": {"on"}})
+	_, body = b.post("/_console/s3/bucket/owned/acl", url.Values{"acl": {"public-read"}, "acknowledge_acl": {"on"}})
+	wantIn(t, "public-read", body, "Successfully edited the access control list.", "Everyone (public access)")
+	if c := anonList(); c != 200 {
+		t.Fatalf("anonymous list with a public-read ACL: %d", c)
+	}
+	_, body = b.get("/_console/s3")
+	wantIn(t, "bucket list", body, "⚠ Public")
+	_, body = b.post("/_console/s3/bucket/owned/acl", url.Values{"acl": {"private"}})
+	wantIn(t, "private", body, "Successfully edited the access control list.")
+	if c := anonList(); c != 403 {
+		t.Fatalf("anonymous list with a private ACL: %d", c)
+	}
+}
+
+// TestConsoleRootPasswordAndNetworkPages: the root user signs in with the
+// password gureum was started with; Elastic IPs are allocated, associated
+// with an instance, disassociated and released; the instance's connect
+// instructions; the VPC page's subnets and network ACLs; an access key's
+// last use.
+func TestConsoleRootPasswordAndNetworkPages(t *testing.T) {
+	e := newEnvWith(t, server.Config{RootPassword: "Root-pass-1"})
+	b := e.browser()
+	_, body := b.get("/_console/signin")
+	wantIn(t, "sign-in page", body, "Root user password")
+	for _, f := range []url.Values{
+		{"kind": {"root-password"}, "account": {"000000000000"}, "password": {"wrong"}},
+		{"kind": {"root-password"}, "account": {"999999999999"}, "password": {"Root-pass-1"}},
+	} {
+		if code, _ := b.post("/_console/signin", f); code != 401 {
+			t.Fatalf("%v: %d", f, code)
+		}
+	}
+	code, body := b.post("/_console/signin", url.Values{"kind": {"root-password"}, "account": {"000000000000"}, "password": {"Root-pass-1"}})
+	if code != 200 {
+		t.Fatalf("root password sign-in: %d\n%s", code, body)
+	}
+	wantIn(t, "signed in", body, "arn:aws:iam::000000000000:root", "General purpose buckets")
+	if code, _ := e.browser().post("/_console/signin", url.Values{"kind": {"root-password"}, "account": {"111111111111"}, "password": {"Root-pass-1"}}); code != 200 {
+		t.Fatalf("the other account's root: %d", code)
+	}
+	// Without --root-password, no password opens a root session.
+	plain := newEnv(t).browser()
+	if code, _ := plain.post("/_console/signin", url.Values{"kind": {"root-password"}, "account": {"000000000000"}, "password": {""}}); code != 401 {
+		t.Fatalf("an empty root password: %d", code)
+	}
+
+	c := e.ec2("test", "test")
+	vpc, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.40.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := c.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.40.1.0/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	igw, err := c.CreateInternetGateway(ctx(), &ec2.CreateInternetGatewayInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AttachInternetGateway(ctx(), &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: vpc.Vpc.VpcId}); err != nil {
+		t.Fatal(err)
+	}
+	imgs, err := c.DescribeImages(ctx(), &ec2.DescribeImagesInput{})
+	if err != nil || len(imgs.Images) == 0 {
+		t.Fatalf("images: %v", err)
+	}
+	if _, err := c.CreateKeyPair(ctx(), &ec2.CreateKeyPairInput{KeyName: aws.String("laptop")}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := c.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: imgs.Images[0].ImageId, InstanceType: "t3.micro", MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		SubnetId: sub.Subnet.SubnetId, KeyName: aws.String("laptop")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := *run.Instances[0].InstanceId
+	waitRunning(t, c, id)
+
+	_, body = b.get("/_console/ec2/addresses")
+	wantIn(t, "no addresses", body, "No Elastic IP addresses.")
+	_, body = b.post("/_console/ec2/addresses/allocate", url.Values{})
+	wantIn(t, "allocate", body, "Elastic IP address allocated successfully: ")
+	alloc := regexp.MustCompile(`data-id="(eipalloc-[0-9a-f]+)"`).FindStringSubmatch(body)
+	if alloc == nil {
+		t.Fatalf("no allocation:\n%s", body)
+	}
+	wantIn(t, "associate form", body, `<option value="`+id+`">`)
+	_, body = b.post("/_console/ec2/addresses/"+alloc[1]+"/associate", url.Values{"instance": {id}})
+	wantIn(t, "associate", body, "associated with "+id)
+	addr, err := c.DescribeAddresses(ctx(), &ec2.DescribeAddressesInput{AllocationIds: []string{alloc[1]}})
+	if err != nil || aws.ToString(addr.Addresses[0].InstanceId) != id {
+		t.Fatalf("the address: %+v %v", addr, err)
+	}
+	ip := aws.ToString(addr.Addresses[0].PublicIp)
+	_, body = b.get("/_console/ec2/instances/" + id + "/connect")
+	wantIn(t, "connect", body, `ssh -i "laptop.pem" ec2-user@`, "gureum ssh "+id, "chmod 400")
+	if inst := describeOne(t, c, id); aws.ToString(inst.PublicIpAddress) != ip {
+		t.Fatalf("the instance's public IP %s, the address %s", aws.ToString(inst.PublicIpAddress), ip)
+	}
+	_, body = b.post("/_console/ec2/addresses/"+alloc[1]+"/disassociate", url.Values{"association": {aws.ToString(addr.Addresses[0].AssociationId)}})
+	wantIn(t, "disassociate", body, "disassociated")
+	_, body = b.post("/_console/ec2/addresses/"+alloc[1]+"/release", url.Values{})
+	wantIn(t, "release", body, "released", "No Elastic IP addresses.")
+	// Releasing again: EC2's error.
+	_, body = b.post("/_console/ec2/addresses/"+alloc[1]+"/release", url.Values{})
+	wantIn(t, "release twice", body, "InvalidAllocationID.NotFound")
+
+	_, body = b.get("/_console/vpc/" + *vpc.Vpc.VpcId)
+	wantIn(t, "VPC page", body, `id="subnets"`, *sub.Subnet.SubnetId, "10.40.1.0/24", `id="network-acls"`,
+		"100 Allow all traffic 0.0.0.0/0", "* Deny all traffic 0.0.0.0/0")
+
+	// An access key's last use.
+	root := e.rootIAM()
+	if _, err := root.CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String("dev")}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := root.CreateAccessKey(ctx(), &iam.CreateAccessKeyInput{UserName: aws.String("dev")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body = b.get("/_console/iam/users/dev")
+	wantIn(t, "never used", body, `class="last-used">Never<`)
+	if _, err := e.sts(*k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, "").GetCallerIdentity(ctx(), nil); err != nil {
+		t.Fatal(err)
+	}
+	_, body = b.get("/_console/iam/users/dev")
+	wantIn(t, "used", body, " · sts · us-east-1<")
 }
 
 // TestConsoleEveryHandlerDenies goes through every page and form the
@@ -686,6 +828,10 @@ func TestConsoleEveryHandlerDenies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	eip, err := c.AllocateAddress(ctx(), &ec2.AllocateAddressInput{Domain: ec2types.DomainTypeVpc})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// The account, as the root sees it through the API.
 	state := func() string {
@@ -746,6 +892,13 @@ func TestConsoleEveryHandlerDenies(t *testing.T) {
 		add("key pairs", len(kps.KeyPairs), err)
 		is, err := c.DescribeImages(ctx(), &ec2.DescribeImagesInput{Owners: []string{"self"}})
 		add("images", len(is.Images), err)
+		as, err := c.DescribeAddresses(ctx(), &ec2.DescribeAddressesInput{})
+		for _, a := range as.Addresses {
+			add("address", aws.ToString(a.AssociationId), err)
+		}
+		add("addresses", len(as.Addresses), err)
+		acl, err := e.S3.GetBucketAcl(ctx(), &s3.GetBucketAclInput{Bucket: aws.String("private-stuff")})
+		add("bucket acl grants", len(acl.Grants), err)
 		return b.String()
 	}
 	before := state()
@@ -775,6 +928,8 @@ func TestConsoleEveryHandlerDenies(t *testing.T) {
 				v = "hidden-kp"
 			case s == "{sg}":
 				v = *sg.GroupId
+			case s == "{alloc}":
+				v = *eip.AllocationId
 			case s == "{action}":
 				v = "stop"
 			case s == "{id}" && prev == "ec2/instances":
@@ -794,7 +949,7 @@ func TestConsoleEveryHandlerDenies(t *testing.T) {
 	}
 	// Data the denied user must never see (none of it is in a path).
 	secrets := []string{"the plans", "10.77.0.0/16", "10.77.1.0/24", "hidden-sg-desc", "192.0.2.0/24", "hidden-role", "hidden-policy",
-		"hidden-image", *kp.KeyFingerprint, *key.AccessKey.SecretAccessKey, *rules.SecurityGroupRules[0].SecurityGroupRuleId, "<table"}
+		"hidden-image", *eip.PublicIp, *kp.KeyFingerprint, *key.AccessKey.SecretAccessKey, *rules.SecurityGroupRules[0].SecurityGroupRuleId, "<table"}
 	pub := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHlQ3SIaY1O8fWY8wK1xD4Y2WW4D9p0hN0Ue1C7bIB3Q nobody"
 	form := url.Values{"name": {"nobodys-thing"}, "cidr": {"10.99.0.0/16"}, "azs": {"1"}, "nat": {"0"}, "confirm": {"private-stuff"}, "empty": {"on"},
 		"key": {"secret-plans.txt"}, "acknowledge": {"on"}, "ownership": {"ObjectWriter"}, "password": {"Nobody-pass2"}, "status": {"Inactive"},
@@ -804,7 +959,8 @@ func TestConsoleEveryHandlerDenies(t *testing.T) {
 		"trust":       {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`},
 		"description": {"x"}, "public_key": {pub}, "type": {"ed25519"}, "vpc": {vpcID}, "image": {*imgs.Images[0].ImageId},
 		"subnet": {*subnet.Subnet.SubnetId}, "group": {*sg.GroupId}, "protocol": {"tcp"}, "ports": {"80"}, "direction": {"Inbound"},
-		"rule": {*rules.SecurityGroupRules[0].SecurityGroupRuleId}, "region": {"us-east-1"}, "prefix": {""}}
+		"rule": {*rules.SecurityGroupRules[0].SecurityGroupRuleId}, "region": {"us-east-1"}, "prefix": {""},
+		"instance": {inst}, "association": {"eipassoc-0123456789abcdef0"}, "acl": {"public-read"}, "acknowledge_acl": {"on"}}
 	query := "?principal=arn:aws:iam::000000000000:user/hidden-user&actions=s3:GetObject&resource=*&vpc=" + vpcID + "&presign=5"
 	public := map[string]bool{"GET /_console/{$}": true, "GET /_console/signin": true, "POST /_console/signin": true, "POST /_console/signout": true}
 	routes := console.New(console.Config{}).Routes()
@@ -875,4 +1031,14 @@ func TestConsoleEveryHandlerDenies(t *testing.T) {
 	if got := e.get("private-stuff", "secret-plans.txt"); got != "the plans" {
 		t.Fatalf("the object: %q", got)
 	}
+}
+
+// describeOne is one instance as DescribeInstances shows it.
+func describeOne(t *testing.T, c *ec2.Client, id string) ec2types.Instance {
+	t.Helper()
+	out, err := c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if err != nil || len(out.Reservations) != 1 {
+		t.Fatalf("DescribeInstances %s: %v", id, err)
+	}
+	return out.Reservations[0].Instances[0]
 }

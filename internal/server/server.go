@@ -41,6 +41,9 @@ type Config struct {
 	Region       string
 	Accounts     []accounts.Account // the first is the default account
 	AcceptAnyKey bool
+	// RootPassword, when set, signs the accounts' root users in to the
+	// console (with the account ID), besides their access keys.
+	RootPassword string
 	// LegacyBucketDefaults creates buckets with ACLs enabled and no Block
 	// Public Access, as S3 did before April 2023.
 	LegacyBucketDefaults bool
@@ -147,8 +150,12 @@ func Open(cfg Config) (*Server, error) {
 	}
 	ec2svc := ec2.New(ec2.Config{Store: db, Auth: iamsvc, Profiles: iamsvc, Logger: cfg.Logger, Now: cfg.Now, PublicIPPool: cfg.PublicIPPool,
 		Compute: drv, Reconciler: rec, Netplane: np, Internet: inet, Timings: cfg.EC2Timings})
+	rootKeys := map[string]string{}
+	for _, a := range cfg.Accounts {
+		rootKeys[a.ID] = a.AccessKey
+	}
 	con := console.New(console.Config{S3: s3svc.Operations(), IAM: iamsvc.Operations(), EC2: ec2svc.Operations(), STS: stssvc.Operations(),
-		Identities: iamsvc, Region: cfg.Region, Logger: cfg.Logger, Now: cfg.Now})
+		Identities: iamsvc, Region: cfg.Region, Logger: cfg.Logger, Now: cfg.Now, RootPassword: cfg.RootPassword, RootKeys: rootKeys})
 	e := edge.New(edge.Config{
 		Region: cfg.Region, Credentials: iamsvc, AcceptAnyKey: cfg.AcceptAnyKey, Logger: cfg.Logger, Version: cfg.Version, Now: cfg.Now, Console: con,
 		Engines: map[string]string{"compute": drv.Name(), "metadata": "bolt", "netplane": np.Name()},

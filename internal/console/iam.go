@@ -1,7 +1,9 @@
 package console
 
 import (
+	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gureum/gureum/internal/awsproto/query"
+	iamsvc "github.com/gureum/gureum/internal/iam"
 )
 
 // IAM pages: users, a user's access keys (the secret shown once, with a
@@ -68,7 +71,12 @@ func (c *Console) createUser(w http.ResponseWriter, r *http.Request, s *session)
 type userData struct {
 	User, Keys, Login any
 	NewKey            any
+	Attached          []iamsvc.AttachedPolicy
+	Inline            []inlineRow
 }
+
+// inlineRow is an inline policy and its document, indented.
+type inlineRow struct{ Name, Document string }
 
 func (c *Console) user(w http.ResponseWriter, r *http.Request, s *session) {
 	c.showUser(w, r, s, nil)
@@ -102,7 +110,33 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request, s *session, n
 		}
 		rows = append(rows, row)
 	}
-	c.render(w, s, "user.html", name, "iam", userData{User: get(u, "User"), Keys: rows, Login: login, NewKey: newKey})
+	d := userData{User: get(u, "User"), Keys: rows, Login: login, NewKey: newKey}
+	if out, err := c.iam(r, s, "ListAttachedUserPolicies", url.Values{"UserName": {name}}); err == nil {
+		d.Attached = get(out, "AttachedPolicies").([]iamsvc.AttachedPolicy)
+	}
+	if out, err := c.iam(r, s, "ListUserPolicies", url.Values{"UserName": {name}}); err == nil {
+		for _, p := range get(out, "PolicyNames").([]string) {
+			row := inlineRow{Name: p}
+			if doc, err := c.iam(r, s, "GetUserPolicy", url.Values{"UserName": {name}, "PolicyName": {p}}); err == nil {
+				row.Document = prettyPolicy(get(doc, "PolicyDocument").(string))
+			}
+			d.Inline = append(d.Inline, row)
+		}
+	}
+	c.render(w, s, "user.html", name, "iam", d)
+}
+
+// prettyPolicy is a policy document as IAM returns it (URL-encoded),
+// decoded and indented.
+func prettyPolicy(doc string) string {
+	if u, err := url.QueryUnescape(doc); err == nil && strings.HasPrefix(strings.TrimSpace(u), "{") {
+		doc = u
+	}
+	var b bytes.Buffer
+	if json.Indent(&b, []byte(doc), "", "  ") == nil {
+		return b.String()
+	}
+	return doc
 }
 
 // keyRow is an access key as the user's page lists it, with when (and

@@ -16,6 +16,9 @@ func (c *Console) routeIAMMore() {
 	c.handle("GET "+Prefix+"iam/policies", c.signedIn(c.policies))
 	c.handle("POST "+Prefix+"iam/policies/create", c.signedIn(c.createPolicy))
 	c.handle("POST "+Prefix+"iam/users/{user}/attach", c.signedIn(c.attachUserPolicy))
+	c.handle("POST "+Prefix+"iam/users/{user}/detach", c.signedIn(c.detachUserPolicy))
+	c.handle("POST "+Prefix+"iam/users/{user}/inline", c.signedIn(c.putInlinePolicy))
+	c.handle("POST "+Prefix+"iam/users/{user}/inline/{policy}/delete", c.signedIn(c.deleteInlinePolicy))
 	c.handle("GET "+Prefix+"iam/groups", c.signedIn(c.groups))
 	c.handle("POST "+Prefix+"iam/groups/create", c.signedIn(c.createGroup))
 	c.handle("POST "+Prefix+"iam/groups/{group}/add", c.signedIn(c.addToGroup))
@@ -48,6 +51,28 @@ func (c *Console) createPolicy(w http.ResponseWriter, r *http.Request, s *sessio
 	_, err := c.iam(r, s, "CreatePolicy", url.Values{"PolicyName": {strings.TrimSpace(r.PostFormValue("name"))},
 		"PolicyDocument": {doc}, "Description": {r.PostFormValue("description")}})
 	c.back(w, r, s, Prefix+"iam/policies", err, "Policy "+r.PostFormValue("name")+" created.")
+}
+
+// detachUserPolicy removes a managed policy from a user.
+func (c *Console) detachUserPolicy(w http.ResponseWriter, r *http.Request, s *session) {
+	name := r.PathValue("user")
+	_, err := c.iam(r, s, "DetachUserPolicy", url.Values{"UserName": {name}, "PolicyArn": {strings.TrimSpace(r.PostFormValue("policy_arn"))}})
+	c.back(w, r, s, Prefix+"iam/users/"+url.PathEscape(name), err, "Policy detached.")
+}
+
+// putInlinePolicy creates or replaces a user's inline policy; IAM
+// validates the JSON and its message is shown.
+func (c *Console) putInlinePolicy(w http.ResponseWriter, r *http.Request, s *session) {
+	name := r.PathValue("user")
+	policy := strings.TrimSpace(r.PostFormValue("name"))
+	_, err := c.iam(r, s, "PutUserPolicy", url.Values{"UserName": {name}, "PolicyName": {policy}, "PolicyDocument": {strings.TrimSpace(r.PostFormValue("document"))}})
+	c.back(w, r, s, Prefix+"iam/users/"+url.PathEscape(name), err, "Inline policy "+policy+" saved.")
+}
+
+func (c *Console) deleteInlinePolicy(w http.ResponseWriter, r *http.Request, s *session) {
+	name, policy := r.PathValue("user"), r.PathValue("policy")
+	_, err := c.iam(r, s, "DeleteUserPolicy", url.Values{"UserName": {name}, "PolicyName": {policy}})
+	c.back(w, r, s, Prefix+"iam/users/"+url.PathEscape(name), err, "Inline policy "+policy+" deleted.")
 }
 
 func (c *Console) attachUserPolicy(w http.ResponseWriter, r *http.Request, s *session) {

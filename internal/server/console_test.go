@@ -742,6 +742,29 @@ func TestConsoleRootPasswordAndNetworkPages(t *testing.T) {
 	}
 	_, body = b.get("/_console/iam/users/dev")
 	wantIn(t, "used", body, " · sts · us-east-1<")
+
+	// Its permissions: an inline policy (a mistake gets IAM's message),
+	// a managed one attached and detached.
+	dev := e.s3As(*k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, "")
+	if _, err := dev.ListBuckets(ctx(), &s3.ListBucketsInput{}); err == nil {
+		t.Fatal("dev lists buckets without a policy")
+	}
+	_, body = b.post("/_console/iam/users/dev/inline", url.Values{"name": {"list"}, "document": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets"}]}`}})
+	wantIn(t, "bad inline policy", body, "MalformedPolicyDocument")
+	_, body = b.post("/_console/iam/users/dev/inline", url.Values{"name": {"list"}, "document": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`}})
+	wantIn(t, "inline policy", body, "Inline policy list saved.", "Customer inline", `&#34;Action&#34;: &#34;s3:ListAllMyBuckets&#34;`)
+	if _, err := dev.ListBuckets(ctx(), &s3.ListBucketsInput{}); err != nil {
+		t.Fatalf("dev with the inline policy: %v", err)
+	}
+	_, body = b.post("/_console/iam/users/dev/inline/list/delete", url.Values{})
+	wantIn(t, "remove inline", body, "Inline policy list deleted.", "No policies: this user may do nothing.")
+	_, body = b.post("/_console/iam/users/dev/attach", url.Values{"policy_arn": {"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}})
+	wantIn(t, "attach", body, "Policy attached.", "AmazonS3ReadOnlyAccess", "Managed")
+	if _, err := dev.ListBuckets(ctx(), &s3.ListBucketsInput{}); err != nil {
+		t.Fatalf("dev with AmazonS3ReadOnlyAccess: %v", err)
+	}
+	_, body = b.post("/_console/iam/users/dev/detach", url.Values{"policy_arn": {"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}})
+	wantIn(t, "detach", body, "Policy detached.", "No policies")
 }
 
 // TestConsoleEveryHandlerDenies goes through every page and form the
@@ -766,6 +789,11 @@ func TestConsoleEveryHandlerDenies(t *testing.T) {
 	for _, f := range []func() error{
 		func() error {
 			_, err := root.CreateGroup(ctx(), &iam.CreateGroupInput{GroupName: aws.String("hidden-group")})
+			return err
+		},
+		func() error {
+			_, err := root.PutUserPolicy(ctx(), &iam.PutUserPolicyInput{UserName: aws.String("hidden-user"), PolicyName: aws.String("hidden-inline"),
+				PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::hidden-inline-doc/*"}]}`)})
 			return err
 		},
 		func() error {
@@ -868,6 +896,8 @@ func TestConsoleEveryHandlerDenies(t *testing.T) {
 		add("login profile", "", err)
 		ap, err := root.ListAttachedUserPolicies(ctx(), &iam.ListAttachedUserPoliciesInput{UserName: aws.String("hidden-user")})
 		add("attached", len(ap.AttachedPolicies), err)
+		ip, err := root.ListUserPolicies(ctx(), &iam.ListUserPoliciesInput{UserName: aws.String("hidden-user")})
+		add("inline", ip.PolicyNames, err)
 		gs, err := root.ListGroups(ctx(), &iam.ListGroupsInput{})
 		add("groups", len(gs.Groups), err)
 		gu, err := root.GetGroup(ctx(), &iam.GetGroupInput{GroupName: aws.String("hidden-group")})
@@ -922,6 +952,8 @@ func TestConsoleEveryHandlerDenies(t *testing.T) {
 				v = "secret-plans.txt"
 			case s == "{user}":
 				v = "hidden-user"
+			case s == "{policy}":
+				v = "hidden-inline"
 			case s == "{group}":
 				v = "hidden-group"
 			case s == "{name}" && prev == "ec2/keys":
@@ -949,7 +981,7 @@ func TestConsoleEveryHandlerDenies(t *testing.T) {
 	}
 	// Data the denied user must never see (none of it is in a path).
 	secrets := []string{"the plans", "10.77.0.0/16", "10.77.1.0/24", "hidden-sg-desc", "192.0.2.0/24", "hidden-role", "hidden-policy",
-		"hidden-image", *eip.PublicIp, *kp.KeyFingerprint, *key.AccessKey.SecretAccessKey, *rules.SecurityGroupRules[0].SecurityGroupRuleId, "<table"}
+		"hidden-image", "hidden-inline-doc", *eip.PublicIp, *kp.KeyFingerprint, *key.AccessKey.SecretAccessKey, *rules.SecurityGroupRules[0].SecurityGroupRuleId, "<table"}
 	pub := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHlQ3SIaY1O8fWY8wK1xD4Y2WW4D9p0hN0Ue1C7bIB3Q nobody"
 	form := url.Values{"name": {"nobodys-thing"}, "cidr": {"10.99.0.0/16"}, "azs": {"1"}, "nat": {"0"}, "confirm": {"private-stuff"}, "empty": {"on"},
 		"key": {"secret-plans.txt"}, "acknowledge": {"on"}, "ownership": {"ObjectWriter"}, "password": {"Nobody-pass2"}, "status": {"Inactive"},

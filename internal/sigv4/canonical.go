@@ -325,8 +325,10 @@ func uriEncode(s string) string {
 }
 
 // canonicalQuery encodes each name and value, sorts the pairs by name and
-// then value, and joins them. skipSignature leaves out X-Amz-Signature, in
-// any letter case, as a presigned URL requires.
+// then value, and joins them. skipSignature leaves out the X-Amz-Signature
+// (in any letter case) that a presigned URL carries: the first, the one
+// verified; another one appended to the URL stays in, so it breaks the
+// signature instead of riding along unsigned.
 func canonicalQuery(params []queryParam, skipSignature bool) string {
 	if len(params) == 0 {
 		return ""
@@ -334,6 +336,7 @@ func canonicalQuery(params []queryParam, skipSignature bool) string {
 	enc := make([]queryParam, 0, len(params))
 	for _, p := range params {
 		if skipSignature && strings.EqualFold(p.name, "X-Amz-Signature") {
+			skipSignature = false
 			continue
 		}
 		enc = append(enc, queryParam{uriEncode(p.name), uriEncode(p.value)})

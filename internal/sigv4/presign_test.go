@@ -60,6 +60,14 @@ func TestVerifyPresignedDocExample(t *testing.T) {
 	if _, err := newVerifier(docTime).Verify(docPresignedRequest(t, lower)); err != nil {
 		t.Errorf("names in another case: %v", err)
 	}
+	// A second X-Amz-Signature appended to a valid URL does not ride
+	// along unsigned: the URL no longer verifies.
+	for _, extra := range []string{"&X-Amz-Signature=0000", "&x-amz-signature=" + docPresigned[strings.LastIndex(docPresigned, "=")+1:]} {
+		_, err := newVerifier(docTime).Verify(docPresignedRequest(t, docPresigned+extra))
+		if errCode(err) != "SignatureDoesNotMatch" {
+			t.Errorf("with %s appended: %v", extra, err)
+		}
+	}
 }
 
 func TestVerifyPresignedSDK(t *testing.T) {

@@ -342,7 +342,13 @@ func (c *chunkedReader) finish() error {
 		}
 	}
 	if c.cfg.auth != nil {
-		c.cfg.auth.Trailer = trailers
+		if c.cfg.auth.Trailer == nil {
+			c.cfg.auth.Trailer = trailers
+		} else {
+			for k, v := range trailers {
+				c.cfg.auth.Trailer[k] = v
+			}
+		}
 	}
 	return io.EOF
 }

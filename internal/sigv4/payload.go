@@ -79,6 +79,11 @@ func (v *Verifier) wrapBody(r *http.Request, a *Auth, kind payloadKind, seed *ch
 		if kind == payloadStreamingUnsignedTrailer || !a.Verified {
 			seed = nil
 		}
+		if kind != payloadStreamingSigned {
+			// Made now and filled at EOF, so that whoever kept the map
+			// after Verify (the request's context) sees the trailer.
+			a.Trailer = http.Header{}
+		}
 		src := r.Body
 		if src == nil {
 			src = http.NoBody

@@ -69,7 +69,7 @@ func (c copyConditions) check(v *versionRecord) error {
 
 // readSource resolves a copy source the caller may read and opens a range
 // of it (length -1: all).
-func (s *Service) readSource(ctx context.Context, cs copySource, start, length int64, rangeHdr string) (*versionRecord, *objectReader, error) {
+func (s *Service) readSource(ctx context.Context, cs copySource, start, length int64, rangeHdr string, h http.Header) (*versionRecord, *objectReader, error) {
 	if err := s.authorizeSource(ctx, cs); err != nil {
 		return nil, nil, err
 	}
@@ -108,7 +108,12 @@ func (s *Service) readSource(ctx context.Context, cs copySource, start, length i
 		return nil, nil, awsproto.New(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "The requested range is not satisfiable").
 			With("RangeRequested", rangeHdr).With("ActualObjectSize", itoa(v.Size))
 	}
-	r, err := s.openObject(v, inline, start, length)
+	// An SSE-C source needs its key in the copy-source headers.
+	key, err := s.sseForRead(ctx, v.Enc, h, copySSECPrefix, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := s.openObject(v, inline, start, length, key)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -154,11 +159,12 @@ type copyResult struct {
 }
 
 type CopyObjectOutput struct {
-	VersionID       string      `loc:"header,x-amz-version-id"`
-	Expiration      string      `loc:"header,x-amz-expiration"`
-	SourceVersionID string      `loc:"header,x-amz-copy-source-version-id"`
-	SSE             string      `loc:"header,x-amz-server-side-encryption"`
-	Body            *copyResult `loc:"body"`
+	VersionID       string            `loc:"header,x-amz-version-id"`
+	Expiration      string            `loc:"header,x-amz-expiration"`
+	SourceVersionID string            `loc:"header,x-amz-copy-source-version-id"`
+	SSE             string            `loc:"header,x-amz-server-side-encryption"`
+	Enc             map[string]string `loc:"headers,"`
+	Body            *copyResult       `loc:"body"`
 }
 
 // CopyObject copies an object (bytes included) to a new key, keeping or
@@ -195,7 +201,7 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 	if err != nil {
 		return nil, err
 	}
-	src, r, err := s.readSource(ctx, cs, 0, -1, "")
+	src, r, err := s.readSource(ctx, cs, 0, -1, "", in.Header)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +210,7 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 		return nil, err
 	}
 	if cs.bucket == in.Bucket && cs.key == in.Key && cs.versionID == "" && md != "REPLACE" &&
-		attrs.storageClass == src.StorageClass && in.Header.Get("x-amz-server-side-encryption") == "" &&
+		attrs.storageClass == src.StorageClass && in.Header.Get("x-amz-server-side-encryption") == "" && in.Header.Get(sseCPrefix+"key") == "" &&
 		in.Header.Get("x-amz-website-redirect-location") == "" && in.ChecksumAlgorithm == "" {
 		return nil, errInvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
@@ -215,7 +221,13 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 	if algo != "" && newChecksum(algo) == nil {
 		return nil, errInvalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
 	}
-	body, err := s.ingest(ctx, r, src.Size, checksumRequest{algo: algo}, "", true)
+	// The copy is encrypted as its request (or the bucket's default)
+	// says, whatever its source's encryption.
+	sse, err := s.sseForWrite(ctx, dst, in.Key, in.Header)
+	if err != nil {
+		return nil, err
+	}
+	body, err := s.ingest(ctx, r, src.Size, checksumRequest{algo: algo}, "", true, sse.dataKey())
 	if err != nil {
 		return nil, err
 	}
@@ -223,6 +235,7 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 		Key: in.Key, Size: body.size, ETag: etagOf(body.md5), Modified: s.now().UTC(),
 		Owner: owner, Headers: src.Headers, Meta: src.Meta, Tags: src.Tags,
 		StorageClass: attrs.storageClass, ChecksumAlgo: algo, Checksum: body.checksum, ACL: objACL,
+		Enc: sse.record(body),
 	}
 	if algo != "" {
 		v.ChecksumType = "FULL_OBJECT"
@@ -237,7 +250,7 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 		v.Tags = attrs.tags
 	}
 	if body.blob != "" {
-		v.Segments = []segment{{Blob: body.blob, Size: body.size}}
+		v.Segments = []segment{{Blob: body.blob, Size: body.size, IV: body.iv}}
 	}
 	if err := s.commitObject(ctx, in.Bucket, v, body.inline, putConditions{ifMatch: in.IfMatch, ifNoneMatch: in.IfNoneMatch}); err != nil {
 		return nil, err
@@ -247,7 +260,7 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 		res.ChecksumType = v.ChecksumType
 		res.set(v.ChecksumAlgo, v.Checksum)
 	}
-	return &CopyObjectOutput{VersionID: visibleVersionID(v), SourceVersionID: visibleVersionID(src), SSE: "AES256", Body: res,
+	return &CopyObjectOutput{VersionID: visibleVersionID(v), SourceVersionID: visibleVersionID(src), SSE: v.Enc.sseAlgorithm(), Enc: v.Enc.extraHeaders(), Body: res,
 		Expiration: s.expirationHeader(dst, v)}, nil
 }
 

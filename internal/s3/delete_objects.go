@@ -57,7 +57,7 @@ func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsInput) (*D
 	if in.ContentMD5 == "" && ck.algo == "" {
 		return nil, errInvalidRequest("Missing required header for this request: Content-MD5")
 	}
-	if _, err := s.ingest(ctx, bytesReader(in.Raw), int64(len(in.Raw)), ck, in.ContentMD5, true); err != nil {
+	if _, err := s.ingest(ctx, bytesReader(in.Raw), int64(len(in.Raw)), ck, in.ContentMD5, true, nil); err != nil {
 		return nil, err
 	}
 	var req deleteRequest

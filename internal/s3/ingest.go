@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
@@ -27,13 +28,15 @@ type ingested struct {
 	checksum string // base64, of the algorithm asked for
 	inline   []byte // the bytes, when small enough to keep in metadata
 	blob     string // the committed blob otherwise
+	iv       []byte // the IV they were encrypted with (nil: stored as sent)
 }
 
 // ingest reads body (declared as size bytes; -1 when unknown) into either a
 // buffer or a committed blob, computing the MD5 and the requested checksum,
 // and verifies the checksum and Content-MD5. A blob it committed is removed
-// again when verification fails; after success the caller owns it.
-func (s *Service) ingest(ctx context.Context, body io.Reader, size int64, ck checksumRequest, contentMD5 string, inline bool) (*ingested, error) {
+// again when verification fails; after success the caller owns it. With a
+// key, the bytes are stored encrypted (the hashes are of the plaintext).
+func (s *Service) ingest(ctx context.Context, body io.Reader, size int64, ck checksumRequest, contentMD5 string, inline bool, key []byte) (*ingested, error) {
 	if body == nil {
 		body = http.NoBody
 	}
@@ -49,6 +52,9 @@ func (s *Service) ingest(ctx context.Context, body io.Reader, size int64, ck che
 		ckh = newChecksum(ck.algo)
 	}
 	out := &ingested{size: size}
+	if key != nil {
+		out.iv = newIV()
+	}
 	if inline && size >= 0 && size <= s.cfg.InlineMax {
 		buf := make([]byte, size)
 		if _, err := io.ReadFull(body, buf); err != nil {
@@ -61,6 +67,9 @@ func (s *Service) ingest(ctx context.Context, body io.Reader, size int64, ck che
 		if ckh != nil {
 			ckh.Write(buf)
 		}
+		if key != nil {
+			buf = xorAt(key, out.iv, 0, buf)
+		}
 		out.inline = buf
 	} else {
 		w, err := s.blobs.Create()
@@ -68,11 +77,13 @@ func (s *Service) ingest(ctx context.Context, body io.Reader, size int64, ck che
 			return nil, err
 		}
 		defer w.Abort()
-		dst := io.Writer(w)
+		disk := io.Writer(w)
+		if key != nil {
+			disk = cipher.StreamWriter{S: ctrAt(key, out.iv, 0), W: w}
+		}
+		dst := io.MultiWriter(disk, md)
 		if ckh != nil {
-			dst = io.MultiWriter(w, md, ckh)
-		} else {
-			dst = io.MultiWriter(w, md)
+			dst = io.MultiWriter(disk, md, ckh)
 		}
 		limit := size
 		if size == sizeUnknown {

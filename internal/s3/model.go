@@ -83,6 +83,7 @@ type tag struct {
 type segment struct {
 	Blob string `json:"b"`
 	Size int64  `json:"s"`
+	IV   []byte `json:"iv,omitempty"` // an encrypted blob's CTR IV (sse.go)
 }
 
 // partInfo remembers a completed multipart object's parts for partNumber
@@ -114,6 +115,7 @@ type versionRecord struct {
 	StorageClass string            `json:"sc,omitempty"`
 	UploadID     string            `json:"up,omitempty"`  // the multipart upload that made it
 	ACL          *acl.ACL          `json:"acl,omitempty"` // nil: the owner's FULL_CONTROL only
+	Enc          *objEnc           `json:"enc,omitempty"` // SSE-C or SSE-KMS (nil: stored as written)
 }
 
 type uploadRecord struct {
@@ -129,6 +131,7 @@ type uploadRecord struct {
 	ChecksumType string            `json:"ct,omitempty"`
 	StorageClass string            `json:"sc,omitempty"`
 	ACL          *acl.ACL          `json:"acl,omitempty"`
+	Enc          *objEnc           `json:"enc,omitempty"` // every part's encryption
 }
 
 type partRecord struct {
@@ -138,6 +141,7 @@ type partRecord struct {
 	Blob     string    `json:"blob,omitempty"`
 	Modified time.Time `json:"mod"`
 	Checksum string    `json:"cv,omitempty"`
+	IV       []byte    `json:"iv,omitempty"`
 }
 
 func bucketPrefix(bucket string) []byte { return []byte(bucket + "/") }

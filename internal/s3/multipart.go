@@ -44,10 +44,11 @@ type initiateResult struct {
 }
 
 type CreateMultipartUploadOutput struct {
-	ChecksumAlgo string          `loc:"header,x-amz-checksum-algorithm"`
-	ChecksumType string          `loc:"header,x-amz-checksum-type"`
-	SSE          string          `loc:"header,x-amz-server-side-encryption"`
-	Body         *initiateResult `loc:"body"`
+	ChecksumAlgo string            `loc:"header,x-amz-checksum-algorithm"`
+	ChecksumType string            `loc:"header,x-amz-checksum-type"`
+	SSE          string            `loc:"header,x-amz-server-side-encryption"`
+	Enc          map[string]string `loc:"headers,"`
+	Body         *initiateResult   `loc:"body"`
 }
 
 // CreateMultipartUpload starts an upload whose parts are sent separately.
@@ -85,10 +86,16 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *CreateMultipart
 	if err != nil {
 		return nil, err
 	}
+	// Every part is encrypted as the upload says: with the SSE-C key
+	// each part brings again, or with one KMS data key for them all.
+	sse, err := s.sseForWrite(ctx, b, in.Key, in.Header)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now().UTC()
 	u := uploadRecord{Bucket: in.Bucket, Key: in.Key, UploadID: newUploadID(s.seq.next(now)), Initiated: now,
 		Owner: owner, Headers: attrs.headers, Meta: attrs.meta, Tags: attrs.tags,
-		ChecksumAlgo: algo, ChecksumType: typ, StorageClass: attrs.storageClass, ACL: objACL}
+		ChecksumAlgo: algo, ChecksumType: typ, StorageClass: attrs.storageClass, ACL: objACL, Enc: sse.record(&ingested{})}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if _, err := getBucket(tx, in.Bucket); err != nil {
 			return err
@@ -98,7 +105,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *CreateMultipart
 	if err != nil {
 		return nil, err
 	}
-	out := &CreateMultipartUploadOutput{ChecksumAlgo: algo, ChecksumType: typ, SSE: "AES256"}
+	out := &CreateMultipartUploadOutput{ChecksumAlgo: algo, ChecksumType: typ, SSE: u.Enc.sseAlgorithm(), Enc: u.Enc.extraHeaders()}
 	out.Body = &initiateResult{Bucket: in.Bucket, Key: in.Key, UploadID: u.UploadID}
 	return out, nil
 }
@@ -150,6 +157,7 @@ type UploadPartOutput struct {
 	ETag      string            `loc:"header,ETag"`
 	SSE       string            `loc:"header,x-amz-server-side-encryption"`
 	Checksums map[string]string `loc:"headers,"`
+	Enc       map[string]string `loc:"headers,"`
 }
 
 // UploadPart stores one part of an upload, replacing a previous part with
@@ -173,15 +181,19 @@ func (s *Service) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadP
 	if in.ContentLength != nil {
 		size = *in.ContentLength
 	}
-	body, err := s.ingest(ctx, in.Body, size, ck, in.ContentMD5, false)
+	key, err := s.uploadKey(ctx, u, in.Header)
 	if err != nil {
 		return nil, err
 	}
-	p := partRecord{Number: in.PartNumber, Size: body.size, ETag: etagOf(body.md5), Blob: body.blob, Modified: s.now().UTC(), Checksum: body.checksum}
+	body, err := s.ingest(ctx, in.Body, size, ck, in.ContentMD5, false, key)
+	if err != nil {
+		return nil, err
+	}
+	p := partRecord{Number: in.PartNumber, Size: body.size, ETag: etagOf(body.md5), Blob: body.blob, Modified: s.now().UTC(), Checksum: body.checksum, IV: body.iv}
 	if err := s.commitPart(ctx, u, p); err != nil {
 		return nil, err
 	}
-	out := &UploadPartOutput{ETag: quote(p.ETag), SSE: "AES256"}
+	out := &UploadPartOutput{ETag: quote(p.ETag), SSE: u.Enc.sseAlgorithm(), Enc: u.Enc.extraHeaders()}
 	if p.Checksum != "" {
 		out.Checksums = map[string]string{checksumHeader(ck.algo): p.Checksum}
 	}
@@ -250,9 +262,10 @@ type copyPartResult struct {
 }
 
 type UploadPartCopyOutput struct {
-	SourceVersionID string          `loc:"header,x-amz-copy-source-version-id"`
-	SSE             string          `loc:"header,x-amz-server-side-encryption"`
-	Body            *copyPartResult `loc:"body"`
+	SourceVersionID string            `loc:"header,x-amz-copy-source-version-id"`
+	SSE             string            `loc:"header,x-amz-server-side-encryption"`
+	Enc             map[string]string `loc:"headers,"`
+	Body            *copyPartResult   `loc:"body"`
 }
 
 // UploadPartCopy makes a part from (a range of) an existing object.
@@ -284,7 +297,11 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *UploadPartCopyInput) (
 		}
 		start, length = first, last-first+1
 	}
-	src, r, err := s.readSource(ctx, cs, start, length, in.SourceRange)
+	key, err := s.uploadKey(ctx, u, in.Header)
+	if err != nil {
+		return nil, err
+	}
+	src, r, err := s.readSource(ctx, cs, start, length, in.SourceRange, in.Header)
 	if err != nil {
 		return nil, err
 	}
@@ -296,15 +313,15 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *UploadPartCopyInput) (
 		length = src.Size
 	}
 	ck := checksumRequest{algo: u.ChecksumAlgo}
-	body, err := s.ingest(ctx, r, length, ck, "", false)
+	body, err := s.ingest(ctx, r, length, ck, "", false, key)
 	if err != nil {
 		return nil, err
 	}
-	p := partRecord{Number: in.PartNumber, Size: body.size, ETag: etagOf(body.md5), Blob: body.blob, Modified: s.now().UTC(), Checksum: body.checksum}
+	p := partRecord{Number: in.PartNumber, Size: body.size, ETag: etagOf(body.md5), Blob: body.blob, Modified: s.now().UTC(), Checksum: body.checksum, IV: body.iv}
 	if err := s.commitPart(ctx, u, p); err != nil {
 		return nil, err
 	}
-	out := &UploadPartCopyOutput{SourceVersionID: visibleVersionID(src), SSE: "AES256"}
+	out := &UploadPartCopyOutput{SourceVersionID: visibleVersionID(src), SSE: u.Enc.sseAlgorithm(), Enc: u.Enc.extraHeaders()}
 	out.Body = &copyPartResult{ETag: quote(p.ETag), LastModified: restxml.Timestamp(p.Modified)}
 	out.Body.set(u.ChecksumAlgo, p.Checksum)
 	return out, nil
@@ -359,10 +376,11 @@ type completeResult struct {
 }
 
 type CompleteMultipartUploadOutput struct {
-	VersionID  string          `loc:"header,x-amz-version-id"`
-	Expiration string          `loc:"header,x-amz-expiration"`
-	SSE        string          `loc:"header,x-amz-server-side-encryption"`
-	Body       *completeResult `loc:"body"`
+	VersionID  string            `loc:"header,x-amz-version-id"`
+	Expiration string            `loc:"header,x-amz-expiration"`
+	SSE        string            `loc:"header,x-amz-server-side-encryption"`
+	Enc        map[string]string `loc:"headers,"`
+	Body       *completeResult   `loc:"body"`
 }
 
 // CompleteMultipartUpload assembles the listed parts into the object. The
@@ -464,7 +482,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 		res.ChecksumType = v.ChecksumType
 		res.set(v.ChecksumAlgo, v.Checksum)
 	}
-	out := &CompleteMultipartUploadOutput{VersionID: visibleVersionID(v), SSE: "AES256", Body: res}
+	out := &CompleteMultipartUploadOutput{VersionID: visibleVersionID(v), SSE: v.Enc.sseAlgorithm(), Enc: v.Enc.extraHeaders(), Body: res}
 	if b, err := s.loadBucket(ctx, in.Bucket); err == nil {
 		out.Expiration = s.expirationHeader(b, v)
 	}
@@ -478,7 +496,7 @@ var errAlreadyCompleted = errors.New("upload already completed")
 // builds the object's record.
 func assemble(u *uploadRecord, list []completePart, stored map[int]partRecord) (*versionRecord, error) {
 	v := &versionRecord{Key: u.Key, Owner: u.Owner, ACL: u.ACL, Headers: u.Headers, Meta: u.Meta, Tags: u.Tags, UploadID: u.UploadID,
-		StorageClass: u.StorageClass, ChecksumAlgo: u.ChecksumAlgo, ChecksumType: u.ChecksumType}
+		StorageClass: u.StorageClass, ChecksumAlgo: u.ChecksumAlgo, ChecksumType: u.ChecksumType, Enc: u.Enc.forBlob(nil, false)}
 	md := md5.New()
 	var composite []byte
 	var full uint64
@@ -508,7 +526,7 @@ func assemble(u *uploadRecord, list []completePart, stored map[int]partRecord) (
 		raw, _ := hex.DecodeString(p.ETag)
 		md.Write(raw)
 		v.Size += p.Size
-		v.Segments = append(v.Segments, segment{Blob: p.Blob, Size: p.Size})
+		v.Segments = append(v.Segments, segment{Blob: p.Blob, Size: p.Size, IV: p.IV})
 		v.Parts = append(v.Parts, partInfo{Size: p.Size, ETag: p.ETag, Checksum: p.Checksum})
 		if u.ChecksumAlgo != "" {
 			sum, _ := base64.StdEncoding.DecodeString(p.Checksum)

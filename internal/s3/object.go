@@ -137,6 +137,7 @@ type PutObjectOutput struct {
 	VersionID  string            `loc:"header,x-amz-version-id"`
 	SSE        string            `loc:"header,x-amz-server-side-encryption"`
 	Checksums  map[string]string `loc:"headers,"`
+	Enc        map[string]string `loc:"headers,"` // SSE-C's and SSE-KMS's headers
 }
 
 // PutObject stores an object: bytes first (durably), then its metadata in
@@ -168,7 +169,11 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 	if in.ContentMD5 != nil && *in.ContentMD5 == "" {
 		return nil, errInvalidDigest("")
 	}
-	body, err := s.ingest(ctx, in.Body, size, ck, deref(in.ContentMD5), true)
+	sse, err := s.sseForWrite(ctx, b, in.Key, in.Header)
+	if err != nil {
+		return nil, err
+	}
+	body, err := s.ingest(ctx, in.Body, size, ck, deref(in.ContentMD5), true, sse.dataKey())
 	if err != nil {
 		return nil, err
 	}
@@ -176,17 +181,18 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 		Key: in.Key, Size: body.size, ETag: etagOf(body.md5), Modified: s.now().UTC(),
 		Owner: owner, Headers: attrs.headers, Meta: attrs.meta, Tags: attrs.tags,
 		StorageClass: attrs.storageClass, ChecksumAlgo: ck.algo, Checksum: body.checksum, ACL: objACL,
+		Enc: sse.record(body),
 	}
 	if ck.algo != "" {
 		v.ChecksumType = "FULL_OBJECT"
 	}
 	if body.blob != "" {
-		v.Segments = []segment{{Blob: body.blob, Size: body.size}}
+		v.Segments = []segment{{Blob: body.blob, Size: body.size, IV: body.iv}}
 	}
 	if err := s.commitObject(ctx, in.Bucket, v, body.inline, putConditions{ifMatch: in.IfMatch, ifNoneMatch: in.IfNoneMatch}); err != nil {
 		return nil, err
 	}
-	out := &PutObjectOutput{ETag: quote(v.ETag), SSE: "AES256", Expiration: s.expirationHeader(b, v)}
+	out := &PutObjectOutput{ETag: quote(v.ETag), SSE: v.Enc.sseAlgorithm(), Enc: v.Enc.extraHeaders(), Expiration: s.expirationHeader(b, v)}
 	if v.VersionID != "null" {
 		out.VersionID = v.VersionID
 	}
@@ -280,12 +286,13 @@ type GetObjectInput struct {
 	// SSE is refused: a read cannot choose how the object is encrypted.
 	SSE string `loc:"header,x-amz-server-side-encryption"`
 
-	ResponseCacheControl       string `loc:"query,response-cache-control"`
-	ResponseContentDisposition string `loc:"query,response-content-disposition"`
-	ResponseContentEncoding    string `loc:"query,response-content-encoding"`
-	ResponseContentLanguage    string `loc:"query,response-content-language"`
-	ResponseContentType        string `loc:"query,response-content-type"`
-	ResponseExpires            string `loc:"query,response-expires"`
+	ResponseCacheControl       string      `loc:"query,response-cache-control"`
+	ResponseContentDisposition string      `loc:"query,response-content-disposition"`
+	ResponseContentEncoding    string      `loc:"query,response-content-encoding"`
+	ResponseContentLanguage    string      `loc:"query,response-content-language"`
+	ResponseContentType        string      `loc:"query,response-content-type"`
+	ResponseExpires            string      `loc:"query,response-expires"`
+	Header                     http.Header `loc:"allheaders"`
 }
 
 type GetObjectOutput struct {
@@ -361,6 +368,12 @@ func (s *Service) readObject(ctx context.Context, in *GetObjectInput, withBody b
 	if err != nil {
 		return nil, err
 	}
+	// The SSE-C key (HEAD asks for it too, as S3 does), or KMS's data
+	// key.
+	key, err := s.sseForRead(ctx, v.Enc, in.Header, sseCPrefix, withBody)
+	if err != nil {
+		return nil, err
+	}
 	h := objectHeaders(v)
 	if v.VersionID != "null" {
 		h["x-amz-version-id"] = v.VersionID
@@ -430,7 +443,7 @@ func (s *Service) readObject(ctx context.Context, in *GetObjectInput, withBody b
 	h["Content-Length"] = strconv.FormatInt(length, 10)
 	out := &GetObjectOutput{Status: status, Headers: h}
 	if withBody {
-		body, err := s.openObject(v, inline, start, length)
+		body, err := s.openObject(v, inline, start, length, key)
 		if err != nil {
 			return nil, err
 		}
@@ -446,7 +459,7 @@ func objectHeaders(v *versionRecord) map[string]string {
 	h["Last-Modified"] = v.Modified.Format(http.TimeFormat)
 	h["Accept-Ranges"] = "bytes"
 	h["Content-Type"] = "binary/octet-stream"
-	h["x-amz-server-side-encryption"] = "AES256"
+	v.Enc.setHeaders(h)
 	for k, val := range v.Headers {
 		h[k] = val
 	}

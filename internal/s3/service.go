@@ -85,7 +85,8 @@ type Service struct {
 	bucketGen   atomic.Uint64
 
 	ids      authz.Identities
-	pabCache sync.Map // account → pabEntry
+	pabCache sync.Map   // account → pabEntry
+	kms      KeyService // SSE-KMS's data keys (nil: refused)
 }
 
 type level int
@@ -364,17 +365,16 @@ func (s *Service) afterOp(ctx context.Context, op *operation.Operation, in any, 
 	return s.keyExistence(ctx, s.routeByName[op.Name], targetOf(ctx, in), err)
 }
 
-// checkSSEC answers requests for server-side encryption with customer
-// keys: S3 refuses them over plain HTTP, which is how gureum serves; behind
-// a TLS proxy they are NotImplemented rather than silently stored
-// unencrypted and readable without the key.
+// checkSSEC refuses requests with customer-provided keys (SSE-C) over
+// plain HTTP, as S3 does: a key must not cross the network in the clear.
+// Over HTTPS (gureum's --tls-listen, or behind a TLS proxy) sse.go does
+// the rest.
 func checkSSEC(rc *request.Context, names iter.Seq[string]) error {
 	for k := range names {
-		if hasPrefixFold(k, "x-amz-server-side-encryption-customer-") || hasPrefixFold(k, "x-amz-copy-source-server-side-encryption-customer-") {
+		if hasPrefixFold(k, sseCPrefix) || hasPrefixFold(k, copySSECPrefix) {
 			if !rc.Secure {
 				return awsproto.New(http.StatusBadRequest, "InvalidRequest", "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.")
 			}
-			return errNotImplementedHeader(k)
 		}
 	}
 	return nil

@@ -1,0 +1,331 @@
+package server_test
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/gureum/gureum/internal/server"
+	"github.com/gureum/gureum/internal/tlsca"
+)
+
+// newTLSEnv is newEnvWith served over HTTPS with the certificate of the
+// local CA gureum makes in its data directory (as --tls-listen does); the
+// SDK clients trust that CA and nothing else.
+func newTLSEnv(t *testing.T, cfg server.Config) *testEnv {
+	t.Helper()
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	cfg.Accounts, cfg.Logger, cfg.Version = append(cfg.Accounts, testAccounts...), slog.New(slog.NewTextHandler(io.Discard, nil)), "test"
+	srv, err := server.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := tlsca.ForDataDir(cfg.DataDir)
+	cert, err := tlsca.Ensure(files, "us-east-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(srv.Handler)
+	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	ts.StartTLS()
+	t.Cleanup(func() {
+		ts.Close()
+		srv.Close()
+	})
+	pem, err := os.ReadFile(files.CA())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatal("the CA is not PEM")
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	t.Cleanup(tr.CloseIdleConnections)
+	e := &testEnv{t: t, URL: ts.URL, srv: srv, ts: ts, Region: "us-east-1", HTTP: &http.Client{Transport: bufferedTransport{tr}}}
+	e.S3 = e.client("test", "test", "us-east-1")
+	e.Alt = e.client(testAccounts[1].AccessKey, testAccounts[1].SecretKey, "us-east-1")
+	return e
+}
+
+// sseKey is a random SSE-C key with the headers' forms of it.
+type sseKey struct{ raw, b64, md5 string }
+
+func newSSEKey(t *testing.T) sseKey {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(k)
+	return sseKey{raw: string(k), b64: base64.StdEncoding.EncodeToString(k), md5: base64.StdEncoding.EncodeToString(sum[:])}
+}
+
+// apiError is err's code and HTTP status.
+func apiError(err error) (string, int) {
+	var ae smithy.APIError
+	code := ""
+	if errors.As(err, &ae) {
+		code = ae.ErrorCode()
+	}
+	var re interface{ HTTPStatusCode() int }
+	status := 0
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	return code, status
+}
+
+func wantAPIError(t *testing.T, what string, err error, code string, status int) {
+	t.Helper()
+	if c, s := apiError(err); c != code || s != status {
+		t.Fatalf("%s: %v (code %q, status %d), want %s %d", what, err, c, s, code, status)
+	}
+}
+
+// blobsHold reports whether any file under the data directory's blobs
+// holds needle.
+func blobsHold(t *testing.T, dataDir string, needle []byte) bool {
+	t.Helper()
+	found := false
+	err := filepath.WalkDir(filepath.Join(dataDir, "blobs"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		found = found || bytes.Contains(b, needle)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// TestSSEC: objects with customer-provided keys, over HTTPS with the
+// generated CA: stored encrypted (no plaintext in the blob files or the
+// metadata database), read back with the key (whole, ranges, a part of a
+// multipart object), refused without it or with another, copied to and
+// from SSE-C; S3's errors for the rest; and refused over plain HTTP.
+func TestSSEC(t *testing.T) {
+	dir := t.TempDir()
+	e := newTLSEnv(t, server.Config{DataDir: dir})
+	c := e.S3
+	bucket := e.bucket("ssec")
+	k, other := newSSEKey(t), newSSEKey(t)
+	withKey := func(key sseKey) (algo, k64, sum *string) {
+		return aws.String("AES256"), aws.String(key.b64), aws.String(key.md5)
+	}
+	// A marker that would show in plaintext; big enough for a blob file,
+	// and a small one kept inline in the metadata.
+	secret := bytes.Repeat([]byte("TOP-SECRET-PLANS "), 8000)
+	small := []byte("SMALL-SECRET-NOTE")
+	for key, body := range map[string][]byte{"big": secret, "small": small} {
+		a, kk, sum := withKey(k)
+		out, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body),
+			SSECustomerAlgorithm: a, SSECustomerKey: kk, SSECustomerKeyMD5: sum})
+		if err != nil {
+			t.Fatalf("PUT %s: %v", key, err)
+		}
+		if aws.ToString(out.SSECustomerAlgorithm) != "AES256" || aws.ToString(out.SSECustomerKeyMD5) != k.md5 || out.ServerSideEncryption != "" {
+			t.Fatalf("PUT %s answered %q %q %q", key, aws.ToString(out.SSECustomerAlgorithm), aws.ToString(out.SSECustomerKeyMD5), out.ServerSideEncryption)
+		}
+	}
+	if blobsHold(t, dir, []byte("TOP-SECRET-PLANS")) {
+		t.Fatal("the SSE-C object's plaintext is in a blob file")
+	}
+	if db, err := os.ReadFile(filepath.Join(dir, "meta.db")); err != nil || bytes.Contains(db, small) || bytes.Contains(db, []byte(k.raw)) || bytes.Contains(db, []byte(k.b64)) {
+		t.Fatalf("the metadata holds the small object's plaintext or the key (%v)", err)
+	}
+	get := func(key string, rng *string, kk *sseKey) ([]byte, *s3.GetObjectOutput, error) {
+		in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Range: rng}
+		if kk != nil {
+			in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = withKey(*kk)
+		}
+		out, err := c.GetObject(ctx(), in)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer out.Body.Close()
+		b, err := io.ReadAll(out.Body)
+		return b, out, err
+	}
+	for key, body := range map[string][]byte{"big": secret, "small": small} {
+		b, out, err := get(key, nil, &k)
+		if err != nil || !bytes.Equal(b, body) || aws.ToString(out.SSECustomerKeyMD5) != k.md5 {
+			t.Fatalf("GET %s with the key: %d bytes, %v", key, len(b), err)
+		}
+		// Ranges anywhere, across AES blocks.
+		for _, r := range [][2]int{{0, 0}, {5, min(40, len(body)-1)}, {15, 16}, {len(body) - 3, len(body) - 1}} {
+			b, _, err := get(key, aws.String("bytes="+itoa(r[0])+"-"+itoa(r[1])), &k)
+			if err != nil || !bytes.Equal(b, body[r[0]:r[1]+1]) {
+				t.Fatalf("GET %s range %v: %q %v", key, r, b, err)
+			}
+		}
+		_, _, err = get(key, nil, nil)
+		wantAPIError(t, "GET without the key", err, "InvalidRequest", 400)
+		_, _, err = get(key, nil, &other)
+		wantAPIError(t, "GET with another key", err, "AccessDenied", 403)
+		_, err = c.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		wantAPIError(t, "HEAD without the key", err, "BadRequest", 400)
+		a, kk, sum := withKey(k)
+		h, err := c.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), SSECustomerAlgorithm: a, SSECustomerKey: kk, SSECustomerKeyMD5: sum})
+		if err != nil || aws.ToInt64(h.ContentLength) != int64(len(body)) {
+			t.Fatalf("HEAD with the key: %v", err)
+		}
+	}
+	// The key's headers, wrong.
+	bad := []struct {
+		what           string
+		algo, key, sum string
+		code           string
+	}{
+		{"another algorithm", "AES128", k.b64, k.md5, "InvalidArgument"},
+		{"a short key", "AES256", base64.StdEncoding.EncodeToString([]byte("short")), k.md5, "InvalidArgument"},
+		{"a wrong MD5", "AES256", k.b64, other.md5, "InvalidArgument"},
+		{"no MD5", "AES256", k.b64, "", "InvalidArgument"},
+		{"no key", "AES256", "", k.md5, "InvalidArgument"},
+	}
+	for _, b := range bad {
+		in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("bad"), Body: strings.NewReader("x"), SSECustomerAlgorithm: aws.String(b.algo)}
+		if b.key != "" {
+			in.SSECustomerKey = aws.String(b.key)
+		}
+		if b.sum != "" {
+			in.SSECustomerKeyMD5 = aws.String(b.sum)
+		}
+		_, err := c.PutObject(ctx(), in)
+		wantAPIError(t, b.what, err, b.code, 400)
+	}
+	a, kk, sum := withKey(k)
+	_, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("both"), Body: strings.NewReader("x"),
+		SSECustomerAlgorithm: a, SSECustomerKey: kk, SSECustomerKeyMD5: sum, ServerSideEncryption: s3types.ServerSideEncryptionAes256})
+	wantAPIError(t, "SSE-C with x-amz-server-side-encryption", err, "InvalidArgument", 400)
+	// The key on an object stored without one.
+	e.put(bucket, "plain", "plain bytes")
+	_, _, err = get("plain", nil, &k)
+	wantAPIError(t, "GET of a plain object with a key", err, "InvalidRequest", 400)
+
+	// Copies: SSE-C to SSE-C with another key, SSE-C to plain, plain to
+	// SSE-C; a copy from an SSE-C source without its key is refused.
+	a2, k2, s2 := withKey(other)
+	if _, err := c.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("copy-other"), CopySource: aws.String(bucket + "/big"),
+		CopySourceSSECustomerAlgorithm: a, CopySourceSSECustomerKey: kk, CopySourceSSECustomerKeyMD5: sum,
+		SSECustomerAlgorithm: a2, SSECustomerKey: k2, SSECustomerKeyMD5: s2}); err != nil {
+		t.Fatalf("copy SSE-C → SSE-C: %v", err)
+	}
+	if b, _, err := get("copy-other", nil, &other); err != nil || !bytes.Equal(b, secret) {
+		t.Fatalf("the copy with the other key: %v", err)
+	}
+	if _, err := c.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("copy-plain"), CopySource: aws.String(bucket + "/big"),
+		CopySourceSSECustomerAlgorithm: a, CopySourceSSECustomerKey: kk, CopySourceSSECustomerKeyMD5: sum}); err != nil {
+		t.Fatalf("copy SSE-C → plain: %v", err)
+	}
+	if got := e.get(bucket, "copy-plain"); got != string(secret) {
+		t.Fatal("the plain copy differs")
+	}
+	_, err = c.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("copy-nokey"), CopySource: aws.String(bucket + "/big")})
+	wantAPIError(t, "copy from SSE-C without the key", err, "InvalidRequest", 400)
+
+	// Multipart: every part with the upload's key; another key refused.
+	mp, err := c.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("mp"),
+		SSECustomerAlgorithm: a, SSECustomerKey: kk, SSECustomerKeyMD5: sum})
+	if err != nil || aws.ToString(mp.SSECustomerKeyMD5) != k.md5 {
+		t.Fatalf("CreateMultipartUpload: %v", err)
+	}
+	part1 := bytes.Repeat([]byte("PART-ONE-SECRET "), 5<<20/16)
+	part2 := []byte("PART-TWO-SECRET")
+	var parts []s3types.CompletedPart
+	for i, p := range [][]byte{part1, part2} {
+		up, err := c.UploadPart(ctx(), &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mp.UploadId, PartNumber: aws.Int32(int32(i + 1)),
+			Body: bytes.NewReader(p), SSECustomerAlgorithm: a, SSECustomerKey: kk, SSECustomerKeyMD5: sum})
+		if err != nil {
+			t.Fatalf("UploadPart %d: %v", i+1, err)
+		}
+		parts = append(parts, s3types.CompletedPart{ETag: up.ETag, PartNumber: aws.Int32(int32(i + 1))})
+	}
+	_, err = c.UploadPart(ctx(), &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mp.UploadId, PartNumber: aws.Int32(3),
+		Body: strings.NewReader("x"), SSECustomerAlgorithm: a2, SSECustomerKey: k2, SSECustomerKeyMD5: s2})
+	if c, _ := apiError(err); c == "" {
+		t.Fatal("a part with another key was accepted")
+	}
+	if _, err := c.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mp.UploadId,
+		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}}); err != nil {
+		t.Fatal(err)
+	}
+	whole := append(append([]byte{}, part1...), part2...)
+	if b, _, err := get("mp", nil, &k); err != nil || !bytes.Equal(b, whole) {
+		t.Fatalf("the multipart object: %d bytes, %v", len(b), err)
+	}
+	if b, _, err := get("mp", aws.String("bytes="+itoa(len(part1)-4)+"-"+itoa(len(part1)+3)), &k); err != nil || !bytes.Equal(b, whole[len(part1)-4:len(part1)+4]) {
+		t.Fatalf("a range across the parts: %q %v", b, err)
+	}
+	if blobsHold(t, dir, []byte("PART-ONE-SECRET")) || blobsHold(t, dir, []byte("PART-TWO-SECRET")) {
+		t.Fatal("a part's plaintext is in a blob file")
+	}
+	// The transfer manager (parallel parts) round-trips a larger object.
+	big := make([]byte, 17<<20)
+	_, _ = rand.Read(big)
+	if _, err := manager.NewUploader(c).Upload(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("managed"), Body: bytes.NewReader(big),
+		SSECustomerAlgorithm: a, SSECustomerKey: kk, SSECustomerKeyMD5: sum}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _, err := get("managed", nil, &k); err != nil || !bytes.Equal(b, big) {
+		t.Fatalf("the managed upload: %v", err)
+	}
+
+	// Over plain HTTP, S3 refuses the key.
+	plain := newEnvIn(t, t.TempDir())
+	pb := plain.bucket("ssec-http")
+	_, err = plain.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(pb), Key: aws.String("k"), Body: strings.NewReader("x"),
+		SSECustomerAlgorithm: a, SSECustomerKey: kk, SSECustomerKeyMD5: sum})
+	wantAPIError(t, "SSE-C over HTTP", err, "InvalidRequest", 400)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestHTTPSTrailingChecksums: over HTTPS the SDK sends bodies unsigned,
+// aws-chunked, with the checksum in a trailer; the transfer manager's
+// parallel parts and a PutObject verify against it.
+func TestHTTPSTrailingChecksums(t *testing.T) {
+	e := newTLSEnv(t, server.Config{})
+	b := e.bucket("trailers")
+	big := make([]byte, 17<<20)
+	_, _ = rand.Read(big)
+	if _, err := manager.NewUploader(e.S3).Upload(ctx(), &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("managed"), Body: bytes.NewReader(big),
+		ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32c}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.get(b, "managed"); got != string(big) {
+		t.Fatal("the managed upload differs")
+	}
+	if _, err := e.S3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("one"), Body: bytes.NewReader(big[:1<<20]),
+		ChecksumAlgorithm: s3types.ChecksumAlgorithmSha256}); err != nil {
+		t.Fatal(err)
+	}
+}

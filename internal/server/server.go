@@ -27,6 +27,7 @@ import (
 	"github.com/gureum/gureum/internal/ec2"
 	"github.com/gureum/gureum/internal/edge"
 	"github.com/gureum/gureum/internal/iam"
+	"github.com/gureum/gureum/internal/kms"
 	"github.com/gureum/gureum/internal/netplane"
 	"github.com/gureum/gureum/internal/reconcile"
 	"github.com/gureum/gureum/internal/s3"
@@ -90,6 +91,7 @@ type Server struct {
 	IAM     *iam.Service
 	EC2     *ec2.Service
 	STS     *sts.Service
+	KMS     *kms.Service
 	// Compute is the compute driver instances run on.
 	Compute compute.Driver
 	// Netplane is the VPC data plane.
@@ -138,6 +140,7 @@ func Open(cfg Config) (*Server, error) {
 	})
 	iamsvc := iam.New(iam.Config{Store: db, Accounts: reg, Logger: cfg.Logger, Now: cfg.Now})
 	stssvc := sts.New(iamsvc, cfg.Logger, cfg.Now)
+	kmssvc := kms.New(kms.Config{Store: db, Identities: iamsvc, Reconciler: rec, Logger: cfg.Logger, Now: cfg.Now})
 	drv, err := openCompute(cfg, db)
 	if err != nil {
 		db.Close()
@@ -164,6 +167,7 @@ func Open(cfg Config) (*Server, error) {
 			{Name: "iam", Handler: iamsvc, Protocol: "query"},
 			{Name: "sts", Handler: stssvc, Protocol: "query"},
 			{Name: "ec2", Handler: ec2svc, Protocol: "ec2query"},
+			{Name: "kms", Handler: kmssvc, Protocol: "json"},
 		},
 	})
 	s3svc.SetAuth(e.Verifier(), e.ResolvePrincipal)
@@ -187,7 +191,7 @@ func Open(cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Server{Handler: e, Edge: e, S3: s3svc, IAM: iamsvc, EC2: ec2svc, STS: stssvc, Compute: drv, Netplane: np, db: db, rec: rec, stop: stop, cfg: cfg}, nil
+	return &Server{Handler: e, Edge: e, S3: s3svc, IAM: iamsvc, EC2: ec2svc, STS: stssvc, KMS: kmssvc, Compute: drv, Netplane: np, db: db, rec: rec, stop: stop, cfg: cfg}, nil
 }
 
 // openCompute picks and opens the compute driver cfg.Compute names.

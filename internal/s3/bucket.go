@@ -118,11 +118,6 @@ func (s *Service) CreateBucket(ctx context.Context, in *CreateBucketInput) (*Cre
 	if !validBucketName(in.Bucket) {
 		return nil, errInvalidBucketName(in.Bucket)
 	}
-	if in.ObjectLock != nil && *in.ObjectLock {
-		// Object Lock is not built: a bucket that claimed it would
-		// protect nothing.
-		return nil, errNotImplementedHeader("x-amz-bucket-object-lock-enabled")
-	}
 	region := rc.Region
 	if region == "" {
 		region = s.cfg.Region
@@ -160,6 +155,10 @@ func (s *Service) CreateBucket(ctx context.Context, in *CreateBucketInput) (*Cre
 		pab = &p
 	}
 	rec := bucketRecord{Name: in.Bucket, Account: rc.Account(), Region: region, Created: s.now().UTC(), Ownership: ownership, PAB: pab}
+	if in.ObjectLock != nil && *in.ObjectLock {
+		// Object Lock turns versioning on, for good.
+		rec.Versioning, rec.ObjectLock = "Enabled", &objectLockConfig{}
+	}
 	if acl.HasCanned(in.Header) || acl.HasGrants(in.Header) {
 		a, err := acl.ForCreate(in.Header, rec.owner(), rec.owner(), s.resolver())
 		if err != nil {
@@ -403,6 +402,9 @@ func (s *Service) PutBucketVersioning(ctx context.Context, in *PutBucketVersioni
 		return nil, errInvalidRequest("DevPay and Mfa are mutually exclusive authorization methods.")
 	}
 	return &struct{}{}, s.updateBucket(ctx, in.Bucket, func(b *bucketRecord) error {
+		if b.ObjectLock != nil && in.Config.Status != "Enabled" {
+			return awsproto.New(http.StatusConflict, "InvalidBucketState", "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
+		}
 		b.Versioning = in.Config.Status
 		return nil
 	})

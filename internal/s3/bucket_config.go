@@ -361,16 +361,3 @@ func (s *Service) GetBucketNotificationConfiguration(ctx context.Context, in *Bu
 	}
 	return rawXML(b.Notification), nil
 }
-
-// Object Lock.
-
-// GetObjectLockConfiguration answers that the bucket has no Object Lock
-// configuration: gureum creates no bucket with Object Lock (CreateBucket
-// refuses it).
-func (s *Service) GetObjectLockConfiguration(ctx context.Context, in *BucketInput) (*struct{}, error) {
-	b, err := s.loadBucket(ctx, in.Bucket)
-	if err != nil {
-		return nil, err
-	}
-	return nil, awsproto.New(http.StatusNotFound, "ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket").With("BucketName", b.Name)
-}

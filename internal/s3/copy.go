@@ -221,6 +221,10 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 	if algo != "" && newChecksum(algo) == nil {
 		return nil, errInvalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
 	}
+	lock, err := s.lockForWrite(ctx, dst, in.Key, in.Header)
+	if err != nil {
+		return nil, err
+	}
 	// The copy is encrypted as its request (or the bucket's default)
 	// says, whatever its source's encryption.
 	sse, err := s.sseForWrite(ctx, dst, in.Key, in.Header)
@@ -235,7 +239,7 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 		Key: in.Key, Size: body.size, ETag: etagOf(body.md5), Modified: s.now().UTC(),
 		Owner: owner, Headers: src.Headers, Meta: src.Meta, Tags: src.Tags,
 		StorageClass: attrs.storageClass, ChecksumAlgo: algo, Checksum: body.checksum, ACL: objACL,
-		Enc: sse.record(body),
+		Enc: sse.record(body), Lock: lock,
 	}
 	if algo != "" {
 		v.ChecksumType = "FULL_OBJECT"

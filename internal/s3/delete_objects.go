@@ -71,7 +71,11 @@ func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsInput) (*D
 	// Each key is authorized by itself, as S3 does: a denied key is
 	// reported as AccessDenied and the others are deleted.
 	denied := make([]*awsproto.Error, len(req.Objects))
+	bypass := make([]bool, len(req.Objects))
 	for i, o := range req.Objects {
+		if o.VersionID != "" && bucket.ObjectLock != nil {
+			bypass[i] = s.bypassGovernance(ctx, bucket, o.Key, in.Header)
+		}
 		action := "s3:DeleteObject"
 		if o.VersionID != "" {
 			action = "s3:DeleteObjectVersion"
@@ -115,7 +119,7 @@ func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsInput) (*D
 				results[i].err, _ = awsproto.As(err)
 				continue
 			}
-			res, f, err := s.deleteInTx(ctx, tx, b, o.Key, o.VersionID, o.ETag)
+			res, f, err := s.deleteInTx(ctx, tx, b, o.Key, o.VersionID, o.ETag, bypass[i])
 			if ae, ok := err.(*awsproto.Error); ok {
 				results[i].err = ae
 				continue

@@ -276,6 +276,9 @@ func (s *Service) applyLifecycle(ctx context.Context, bucket string, acts []life
 				if err != nil {
 					return err
 				}
+				if checkRemovable(r, s.now(), false) != nil {
+					continue // Object Lock keeps it, from lifecycle too
+				}
 				if blobs, err = removeVersion(tx, bucket, r); err != nil {
 					return err
 				}

@@ -64,6 +64,9 @@ type bucketRecord struct {
 	// x-amz-transition-default-minimum-object-size.
 	Lifecycle        *lifecycleConfiguration `json:"lifecycle,omitempty"`
 	LifecycleMinSize string                  `json:"lifecycleMin,omitempty"`
+	// ObjectLock is the bucket's Object Lock configuration (nil: Object
+	// Lock is off; objectlock.go).
+	ObjectLock *objectLockConfig `json:"objectLock,omitempty"`
 
 	// Compiled once when the record is loaded (records are cached and
 	// never modified): the parsed policy, its Deny statements alone, and
@@ -116,6 +119,7 @@ type versionRecord struct {
 	UploadID     string            `json:"up,omitempty"`  // the multipart upload that made it
 	ACL          *acl.ACL          `json:"acl,omitempty"` // nil: the owner's FULL_CONTROL only
 	Enc          *objEnc           `json:"enc,omitempty"` // SSE-C or SSE-KMS (nil: stored as written)
+	Lock         objectLock        `json:"lock,omitzero"` // retention and legal hold
 }
 
 type uploadRecord struct {
@@ -132,6 +136,7 @@ type uploadRecord struct {
 	StorageClass string            `json:"sc,omitempty"`
 	ACL          *acl.ACL          `json:"acl,omitempty"`
 	Enc          *objEnc           `json:"enc,omitempty"` // every part's encryption
+	Lock         objectLock        `json:"lock,omitzero"` // the object's, once complete
 }
 
 type partRecord struct {

@@ -92,10 +92,14 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *CreateMultipart
 	if err != nil {
 		return nil, err
 	}
+	lock, err := s.lockForWrite(ctx, b, in.Key, in.Header)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now().UTC()
 	u := uploadRecord{Bucket: in.Bucket, Key: in.Key, UploadID: newUploadID(s.seq.next(now)), Initiated: now,
 		Owner: owner, Headers: attrs.headers, Meta: attrs.meta, Tags: attrs.tags,
-		ChecksumAlgo: algo, ChecksumType: typ, StorageClass: attrs.storageClass, ACL: objACL, Enc: sse.record(&ingested{})}
+		ChecksumAlgo: algo, ChecksumType: typ, StorageClass: attrs.storageClass, ACL: objACL, Enc: sse.record(&ingested{}), Lock: lock}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if _, err := getBucket(tx, in.Bucket); err != nil {
 			return err
@@ -496,7 +500,7 @@ var errAlreadyCompleted = errors.New("upload already completed")
 // builds the object's record.
 func assemble(u *uploadRecord, list []completePart, stored map[int]partRecord) (*versionRecord, error) {
 	v := &versionRecord{Key: u.Key, Owner: u.Owner, ACL: u.ACL, Headers: u.Headers, Meta: u.Meta, Tags: u.Tags, UploadID: u.UploadID,
-		StorageClass: u.StorageClass, ChecksumAlgo: u.ChecksumAlgo, ChecksumType: u.ChecksumType, Enc: u.Enc.forBlob(nil, false)}
+		StorageClass: u.StorageClass, ChecksumAlgo: u.ChecksumAlgo, ChecksumType: u.ChecksumType, Enc: u.Enc.forBlob(nil, false), Lock: u.Lock}
 	md := md5.New()
 	var composite []byte
 	var full uint64

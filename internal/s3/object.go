@@ -169,6 +169,13 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 	if in.ContentMD5 != nil && *in.ContentMD5 == "" {
 		return nil, errInvalidDigest("")
 	}
+	lock, err := s.lockForWrite(ctx, b, in.Key, in.Header)
+	if err != nil {
+		return nil, err
+	}
+	if err := needsIntegrity(lock, in.Header, ck); err != nil {
+		return nil, err
+	}
 	sse, err := s.sseForWrite(ctx, b, in.Key, in.Header)
 	if err != nil {
 		return nil, err
@@ -181,7 +188,7 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 		Key: in.Key, Size: body.size, ETag: etagOf(body.md5), Modified: s.now().UTC(),
 		Owner: owner, Headers: attrs.headers, Meta: attrs.meta, Tags: attrs.tags,
 		StorageClass: attrs.storageClass, ChecksumAlgo: ck.algo, Checksum: body.checksum, ACL: objACL,
-		Enc: sse.record(body),
+		Enc: sse.record(body), Lock: lock,
 	}
 	if ck.algo != "" {
 		v.ChecksumType = "FULL_OBJECT"
@@ -460,6 +467,7 @@ func objectHeaders(v *versionRecord) map[string]string {
 	h["Accept-Ranges"] = "bytes"
 	h["Content-Type"] = "binary/octet-stream"
 	v.Enc.setHeaders(h)
+	v.Lock.headers(h)
 	for k, val := range v.Headers {
 		h[k] = val
 	}
@@ -552,10 +560,11 @@ func contentRange(start, length, size int64) string {
 }
 
 type DeleteObjectInput struct {
-	Bucket    string `loc:"uri,Bucket"`
-	Key       string `loc:"uri,Key"`
-	VersionID string `loc:"query,versionId"`
-	IfMatch   string `loc:"header,If-Match"`
+	Bucket    string      `loc:"uri,Bucket"`
+	Key       string      `loc:"uri,Key"`
+	VersionID string      `loc:"query,versionId"`
+	IfMatch   string      `loc:"header,If-Match"`
+	Header    http.Header `loc:"allheaders"`
 }
 
 type DeleteObjectOutput struct {
@@ -567,7 +576,15 @@ type DeleteObjectOutput struct {
 // DeleteObject removes a key (or adds a delete marker under versioning), or
 // removes one version permanently when versionId is given.
 func (s *Service) DeleteObject(ctx context.Context, in *DeleteObjectInput) (*DeleteObjectOutput, error) {
-	res, err := s.deleteObject(ctx, in.Bucket, in.Key, in.VersionID, in.IfMatch)
+	bypass := false
+	if in.VersionID != "" && in.Header.Get("x-amz-bypass-governance-retention") != "" {
+		b, err := s.loadBucket(ctx, in.Bucket)
+		if err != nil {
+			return nil, err
+		}
+		bypass = s.bypassGovernance(ctx, b, in.Key, in.Header)
+	}
+	res, err := s.deleteObject(ctx, in.Bucket, in.Key, in.VersionID, in.IfMatch, bypass)
 	if err != nil {
 		return nil, err
 	}
@@ -583,7 +600,7 @@ type deleteResult struct {
 	deleteMarker bool   // a delete marker was created or removed
 }
 
-func (s *Service) deleteObject(ctx context.Context, bucket, key, versionID, ifMatch string) (deleteResult, error) {
+func (s *Service) deleteObject(ctx context.Context, bucket, key, versionID, ifMatch string, bypass bool) (deleteResult, error) {
 	var res deleteResult
 	var freed []string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
@@ -591,7 +608,7 @@ func (s *Service) deleteObject(ctx context.Context, bucket, key, versionID, ifMa
 		if err != nil {
 			return err
 		}
-		res, freed, err = s.deleteInTx(ctx, tx, b, key, versionID, ifMatch)
+		res, freed, err = s.deleteInTx(ctx, tx, b, key, versionID, ifMatch, bypass)
 		return err
 	})
 	if err != nil {
@@ -602,8 +619,9 @@ func (s *Service) deleteObject(ctx context.Context, bucket, key, versionID, ifMa
 }
 
 // deleteInTx deletes one key or version inside tx, returning the blobs to
-// remove once tx has committed.
-func (s *Service) deleteInTx(ctx context.Context, tx store.Tx, b *bucketRecord, key, versionID, ifMatch string) (deleteResult, []string, error) {
+// remove once tx has committed. A version Object Lock protects stays
+// (bypass: the caller may bypass GOVERNANCE retention).
+func (s *Service) deleteInTx(ctx context.Context, tx store.Tx, b *bucketRecord, key, versionID, ifMatch string, bypass bool) (deleteResult, []string, error) {
 	var res deleteResult
 	var freed []string
 	if versionID != "" {
@@ -616,6 +634,9 @@ func (s *Service) deleteInTx(ctx context.Context, tx store.Tx, b *bucketRecord, 
 			return res, nil, err
 		}
 		res.versionID, res.deleteMarker = v.VersionID, v.DeleteMarker
+		if err := checkRemovable(v, s.now(), bypass); err != nil {
+			return res, nil, err
+		}
 		freed, err = removeVersion(tx, b.Name, v)
 		return res, freed, err
 	}

@@ -159,6 +159,10 @@ func (s *Service) storePostObject(ctx context.Context, bucket, key string, field
 	if err != nil {
 		return nil, err
 	}
+	lock, err := s.lockForWrite(ctx, b, key, h)
+	if err != nil {
+		return nil, err
+	}
 	body, err := s.ingest(ctx, file, sizeUnknown, ck, fields["content-md5"], false, sse.dataKey())
 	if err != nil {
 		return nil, err
@@ -173,7 +177,7 @@ func (s *Service) storePostObject(ctx context.Context, bucket, key string, field
 	}
 	v := &versionRecord{Key: key, Size: body.size, ETag: etagOf(body.md5), Modified: s.now().UTC(),
 		Owner: owner, ACL: objACL, Headers: attrs.headers, Meta: attrs.meta, Tags: attrs.tags,
-		StorageClass: attrs.storageClass, ChecksumAlgo: ck.algo, Checksum: body.checksum, Enc: sse.record(body),
+		StorageClass: attrs.storageClass, ChecksumAlgo: ck.algo, Checksum: body.checksum, Enc: sse.record(body), Lock: lock,
 		Segments: []segment{{Blob: body.blob, Size: body.size, IV: body.iv}}}
 	if ck.algo != "" {
 		v.ChecksumType = "FULL_OBJECT"

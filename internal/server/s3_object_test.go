@@ -441,9 +441,9 @@ func TestS3WrongAnswersFixed(t *testing.T) {
 		t.Fatal("a malformed tag set was stored as an empty one")
 	}
 	// An operation gureum does not serve is named, not blamed on a header.
-	_, err = e.S3.PutObjectLockConfiguration(ctx(), &s3.PutObjectLockConfigurationInput{Bucket: aws.String("wrong"),
-		ObjectLockConfiguration: &types.ObjectLockConfiguration{ObjectLockEnabled: types.ObjectLockEnabledEnabled}})
-	if ae := wantCode(t, err, "NotImplemented"); !strings.Contains(ae.ErrorMessage(), "PutObjectLockConfiguration") {
+	_, err = e.S3.PutBucketAnalyticsConfiguration(ctx(), &s3.PutBucketAnalyticsConfigurationInput{Bucket: aws.String("wrong"), Id: aws.String("a"),
+		AnalyticsConfiguration: &types.AnalyticsConfiguration{Id: aws.String("a"), StorageClassAnalysis: &types.StorageClassAnalysis{}}})
+	if ae := wantCode(t, err, "NotImplemented"); !strings.Contains(ae.ErrorMessage(), "PutBucketAnalyticsConfiguration") {
 		t.Fatalf("NotImplemented: %v", ae.ErrorMessage())
 	}
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -328,4 +329,172 @@ func TestHTTPSTrailingChecksums(t *testing.T) {
 		ChecksumAlgorithm: s3types.ChecksumAlgorithmSha256}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestObjectLock: a bucket created with Object Lock (versioning on for
+// good), default retention, retention and legal holds set per version,
+// GOVERNANCE bypassed only with the header and the permission, COMPLIANCE
+// by nobody, lifecycle and DeleteObjects held too; S3's errors for a
+// bucket without it; Content-MD5 or a checksum required.
+func TestObjectLock(t *testing.T) {
+	e := newTLSEnv(t, server.Config{})
+	c := e.S3
+	const bucket = "locked-bucket"
+	if _, err := c.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String(bucket), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := c.GetBucketVersioning(ctx(), &s3.GetBucketVersioningInput{Bucket: aws.String(bucket)}); err != nil || v.Status != s3types.BucketVersioningStatusEnabled {
+		t.Fatalf("versioning: %+v %v", v, err)
+	}
+	lc, err := c.GetObjectLockConfiguration(ctx(), &s3.GetObjectLockConfigurationInput{Bucket: aws.String(bucket)})
+	if err != nil || lc.ObjectLockConfiguration.ObjectLockEnabled != s3types.ObjectLockEnabledEnabled || lc.ObjectLockConfiguration.Rule != nil {
+		t.Fatalf("lock configuration: %+v %v", lc, err)
+	}
+	_, err = c.PutBucketVersioning(ctx(), &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusSuspended}})
+	wantAPIError(t, "suspend versioning", err, "InvalidBucketState", 409)
+
+	// A bucket without Object Lock.
+	plain := e.bucket("unlocked")
+	_, err = c.GetObjectLockConfiguration(ctx(), &s3.GetObjectLockConfigurationInput{Bucket: aws.String(plain)})
+	wantAPIError(t, "no configuration", err, "ObjectLockConfigurationNotFoundError", 404)
+	_, err = c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(plain), Key: aws.String("k"), Body: strings.NewReader("x"),
+		ObjectLockMode: s3types.ObjectLockModeGovernance, ObjectLockRetainUntilDate: aws.Time(time.Now().Add(time.Hour))})
+	wantAPIError(t, "lock headers on an unlocked bucket", err, "InvalidRequest", 400)
+	rule := func(mode s3types.ObjectLockRetentionMode, days, years *int32) *s3types.ObjectLockConfiguration {
+		return &s3types.ObjectLockConfiguration{ObjectLockEnabled: s3types.ObjectLockEnabledEnabled,
+			Rule: &s3types.ObjectLockRule{DefaultRetention: &s3types.DefaultRetention{Mode: mode, Days: days, Years: years}}}
+	}
+	_, err = c.PutObjectLockConfiguration(ctx(), &s3.PutObjectLockConfigurationInput{Bucket: aws.String(plain), ObjectLockConfiguration: rule("GOVERNANCE", aws.Int32(1), nil)})
+	wantAPIError(t, "lock on an unversioned bucket", err, "InvalidBucketState", 409)
+	_, err = c.PutObjectLockConfiguration(ctx(), &s3.PutObjectLockConfigurationInput{Bucket: aws.String(bucket), ObjectLockConfiguration: rule("GOVERNANCE", aws.Int32(0), nil)})
+	wantAPIError(t, "zero days", err, "InvalidArgument", 400)
+	_, err = c.PutObjectLockConfiguration(ctx(), &s3.PutObjectLockConfigurationInput{Bucket: aws.String(bucket), ObjectLockConfiguration: rule("GOVERNANCE", aws.Int32(1), aws.Int32(1))})
+	wantAPIError(t, "days and years", err, "MalformedXML", 400)
+
+	// Default retention: GOVERNANCE for a day.
+	if _, err := c.PutObjectLockConfiguration(ctx(), &s3.PutObjectLockConfigurationInput{Bucket: aws.String(bucket), ObjectLockConfiguration: rule("GOVERNANCE", aws.Int32(1), nil)}); err != nil {
+		t.Fatal(err)
+	}
+	// With the default retention, a PUT needs Content-MD5 or a checksum.
+	_, err = c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("gov"), Body: strings.NewReader("governed")},
+		func(o *s3.Options) { o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired })
+	wantAPIError(t, "default retention without a checksum", err, "InvalidRequest", 400)
+	put, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("gov"), Body: strings.NewReader("governed"), ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := c.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("gov")})
+	if err != nil || h.ObjectLockMode != s3types.ObjectLockModeGovernance || h.ObjectLockRetainUntilDate == nil ||
+		h.ObjectLockRetainUntilDate.Sub(time.Now().AddDate(0, 0, 1)).Abs() > time.Minute {
+		t.Fatalf("default retention: %+v %v", h, err)
+	}
+	// Its version cannot be deleted; the key can (a delete marker).
+	_, err = c.DeleteObject(ctx(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("gov"), VersionId: put.VersionId})
+	wantAPIError(t, "delete a GOVERNANCE version", err, "AccessDenied", 403)
+	if d, err := c.DeleteObject(ctx(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("gov")}); err != nil || !aws.ToBool(d.DeleteMarker) {
+		t.Fatalf("a delete marker: %+v %v", d, err)
+	}
+	dr, err := c.DeleteObjects(ctx(), &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &s3types.Delete{Objects: []s3types.ObjectIdentifier{{Key: aws.String("gov"), VersionId: put.VersionId}}}})
+	if err != nil || len(dr.Errors) != 1 || aws.ToString(dr.Errors[0].Code) != "AccessDenied" {
+		t.Fatalf("DeleteObjects of a locked version: %+v %v", dr, err)
+	}
+	// A user without s3:BypassGovernanceRetention cannot bypass it.
+	if _, err := e.rootIAM().CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String("deleter")}); err != nil {
+		t.Fatal(err)
+	}
+	ak, sk, _ := e.inlineKey("deleter", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:DeleteObjectVersion","s3:DeleteObject"],"Resource":"*"}]}`)
+	deleter := e.client(ak, sk, "us-east-1")
+	_, err = deleter.DeleteObject(ctx(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("gov"), VersionId: put.VersionId, BypassGovernanceRetention: aws.Bool(true)})
+	wantAPIError(t, "bypass without the permission", err, "AccessDenied", 403)
+	// The root may.
+	if _, err := c.DeleteObject(ctx(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("gov"), VersionId: put.VersionId, BypassGovernanceRetention: aws.Bool(true)}); err != nil {
+		t.Fatalf("bypass as the root: %v", err)
+	}
+
+	// COMPLIANCE: extended, never shortened, never deleted.
+	comp, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("comp"), Body: strings.NewReader("complied"), ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32,
+		ObjectLockMode: s3types.ObjectLockModeCompliance, ObjectLockRetainUntilDate: aws.Time(time.Now().Add(2 * time.Hour))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.GetObjectRetention(ctx(), &s3.GetObjectRetentionInput{Bucket: aws.String(bucket), Key: aws.String("comp"), VersionId: comp.VersionId})
+	if err != nil || r.Retention.Mode != s3types.ObjectLockRetentionModeCompliance {
+		t.Fatalf("retention: %+v %v", r, err)
+	}
+	for _, until := range []time.Duration{time.Hour, 3 * time.Hour} {
+		_, err = c.PutObjectRetention(ctx(), &s3.PutObjectRetentionInput{Bucket: aws.String(bucket), Key: aws.String("comp"), VersionId: comp.VersionId, BypassGovernanceRetention: aws.Bool(true),
+			Retention: &s3types.ObjectLockRetention{Mode: s3types.ObjectLockRetentionModeCompliance, RetainUntilDate: aws.Time(time.Now().Add(until))}})
+		if until == time.Hour {
+			wantAPIError(t, "shorten COMPLIANCE", err, "AccessDenied", 403)
+		} else if err != nil {
+			t.Fatalf("extend COMPLIANCE: %v", err)
+		}
+	}
+	_, err = c.PutObjectRetention(ctx(), &s3.PutObjectRetentionInput{Bucket: aws.String(bucket), Key: aws.String("comp"), VersionId: comp.VersionId, BypassGovernanceRetention: aws.Bool(true),
+		Retention: &s3types.ObjectLockRetention{Mode: s3types.ObjectLockRetentionModeGovernance, RetainUntilDate: aws.Time(time.Now().Add(4 * time.Hour))}})
+	wantAPIError(t, "COMPLIANCE to GOVERNANCE", err, "AccessDenied", 403)
+	_, err = c.DeleteObject(ctx(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("comp"), VersionId: comp.VersionId, BypassGovernanceRetention: aws.Bool(true)})
+	wantAPIError(t, "delete COMPLIANCE with bypass", err, "AccessDenied", 403)
+	_, err = c.PutObjectRetention(ctx(), &s3.PutObjectRetentionInput{Bucket: aws.String(bucket), Key: aws.String("comp"), VersionId: comp.VersionId,
+		Retention: &s3types.ObjectLockRetention{Mode: s3types.ObjectLockRetentionModeCompliance, RetainUntilDate: aws.Time(time.Now().Add(-time.Hour))}})
+	wantAPIError(t, "a date in the past", err, "InvalidArgument", 400)
+
+	// Legal hold: holds even without retention, even against bypass.
+	if _, err := c.PutObjectLockConfiguration(ctx(), &s3.PutObjectLockConfigurationInput{Bucket: aws.String(bucket),
+		ObjectLockConfiguration: &s3types.ObjectLockConfiguration{ObjectLockEnabled: s3types.ObjectLockEnabledEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	held, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("held"), Body: strings.NewReader("held"), ContentMD5: aws.String(md5b64("held"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetObjectRetention(ctx(), &s3.GetObjectRetentionInput{Bucket: aws.String(bucket), Key: aws.String("held")})
+	wantAPIError(t, "no retention", err, "NoSuchObjectLockConfiguration", 404)
+	_, err = c.GetObjectLegalHold(ctx(), &s3.GetObjectLegalHoldInput{Bucket: aws.String(bucket), Key: aws.String("held")})
+	wantAPIError(t, "no legal hold", err, "NoSuchObjectLockConfiguration", 404)
+	if _, err := c.PutObjectLegalHold(ctx(), &s3.PutObjectLegalHoldInput{Bucket: aws.String(bucket), Key: aws.String("held"),
+		LegalHold: &s3types.ObjectLockLegalHold{Status: s3types.ObjectLockLegalHoldStatusOn}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DeleteObject(ctx(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("held"), VersionId: held.VersionId, BypassGovernanceRetention: aws.Bool(true)})
+	wantAPIError(t, "delete under legal hold", err, "AccessDenied", 403)
+	if _, err := c.PutObjectLegalHold(ctx(), &s3.PutObjectLegalHoldInput{Bucket: aws.String(bucket), Key: aws.String("held"),
+		LegalHold: &s3types.ObjectLockLegalHold{Status: s3types.ObjectLockLegalHoldStatusOff}}); err != nil {
+		t.Fatal(err)
+	}
+	if lh, err := c.GetObjectLegalHold(ctx(), &s3.GetObjectLegalHoldInput{Bucket: aws.String(bucket), Key: aws.String("held")}); err != nil || lh.LegalHold.Status != s3types.ObjectLockLegalHoldStatusOff {
+		t.Fatalf("legal hold off: %+v %v", lh, err)
+	}
+	if _, err := c.DeleteObject(ctx(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("held"), VersionId: held.VersionId}); err != nil {
+		t.Fatalf("delete after the hold: %v", err)
+	}
+
+	// A multipart upload with a legal hold keeps it.
+	mp, err := c.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("mp"), ObjectLockLegalHoldStatus: s3types.ObjectLockLegalHoldStatusOn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := c.UploadPart(ctx(), &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mp.UploadId, PartNumber: aws.Int32(1), Body: strings.NewReader("part")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := c.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mp.UploadId,
+		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{ETag: up.ETag, PartNumber: aws.Int32(1)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DeleteObject(ctx(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("mp"), VersionId: done.VersionId})
+	wantAPIError(t, "delete a held multipart object", err, "AccessDenied", 403)
+
+	// A PUT with Object Lock parameters must carry Content-MD5 or a
+	// checksum (the SDK adds one unless told not to).
+	_, err = c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("nomd5"), Body: strings.NewReader("x"), ObjectLockLegalHoldStatus: s3types.ObjectLockLegalHoldStatusOn},
+		func(o *s3.Options) { o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired })
+	wantAPIError(t, "no Content-MD5 nor checksum", err, "InvalidRequest", 400)
+}
+
+func md5b64(s string) string {
+	sum := md5.Sum([]byte(s))
+	return base64.StdEncoding.EncodeToString(sum[:])
 }

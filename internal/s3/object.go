@@ -375,12 +375,6 @@ func (s *Service) readObject(ctx context.Context, in *GetObjectInput, withBody b
 	if err != nil {
 		return nil, err
 	}
-	// The SSE-C key (HEAD asks for it too, as S3 does), or KMS's data
-	// key.
-	key, err := s.sseForRead(ctx, v.Enc, in.Header, sseCPrefix, withBody)
-	if err != nil {
-		return nil, err
-	}
 	h := objectHeaders(v)
 	if v.VersionID != "null" {
 		h["x-amz-version-id"] = v.VersionID
@@ -433,6 +427,12 @@ func (s *Service) readObject(ctx context.Context, in *GetObjectInput, withBody b
 			status = http.StatusPartialContent
 			h["Content-Range"] = contentRange(start, length, v.Size)
 		}
+	}
+	// The SSE-C key (HEAD asks for it too, as S3 does), or KMS's data
+	// key; after the part and range checks, which S3 answers first.
+	key, err := s.sseForRead(ctx, v.Enc, in.Header, sseCPrefix, withBody)
+	if err != nil {
+		return nil, err
 	}
 	if strings.EqualFold(in.ChecksumMode, "ENABLED") && v.Checksum != "" && status == http.StatusOK {
 		h[checksumHeader(v.ChecksumAlgo)] = v.Checksum

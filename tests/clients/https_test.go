@@ -83,13 +83,35 @@ func TestHTTPS(t *testing.T) {
 	}
 	// boto3 with AWS_CA_BUNDLE.
 	py := lookBoto3(t)
-	script := `import boto3, os
+	// Then SSE-C (boto3 encodes the key and its MD5) and Object Lock.
+	script := `import boto3, os, datetime, botocore
 s3 = boto3.client("s3", endpoint_url=os.environ["GUREUM_HTTPS"], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
-print(s3.get_object(Bucket=os.environ["BUCKET"], Key="k")["Body"].read().decode())`
+b = os.environ["BUCKET"]
+print(s3.get_object(Bucket=b, Key="k")["Body"].read().decode())
+key = os.urandom(32)
+s3.put_object(Bucket=b, Key="ssec", Body=b"customer secret", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+got = s3.get_object(Bucket=b, Key="ssec", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+assert got["Body"].read() == b"customer secret" and got["SSECustomerAlgorithm"] == "AES256"
+try:
+    s3.get_object(Bucket=b, Key="ssec")
+    raise SystemExit("SSE-C object read without its key")
+except botocore.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "InvalidRequest", e.response
+lb = b + "-lock"
+s3.create_bucket(Bucket=lb, ObjectLockEnabledForBucket=True)
+until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+v = s3.put_object(Bucket=lb, Key="w", Body=b"worm", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until)["VersionId"]
+assert s3.get_object_retention(Bucket=lb, Key="w")["Retention"]["Mode"] == "COMPLIANCE"
+try:
+    s3.delete_object(Bucket=lb, Key="w", VersionId=v, BypassGovernanceRetention=True)
+    raise SystemExit("a COMPLIANCE version was deleted")
+except botocore.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "AccessDenied", e.response
+print("ok")`
 	cmd := exec.Command(py, "-c", script)
 	cmd.Env = append(os.Environ(), "AWS_CA_BUNDLE="+ca, "GUREUM_HTTPS="+httpsURL, "BUCKET="+bucket)
 	out, err := cmd.CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != "over tls" {
+	if err != nil || strings.TrimSpace(string(out)) != "over tls\nok" {
 		t.Fatalf("boto3 with AWS_CA_BUNDLE: %v\n%s", err, out)
 	}
 }

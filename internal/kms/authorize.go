@@ -55,10 +55,12 @@ type need struct {
 	encCtx map[string]string
 	// keys are the condition keys of the request's own parameters.
 	keys policy.Context
-	// grantSubset, for CreateGrant, are the operations the new grant
-	// would give: a grant allowing CreateGrant covers only a subset of
-	// its own operations.
-	grantSubset []string
+	// grantSubset and grantConstraints, for CreateGrant, are the
+	// operations and constraints of the new grant: a grant allowing
+	// CreateGrant covers only grants of a subset of its own operations,
+	// constrained at least as much as itself.
+	grantSubset      []string
+	grantConstraints *GrantConstraints
 	// retire, for RetireGrant, is the grant to retire, which names who
 	// may retire it.
 	retire *grantRecord
@@ -89,6 +91,11 @@ func (s *Service) checkOp(ctx context.Context, op *operation.Operation, in any) 
 	needsFn := s.needs[op.Name]
 	if needsFn == nil {
 		return nil
+	}
+	if p := request.From(ctx).Principal; p.IsAnonymous() {
+		// KMS takes signed requests only (an anonymous S3 caller asking
+		// for SSE-KMS gets here): nothing allows an anonymous caller.
+		return denied(p, op.Action, "*", policy.Result{Decision: policy.ImplicitDeny, Missing: policy.Resource})
 	}
 	needs, err := needsFn(ctx, in)
 	if err != nil {
@@ -264,8 +271,9 @@ func (s *Service) grantAllows(ctx context.Context, nd *need) (bool, error) {
 	var ok bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		return scanJSON[grantRecord](tx, tGrants, string(nd.key.name())+"/", func(_ string, g *grantRecord) bool {
-			if g.grantee(p) && slices.Contains(g.Operations, nd.grantOp) && g.Constraints.allow(nd.encCtx) &&
-				(nd.grantSubset == nil || subset(nd.grantSubset, g.Operations)) {
+			if g.grantee(p) && slices.Contains(g.Operations, nd.grantOp) &&
+				(!contextOps[nd.grantOp] || g.Constraints.allow(nd.encCtx)) &&
+				(nd.grantSubset == nil || (subset(nd.grantSubset, g.Operations) && g.Constraints.narrowedBy(nd.grantConstraints))) {
 				ok = true
 				return false
 			}
@@ -273,6 +281,14 @@ func (s *Service) grantAllows(ctx context.Context, nd *need) (bool, error) {
 		})
 	})
 	return ok, err
+}
+
+// contextOps are the grant operations that take an encryption context:
+// a grant's constraints apply to these only
+// (https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html).
+var contextOps = map[string]bool{
+	"Encrypt": true, "Decrypt": true, "GenerateDataKey": true, "GenerateDataKeyWithoutPlaintext": true,
+	"ReEncryptFrom": true, "ReEncryptTo": true, "GenerateDataKeyPair": true, "GenerateDataKeyPairWithoutPlaintext": true,
 }
 
 func subset(a, b []string) bool {

@@ -47,6 +47,30 @@ func (c *GrantConstraints) allow(encCtx map[string]string) bool {
 	return true
 }
 
+// narrowedBy reports whether a new grant's constraints are at least as
+// strict as c (a grant passed on by its grantee may not loosen them).
+func (c *GrantConstraints) narrowedBy(child *GrantConstraints) bool {
+	if c == nil {
+		return true
+	}
+	if child == nil {
+		return false
+	}
+	if c.EncryptionContextEquals != nil && !maps.Equal(c.EncryptionContextEquals, child.EncryptionContextEquals) {
+		return false
+	}
+	for k, v := range c.EncryptionContextSubset {
+		in := child.EncryptionContextSubset
+		if child.EncryptionContextEquals != nil {
+			in = child.EncryptionContextEquals
+		}
+		if got, ok := in[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
 // grantRecord is a grant as stored, under its key's name and its id.
 type grantRecord struct {
 	KeyArn      string            `json:"keyArn"`
@@ -200,7 +224,7 @@ func (s *Service) createGrantNeeds(ctx context.Context, in *createGrantInput) ([
 		return nil, err
 	}
 	nd := &nds[0]
-	nd.grantSubset = in.Operations
+	nd.grantSubset, nd.grantConstraints = in.Operations, in.Constraints
 	nd.keys.Set("kms:GrantOperations", in.Operations...)
 	nd.keys.Set("kms:GranteePrincipal", in.GranteePrincipal)
 	if in.RetiringPrincipal != nil {

@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"encoding/xml"
+	"net/http"
 	"strings"
 
 	"github.com/gureum/gureum/internal/awsproto/restxml"
@@ -10,12 +11,13 @@ import (
 )
 
 type GetObjectAttributesInput struct {
-	Bucket           string `loc:"uri,Bucket"`
-	Key              string `loc:"uri,Key"`
-	VersionID        string `loc:"query,versionId"`
-	Attributes       string `loc:"header,x-amz-object-attributes"`
-	MaxParts         *int   `loc:"header,x-amz-max-parts"`
-	PartNumberMarker *int   `loc:"header,x-amz-part-number-marker"`
+	Bucket           string      `loc:"uri,Bucket"`
+	Key              string      `loc:"uri,Key"`
+	VersionID        string      `loc:"query,versionId"`
+	Attributes       string      `loc:"header,x-amz-object-attributes"`
+	MaxParts         *int        `loc:"header,x-amz-max-parts"`
+	PartNumberMarker *int        `loc:"header,x-amz-part-number-marker"`
+	Header           http.Header `loc:"allheaders"`
 }
 
 type attrChecksum struct {
@@ -99,6 +101,10 @@ func (s *Service) GetObjectAttributes(ctx context.Context, in *GetObjectAttribut
 		return err
 	})
 	if err != nil {
+		return nil, err
+	}
+	// An SSE-C object's attributes need its key, as its HEAD does.
+	if _, err := s.sseForRead(ctx, v.Enc, in.Header, sseCPrefix, false); err != nil {
 		return nil, err
 	}
 	a := &objectAttributes{}

@@ -337,5 +337,17 @@ func (w *sseWrite) record(body *ingested) *objEnc {
 // key the part's request brings (the upload's, S3 checks), or the
 // upload's KMS data key.
 func (s *Service) uploadKey(ctx context.Context, u *uploadRecord, h http.Header) ([]byte, error) {
+	if u.Enc != nil && u.Enc.Mode == sseC {
+		ck, err := parseSSEC(h, sseCPrefix)
+		switch {
+		case err != nil:
+			return nil, err
+		case ck == nil:
+			return nil, errInvalidRequest("The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.")
+		case subtle.ConstantTimeCompare([]byte(ck.md5), []byte(u.Enc.KeyMD5)) != 1:
+			return nil, invalidArgument("The provided encryption parameters did not match the ones used originally.", sseCPrefix+"key", "")
+		}
+		return ck.key, nil
+	}
 	return s.sseForRead(ctx, u.Enc, h, sseCPrefix, true)
 }

@@ -172,6 +172,7 @@ func Open(cfg Config) (*Server, error) {
 	})
 	s3svc.SetAuth(e.Verifier(), e.ResolvePrincipal)
 	s3svc.SetIdentities(iamsvc)
+	s3svc.SetKMS(kmssvc) // SSE-KMS's data keys, made and decrypted as the caller
 	if np.Name() != "none" {
 		var forward []string
 		if inet.Mode == netplane.InternetHost {

@@ -4,11 +4,12 @@
 // TestMain builds the gureum binary once, starts it with --ephemeral on a
 // free loopback port and stops it with SIGTERM at the end, failing the run
 // if it does not exit cleanly. Each test runs a script from this directory
-// (awscli.sh, in two halves; boto3_clients.py; s3cmd.sh; rclone.sh; and the
+// (awscli.sh, in two halves; boto3_clients.py; s3cmd.sh; rclone.sh; the
 // learner story, learner_awscli.sh and learner_boto3.py, which also drive
-// IAM and STS) with the endpoint in GUREUM_* environment variables and a
-// bucket of its own; the scripts check every answer and exit non-zero on
-// any failed check. They also run by hand against any gureum; see lib.sh.
+// IAM and STS; and kms_boto3.py, KMS) with the endpoint in GUREUM_*
+// environment variables and a bucket of its own; the scripts check every
+// answer and exit non-zero on any failed check. They also run by hand
+// against any gureum; see lib.sh.
 //
 // A missing client skips its test locally and fails it when CI=true.
 // Set GUREUM_CLIENTS_RACE=1 to build the server with the race detector.
@@ -334,6 +335,15 @@ func TestLearnerAWSCLI(t *testing.T) {
 func TestLearnerBoto3(t *testing.T) {
 	t.Parallel()
 	runClient(t, []string{lookBoto3(t), "learner_boto3.py"})
+}
+
+// TestKMSBoto3 drives KMS with boto3, so botocore's model parses every
+// answer: keys, aliases (alias/aws/s3 among them), the encryption
+// context, an IAM user against the key policy, grants, and the errors of
+// disabled keys and keys pending deletion.
+func TestKMSBoto3(t *testing.T) {
+	t.Parallel()
+	runClient(t, []string{lookBoto3(t), "kms_boto3.py"})
 }
 
 // TestEC2AWSCLI builds and tears down the two-tier VPC with the AWS CLI v2

@@ -96,10 +96,12 @@ func (v *Verifier) wrapBody(r *http.Request, a *Auth, kind payloadKind, seed *ch
 			declared: declaredTrailers(r),
 			auth:     a,
 		})
+		// The decoded length is the body's length from here on, also
+		// for a body sent with Transfer-Encoding: chunked and no
+		// Content-Length (botocore's aws-chunked PutObject without a
+		// body, over HTTPS).
 		r.ContentLength = length
-		if r.Header.Get("Content-Length") != "" {
-			r.Header.Set("Content-Length", strconv.FormatInt(length, 10))
-		}
+		r.Header.Set("Content-Length", strconv.FormatInt(length, 10))
 		stripAWSChunked(r.Header)
 		a.Streaming = true
 	}

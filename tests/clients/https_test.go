@@ -88,6 +88,9 @@ func TestHTTPS(t *testing.T) {
 s3 = boto3.client("s3", endpoint_url=os.environ["GUREUM_HTTPS"], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
 b = os.environ["BUCKET"]
 print(s3.get_object(Bucket=b, Key="k")["Body"].read().decode())
+# No body: over HTTPS botocore sends it aws-chunked, without Content-Length.
+s3.put_object(Bucket=b, Key="empty")
+assert s3.head_object(Bucket=b, Key="empty")["ContentLength"] == 0
 key = os.urandom(32)
 s3.put_object(Bucket=b, Key="ssec", Body=b"customer secret", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
 got = s3.get_object(Bucket=b, Key="ssec", SSECustomerAlgorithm="AES256", SSECustomerKey=key)

@@ -189,12 +189,12 @@ func (s *Service) PutObjectLockConfiguration(ctx context.Context, in *PutObjectL
 			return nil, errMalformedXML()
 		}
 		cfg.Mode = r.Mode
-		n := r.Days
+		n, arg := r.Days, "Days"
 		if n == nil {
-			n = r.Years
+			n, arg = r.Years, "Years"
 		}
 		if *n <= 0 {
-			return nil, invalidArgument("Default retention period must be a positive integer value", "ObjectLockConfiguration", strconv.Itoa(*n))
+			return nil, invalidArgument("Default retention period must be a positive integer value.", arg, strconv.Itoa(*n))
 		}
 		if r.Days != nil {
 			cfg.Days = *r.Days
@@ -337,9 +337,13 @@ func (s *Service) PutObjectRetention(ctx context.Context, in *PutObjectRetention
 	now := s.now()
 	return &struct{}{}, s.updateLock(ctx, in.Bucket, in.Key, in.VersionID, func(_ *bucketRecord, v *versionRecord) error {
 		cur := v.Lock
+		// While retained, only the same mode until the same date or a
+		// later one needs nothing; any other change (a shorter date, no
+		// retention, another mode — even GOVERNANCE to COMPLIANCE, as S3
+		// answers) needs the bypass, which COMPLIANCE never gives.
 		if cur.retained(now) {
-			weaker := next.Mode == "" || next.Until.Before(cur.Until) || (cur.Mode == "COMPLIANCE" && next.Mode != "COMPLIANCE")
-			if weaker && !(cur.Mode == "GOVERNANCE" && bypass) {
+			changed := next.Mode != cur.Mode || next.Until.Before(cur.Until)
+			if changed && !(cur.Mode == "GOVERNANCE" && bypass) {
 				return errLocked
 			}
 		}

@@ -442,6 +442,21 @@ func TestObjectLock(t *testing.T) {
 	_, err = c.PutObjectRetention(ctx(), &s3.PutObjectRetentionInput{Bucket: aws.String(bucket), Key: aws.String("comp"), VersionId: comp.VersionId,
 		Retention: &s3types.ObjectLockRetention{Mode: s3types.ObjectLockRetentionModeCompliance, RetainUntilDate: aws.Time(time.Now().Add(-time.Hour))}})
 	wantAPIError(t, "a date in the past", err, "InvalidArgument", 400)
+	// GOVERNANCE to COMPLIANCE is a change of mode: it needs the bypass.
+	gv, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("gov2"), Body: strings.NewReader("g"), ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32,
+		ObjectLockMode: s3types.ObjectLockModeGovernance, ObjectLockRetainUntilDate: aws.Time(time.Now().Add(time.Hour))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bypass := range []bool{false, true} {
+		_, err = c.PutObjectRetention(ctx(), &s3.PutObjectRetentionInput{Bucket: aws.String(bucket), Key: aws.String("gov2"), VersionId: gv.VersionId, BypassGovernanceRetention: aws.Bool(bypass),
+			Retention: &s3types.ObjectLockRetention{Mode: s3types.ObjectLockRetentionModeCompliance, RetainUntilDate: aws.Time(time.Now().Add(2 * time.Hour))}})
+		if !bypass {
+			wantAPIError(t, "GOVERNANCE to COMPLIANCE without the bypass", err, "AccessDenied", 403)
+		} else if err != nil {
+			t.Fatalf("GOVERNANCE to COMPLIANCE with the bypass: %v", err)
+		}
+	}
 
 	// Legal hold: holds even without retention, even against bypass.
 	if _, err := c.PutObjectLockConfiguration(ctx(), &s3.PutObjectLockConfigurationInput{Bucket: aws.String(bucket),

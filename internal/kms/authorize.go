@@ -64,6 +64,9 @@ type need struct {
 	// retire, for RetireGrant, is the grant to retire, which names who
 	// may retire it.
 	retire *grantRecord
+	// ciphertext marks a key found from a ciphertext (Decrypt, the source
+	// of ReEncrypt): a denial by the key's side does not name it.
+	ciphertext bool
 }
 
 // keyNeed is an action on a key.
@@ -148,6 +151,9 @@ func (s *Service) allow(ctx context.Context, nd *need) error {
 	res := policy.Evaluate(&in, req)
 	authz.Log(ctx, s.log, req, res)
 	if res.Decision == policy.ExplicitDeny {
+		if nd.ciphertext && res.DenyKind == policy.Resource {
+			return deniedCiphertext(p, nd.action)
+		}
 		return denied(p, nd.action, resource, res)
 	}
 	if nd.key == nil {
@@ -168,6 +174,9 @@ func (s *Service) allow(ctx context.Context, nd *need) error {
 	}
 	if !here {
 		res = policy.Result{Decision: policy.ImplicitDeny, Missing: policy.Resource}
+	}
+	if nd.ciphertext && res.Missing == policy.Resource {
+		return deniedCiphertext(p, nd.action)
 	}
 	return denied(p, nd.action, resource, res)
 }
@@ -193,6 +202,22 @@ func allowedHere(res policy.Result) bool {
 func denied(p request.Principal, action, resource string, res policy.Result) *awsproto.Error {
 	e := authz.Denied(p, action, resource, res, false)
 	return awsproto.New(http.StatusBadRequest, "AccessDeniedException", e.Message)
+}
+
+// deniedCiphertext is KMS's denial of a key found from a ciphertext by
+// the key's own side (its policy): it names neither the key nor whether
+// it exists, as AWS's current wording does not:
+//
+//	User: arn:aws:iam::111122223333:user/alice is not authorized to perform:
+//	kms:Decrypt on the resource associated with this ciphertext because the
+//	resource does not exist in this Region, no resource-based policies
+//	allow access, or a resource-based policy explicitly denies access
+//
+// (a denial by the caller's IAM policies names the key as any other).
+func deniedCiphertext(p request.Principal, action string) *awsproto.Error {
+	return awsproto.New(http.StatusBadRequest, "AccessDeniedException", "User: "+p.ARN+" is not authorized to perform: "+action+
+		" on the resource associated with this ciphertext because the resource does not exist in this Region,"+
+		" no resource-based policies allow access, or a resource-based policy explicitly denies access")
 }
 
 // conditionKeys resolves KMS's condition keys for a need, and the global

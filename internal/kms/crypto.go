@@ -242,7 +242,7 @@ func (s *Service) decryptNeeds(ctx context.Context, in *decryptInput) ([]need, e
 		return nil, err
 	}
 	nd := keyNeed("kms:Decrypt", k, "Decrypt")
-	nd.encCtx = in.EncryptionContext
+	nd.encCtx, nd.ciphertext = in.EncryptionContext, true
 	nd.keys.Set("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT")
 	return []need{nd}, nil
 }
@@ -332,7 +332,7 @@ func (s *Service) reEncryptNeeds(ctx context.Context, in *reEncryptInput) ([]nee
 		return nil, err
 	}
 	from := keyNeed("kms:ReEncryptFrom", src, "ReEncryptFrom")
-	from.encCtx = in.SourceEncryptionContext
+	from.encCtx, from.ciphertext = in.SourceEncryptionContext, true
 	from.keys.Set("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT")
 	return []need{from, dst[0]}, nil
 }

@@ -590,9 +590,10 @@ func TestAWSManagedKeyForS3(t *testing.T) {
 	if err != nil || !strings.Contains(arnB, ":"+acctB+":") {
 		t.Fatalf("account B's aws/s3: %s %v", arnB, err)
 	}
-	// …and cannot decrypt account A's data key through S3.
+	// …and cannot decrypt account A's data key through S3. The denial
+	// does not name the key: the ciphertext's key is not hers to know.
 	_, _, err = e.s.DecryptFor(as(carol), blob, encCtx)
-	wantErr(t, err, "AccessDeniedException", "")
+	wantErr(t, err, "AccessDeniedException", "User: "+carol.ARN+" is not authorized to perform: kms:Decrypt on the resource associated with this ciphertext because the resource does not exist in this Region, no resource-based policies allow access, or a resource-based policy explicitly denies access")
 	// Anonymous callers cannot use KMS at all.
 	_, _, _, err = e.s.GenerateDataKeyFor(as(anon), "", encCtx)
 	wantErr(t, err, "AccessDeniedException", "User: anonymous is not authorized to perform: kms:GenerateDataKey because no resource-based policy allows the kms:GenerateDataKey action")

@@ -206,15 +206,16 @@ func (c *chrome) open(path string) int64 {
 	return resp.Status
 }
 
-// waitJS waits until a JavaScript expression is true, across the page
-// loads that happen meanwhile (a form's answer, a refresh).
+// waitJS waits until a JavaScript expression is true of a page loaded to
+// its end, across the page loads that happen meanwhile (a form's answer,
+// a refresh).
 func (c *chrome) waitJS(what, expr string, within time.Duration) {
 	c.t.Helper()
 	deadline := time.Now().Add(within)
 	var last error
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && (`+expr+`)`))
 		cancel()
 		if err == nil && ok {
 			return
@@ -225,17 +226,19 @@ func (c *chrome) waitJS(what, expr string, within time.Duration) {
 	c.fail("waiting for "+what, fmt.Errorf("not after %s (last error %v)", within, last))
 }
 
-// waitText waits until the page says want.
+// waitText waits until the page, loaded to its end, says want.
 func (c *chrome) waitText(want string, within time.Duration) {
 	c.t.Helper()
 	c.waitJS(fmt.Sprintf("%q", want), `!!document.body && document.body.innerText.includes(`+jsString(want)+`)`, within)
 }
 
-// click clicks what sel selects and waits until the page says want.
+// click clicks what sel selects and waits until a new page (the old one
+// is marked first) says want.
 func (c *chrome) click(sel, want string) {
 	c.t.Helper()
+	eval[any](c, `document.documentElement.setAttribute("data-old-page", "1")`)
 	c.do("click "+sel, chromedp.Click(chromedp.CSS(sel)))
-	c.waitText(want, 30*time.Second)
+	c.waitJS(fmt.Sprintf("a new page saying %q", want), `!document.documentElement.hasAttribute("data-old-page") && !!document.body && document.body.innerText.includes(`+jsString(want)+`)`, 30*time.Second)
 }
 
 func jsString(s string) string {
@@ -420,7 +423,7 @@ func TestConsoleInChromium(t *testing.T) {
 	for _, name := range []string{"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"} {
 		c.do("untick "+name, chromedp.Click(chromedp.CSS(`#bpa-form input[name=`+name+`]`)))
 	}
-	c.click("#bpa-save", "acknowledge that the current settings")
+	c.click("#bpa-save", "To turn off Block Public Access, acknowledge")
 	if st := eval[string](c, `document.getElementById("bpa-status").textContent`); st != "On" {
 		t.Fatalf("Block Public Access after a save without the acknowledgement: %s", st)
 	}

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"crypto/md5"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -21,6 +25,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -515,4 +520,170 @@ func TestObjectLock(t *testing.T) {
 func md5b64(s string) string {
 	sum := md5.Sum([]byte(s))
 	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// kmsJSON calls a KMS operation (JSON 1.1, signed for "kms") as ak/sk and
+// returns its answer's fields.
+func (e *testEnv) kmsJSON(ak, sk, op string, in map[string]any) (map[string]any, error) {
+	e.t.Helper()
+	body, _ := json.Marshal(in)
+	req, _ := http.NewRequest(http.MethodPost, e.URL+"/", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "TrentService."+op)
+	sum := sha256.Sum256(body)
+	creds := aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}
+	if err := v4.NewSigner().SignHTTP(ctx(), creds, req, hex.EncodeToString(sum[:]), "kms", "us-east-1", time.Now()); err != nil {
+		e.t.Fatal(err)
+	}
+	resp, err := e.HTTP.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := map[string]any{}
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != 200 {
+		return out, fmt.Errorf("KMS %s: %d %v", op, resp.StatusCode, out)
+	}
+	return out, nil
+}
+
+// TestSSEKMS: objects encrypted with data keys from gureum's KMS, over
+// HTTPS: a named key, the AWS managed alias/aws/s3, the bucket's default;
+// multipart and copies; no plaintext at rest; the caller needs
+// kms:GenerateDataKey to write and kms:Decrypt to read (not to HEAD);
+// a disabled or missing key gets S3's KMS errors.
+func TestSSEKMS(t *testing.T) {
+	dir := t.TempDir()
+	e := newTLSEnv(t, server.Config{DataDir: dir})
+	c := e.S3
+	bucket := e.bucket("ssekms")
+	key, err := e.kmsJSON("test", "test", "CreateKey", map[string]any{"Description": "objects"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := key["KeyMetadata"].(map[string]any)["Arn"].(string)
+	keyID := key["KeyMetadata"].(map[string]any)["KeyId"].(string)
+	secret := bytes.Repeat([]byte("KMS-PROTECTED-PLANS "), 5000)
+	put, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("named"), Body: bytes.NewReader(secret),
+		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String(keyID), BucketKeyEnabled: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if put.ServerSideEncryption != s3types.ServerSideEncryptionAwsKms || aws.ToString(put.SSEKMSKeyId) != arn || !aws.ToBool(put.BucketKeyEnabled) {
+		t.Fatalf("PUT answered %q %q %v", put.ServerSideEncryption, aws.ToString(put.SSEKMSKeyId), aws.ToBool(put.BucketKeyEnabled))
+	}
+	if blobsHold(t, dir, []byte("KMS-PROTECTED-PLANS")) {
+		t.Fatal("the SSE-KMS object's plaintext is in a blob file")
+	}
+	got, err := c.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("named"), Range: aws.String("bytes=7-30")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if !bytes.Equal(b, secret[7:31]) || aws.ToString(got.SSEKMSKeyId) != arn {
+		t.Fatalf("GET range: %q %s", b, aws.ToString(got.SSEKMSKeyId))
+	}
+	// aws:kms without a key: the account's AWS managed key, alias/aws/s3.
+	def, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("managed"), Body: strings.NewReader("managed-key secret"),
+		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := e.kmsJSON("test", "test", "DescribeKey", map[string]any{"KeyId": "alias/aws/s3"})
+	if err != nil || aws.ToString(def.SSEKMSKeyId) != desc["KeyMetadata"].(map[string]any)["Arn"] || desc["KeyMetadata"].(map[string]any)["KeyManager"] != "AWS" {
+		t.Fatalf("the AWS managed key: %s %v %v", aws.ToString(def.SSEKMSKeyId), desc, err)
+	}
+	if got := e.get(bucket, "managed"); got != "managed-key secret" {
+		t.Fatalf("managed: %q", got)
+	}
+	// The bucket's default encryption, with the key.
+	if _, err := c.PutBucketEncryption(ctx(), &s3.PutBucketEncryptionInput{Bucket: aws.String(bucket), ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+		Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAwsKms, KMSMasterKeyID: aws.String(arn)}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	byDefault, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("default"), Body: strings.NewReader("DEFAULT-ENCRYPTED-NOTE")})
+	if err != nil || byDefault.ServerSideEncryption != s3types.ServerSideEncryptionAwsKms || aws.ToString(byDefault.SSEKMSKeyId) != arn {
+		t.Fatalf("default encryption: %+v %v", byDefault, err)
+	}
+	if db, err := os.ReadFile(filepath.Join(dir, "meta.db")); err != nil || bytes.Contains(db, []byte("DEFAULT-ENCRYPTED-NOTE")) {
+		t.Fatalf("the small SSE-KMS object's plaintext is in the metadata (%v)", err)
+	}
+	// Multipart, and a copy to SSE-C and back.
+	mp, err := c.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("mp"), ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String(arn)})
+	if err != nil || aws.ToString(mp.SSEKMSKeyId) != arn {
+		t.Fatalf("CreateMultipartUpload: %+v %v", mp, err)
+	}
+	p1 := bytes.Repeat([]byte("MULTIPART-KMS-ONE "), 5<<20/18+1)
+	var parts []s3types.CompletedPart
+	for i, p := range [][]byte{p1, []byte("MULTIPART-KMS-TWO")} {
+		up, err := c.UploadPart(ctx(), &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mp.UploadId, PartNumber: aws.Int32(int32(i + 1)), Body: bytes.NewReader(p)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, s3types.CompletedPart{ETag: up.ETag, PartNumber: aws.Int32(int32(i + 1))})
+	}
+	if _, err := c.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mp.UploadId,
+		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.get(bucket, "mp"); got != string(p1)+"MULTIPART-KMS-TWO" {
+		t.Fatal("the multipart SSE-KMS object differs")
+	}
+	if blobsHold(t, dir, []byte("MULTIPART-KMS-ONE")) {
+		t.Fatal("a part's plaintext is in a blob file")
+	}
+	ck := newSSEKey(t)
+	if _, err := c.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("to-ssec"), CopySource: aws.String(bucket + "/named"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(ck.b64), SSECustomerKeyMD5: aws.String(ck.md5)}); err != nil {
+		t.Fatalf("copy SSE-KMS → SSE-C: %v", err)
+	}
+
+	// Permissions: an IAM user with s3:* only may not use the key; with
+	// kms:GenerateDataKey it writes, with kms:Decrypt it reads; HEAD needs
+	// neither.
+	for _, u := range []struct{ name, kmsActions string }{{"s3only", ""}, {"writer", `,"kms:GenerateDataKey"`}, {"reader", `,"kms:GenerateDataKey","kms:Decrypt"`}} {
+		if _, err := e.rootIAM().CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String(u.name)}); err != nil {
+			t.Fatal(err)
+		}
+		ak, sk, _ := e.inlineKey(u.name, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"`+u.kmsActions+`],"Resource":"*"}]}`)
+		uc := e.client(ak, sk, "us-east-1")
+		_, err := uc.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("by-" + u.name), Body: strings.NewReader("x"),
+			ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String(arn)})
+		if u.name == "s3only" {
+			wantAPIError(t, "PUT without kms:GenerateDataKey", err, "AccessDenied", 403)
+			continue
+		} else if err != nil {
+			t.Fatalf("PUT as %s: %v", u.name, err)
+		}
+		if _, err := uc.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("named")}); err != nil {
+			t.Fatalf("HEAD as %s: %v", u.name, err)
+		}
+		_, err = uc.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("named")})
+		if u.name == "writer" {
+			wantAPIError(t, "GET without kms:Decrypt", err, "AccessDenied", 403)
+		} else if err != nil {
+			t.Fatalf("GET as %s: %v", u.name, err)
+		}
+	}
+
+	// A key that does not exist; a disabled key, for writes and reads.
+	_, err = c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("nokey"), Body: strings.NewReader("x"),
+		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String("arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000")})
+	wantAPIError(t, "a missing key", err, "KMS.NotFoundException", 400)
+	if _, err := e.kmsJSON("test", "test", "DisableKey", map[string]any{"KeyId": keyID}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("disabled"), Body: strings.NewReader("x"),
+		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String(arn)})
+	wantAPIError(t, "a disabled key", err, "KMS.DisabledException", 400)
+	_, err = c.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("named")})
+	wantAPIError(t, "GET with the key disabled", err, "KMS.DisabledException", 400)
+	if _, err := e.kmsJSON("test", "test", "EnableKey", map[string]any{"KeyId": keyID}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.get(bucket, "named"); got != string(secret) {
+		t.Fatal("GET after EnableKey differs")
+	}
 }

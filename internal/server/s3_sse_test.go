@@ -525,19 +525,25 @@ func md5b64(s string) string {
 // kmsJSON calls a KMS operation (JSON 1.1, signed for "kms") as ak/sk and
 // returns its answer's fields.
 func (e *testEnv) kmsJSON(ak, sk, op string, in map[string]any) (map[string]any, error) {
-	e.t.Helper()
+	return kmsCall(e.URL, e.HTTP, ak, sk, op, in)
+}
+
+func kmsCall(base string, hc *http.Client, ak, sk, op string, in map[string]any) (map[string]any, error) {
 	body, _ := json.Marshal(in)
-	req, _ := http.NewRequest(http.MethodPost, e.URL+"/", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, base+"/", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", "TrentService."+op)
 	sum := sha256.Sum256(body)
 	creds := aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}
 	if err := v4.NewSigner().SignHTTP(ctx(), creds, req, hex.EncodeToString(sum[:]), "kms", "us-east-1", time.Now()); err != nil {
-		e.t.Fatal(err)
+		return nil, err
 	}
-	resp, err := e.HTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		return nil, err
 	}
 	defer resp.Body.Close()
 	out := map[string]any{}

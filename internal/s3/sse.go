@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/md5"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
@@ -36,6 +37,7 @@ type objEnc struct {
 	// key was asked for.
 	KMSKey     string `json:"kk,omitempty"`
 	KMSBlob    []byte `json:"kb,omitempty"`
+	KMSBlob2   []byte `json:"kb2,omitempty"` // DSSE-KMS: the second layer's data key
 	KMSContext string `json:"kc,omitempty"`
 	BucketKey  bool   `json:"bk,omitempty"`
 	// IV is the inline bytes' IV (a blob's is in its segment).
@@ -186,7 +188,16 @@ func (s *Service) sseForWrite(ctx context.Context, b *bucketRecord, key string, 
 		return nil, kmsError(err)
 	}
 	doc, _ := json.Marshal(encCtx)
-	return &sseWrite{enc: &objEnc{Mode: mode, KMSKey: arn, KMSBlob: blob, KMSContext: string(doc), BucketKey: bucketKey}, key: plain}, nil
+	enc := &objEnc{Mode: mode, KMSKey: arn, KMSBlob: blob, KMSContext: string(doc), BucketKey: bucketKey}
+	if mode == "aws:kms:dsse" {
+		// Dual-layer: a second data key, a second layer of AES-CTR.
+		plain2, blob2, _, err := s.kms.GenerateDataKeyFor(ctx, arn, encCtx)
+		if err != nil {
+			return nil, kmsError(err)
+		}
+		enc.KMSBlob2, plain = blob2, append(plain, plain2...)
+	}
+	return &sseWrite{enc: enc, key: plain}, nil
 }
 
 // sseForRead checks a read's SSE-C headers (prefix: the object's, or a
@@ -228,6 +239,13 @@ func (s *Service) kmsDataKey(ctx context.Context, enc *objEnc) ([]byte, error) {
 	if err != nil {
 		return nil, kmsError(err)
 	}
+	if enc.KMSBlob2 != nil {
+		key2, _, err := s.kms.DecryptFor(ctx, enc.KMSBlob2, encCtx)
+		if err != nil {
+			return nil, kmsError(err)
+		}
+		key = append(key, key2...)
+	}
 	return key, nil
 }
 
@@ -259,8 +277,13 @@ func newIV() []byte {
 }
 
 // ctrAt is AES-256-CTR under key with iv, positioned at byte off of the
-// stream.
+// stream; a 64-byte key (DSSE-KMS) is two layers, the second under the
+// key's second half with an IV of its own (derived from iv).
 func ctrAt(key, iv []byte, off int64) cipher.Stream {
+	if len(key) == 64 {
+		sum := sha256.Sum256(iv)
+		return dualStream{ctrAt(key[:32], iv, off), ctrAt(key[32:], sum[:aes.BlockSize], off)}
+	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		panic(err) // keys are 32 bytes: parseSSEC and KMS's data keys
@@ -283,6 +306,14 @@ func ctrAt(key, iv []byte, off int64) cipher.Stream {
 		st.XORKeyStream(junk[:skip], junk[:skip])
 	}
 	return st
+}
+
+// dualStream applies two key streams, one after the other.
+type dualStream struct{ a, b cipher.Stream }
+
+func (d dualStream) XORKeyStream(dst, src []byte) {
+	d.a.XORKeyStream(dst, src)
+	d.b.XORKeyStream(dst, dst)
 }
 
 // xorAt returns data encrypted (or decrypted) as the bytes at offset off

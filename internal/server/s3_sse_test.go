@@ -591,6 +591,15 @@ func TestSSEKMS(t *testing.T) {
 	if !bytes.Equal(b, secret[7:31]) || aws.ToString(got.SSEKMSKeyId) != arn {
 		t.Fatalf("GET range: %q %s", b, aws.ToString(got.SSEKMSKeyId))
 	}
+	// DSSE-KMS: two layers, two data keys.
+	ds, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("dsse"), Body: bytes.NewReader(secret),
+		ServerSideEncryption: s3types.ServerSideEncryptionAwsKmsDsse, SSEKMSKeyId: aws.String(arn)})
+	if err != nil || ds.ServerSideEncryption != s3types.ServerSideEncryptionAwsKmsDsse {
+		t.Fatalf("DSSE PUT: %+v %v", ds, err)
+	}
+	if got := e.get(bucket, "dsse"); got != string(secret) {
+		t.Fatal("the DSSE object differs")
+	}
 	// aws:kms without a key: the account's AWS managed key, alias/aws/s3.
 	def, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("managed"), Body: strings.NewReader("managed-key secret"),
 		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms})

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/gureum/gureum/internal/awsproto"
+	"github.com/gureum/gureum/internal/awsproto/awsjson"
 	"github.com/gureum/gureum/internal/awsproto/ec2query"
 	"github.com/gureum/gureum/internal/request"
 	"github.com/gureum/gureum/internal/sigv4"
@@ -257,7 +258,13 @@ func (e *Edge) writeError(w http.ResponseWriter, r *http.Request, service string
 		w.Header().Set("x-amz-id-2", rc.HostID)
 		awsproto.WriteS3Error(w, r, ae, rc.ID, rc.HostID)
 	case "json":
-		awsproto.WriteJSONError(w, ae, rc.ID)
+		// Answered in the JSON version the request was sent in (KMS's
+		// 1.1, DynamoDB's 1.0).
+		version := "1.0"
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-amz-json-1.1") {
+			version = "1.1"
+		}
+		awsjson.WriteError(w, ae, rc.ID, version)
 	case "ec2query":
 		ec2query.WriteError(w, ae, rc.ID)
 	default:

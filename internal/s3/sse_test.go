@@ -36,3 +36,22 @@ func TestCTRAt(t *testing.T) {
 		t.Fatal("the second layer did nothing")
 	}
 }
+
+// FuzzSSEAndLockHeaders: the SSE-C and Object Lock headers never panic
+// and never yield a key of the wrong size.
+func FuzzSSEAndLockHeaders(f *testing.F) {
+	f.Add("AES256", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "mo2A2gG51BgjmOeW5dn6Ew==", "2030-01-01T00:00:00.000Z")
+	f.Add("", "", "", "")
+	f.Add("AES256", "!!", "x", "2030-01-01T00:00:00Z")
+	f.Fuzz(func(t *testing.T, algo, key, sum, date string) {
+		h := make(map[string][]string)
+		h["X-Amz-Server-Side-Encryption-Customer-Algorithm"] = []string{algo}
+		h["X-Amz-Server-Side-Encryption-Customer-Key"] = []string{key}
+		h["X-Amz-Server-Side-Encryption-Customer-Key-Md5"] = []string{sum}
+		ck, err := parseSSEC(h, sseCPrefix)
+		if err == nil && ck != nil && len(ck.key) != 32 {
+			t.Fatalf("a %d-byte key", len(ck.key))
+		}
+		_, _ = parseLockDate(date)
+	})
+}

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/gureum/gureum/internal/server"
 )
 
 type s3Error struct {
@@ -350,7 +352,7 @@ func TestUnsupportedHeaders(t *testing.T) {
 // EC2's 400 RequestExpired for EC2; a service gureum does not serve that
 // speaks JSON (Lambda) gets its NotImplemented in JSON the SDKs parse.
 func TestAuthErrorsInEachServicesWords(t *testing.T) {
-	e := newEnv(t)
+	e := newTLSEnv(t, server.Config{}) // over HTTPS with gureum's CA
 	body := "Action=DescribeVpcs&Version=2016-11-15"
 	req, _ := http.NewRequest("POST", e.URL+"/", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -358,7 +360,7 @@ func TestAuthErrorsInEachServicesWords(t *testing.T) {
 	if err := v4.NewSigner().SignHTTP(ctx(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, hex.EncodeToString(sum[:]), "ec2", "us-east-1", time.Now().Add(-16*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +374,7 @@ func TestAuthErrorsInEachServicesWords(t *testing.T) {
 	if err := v4.NewSigner().SignHTTP(ctx(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, hex.EncodeToString(empty[:]), "lambda", "us-east-1", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	resp, err = http.DefaultClient.Do(req)
+	resp, err = e.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -441,7 +441,7 @@ func TestIAMSurvivesRestart(t *testing.T) {
 // S3 and STS's GetCallerIdentity, but IAM answers them (without MFA) as
 // an invalid token, as AWS does.
 func TestSessionTokenCannotCallIAM(t *testing.T) {
-	e := newEnv(t)
+	e := newTLSEnv(t, server.Config{}) // over HTTPS with gureum's CA
 	root := e.rootIAM()
 	if _, err := root.CreateUser(ctx(), &iam.CreateUserInput{UserName: aws.String("tok")}); err != nil {
 		t.Fatal(err)

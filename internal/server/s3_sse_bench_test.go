@@ -60,7 +60,7 @@ func BenchmarkSSE(b *testing.B) {
 	if _, err := c.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("bench")}); err != nil {
 		b.Fatal(err)
 	}
-	out, err := kmsCall(ts.URL, &http.Client{Transport: tr}, "test", "test", "CreateKey", map[string]any{})
+	out, err := (&testEnv{URL: ts.URL, HTTP: &http.Client{Transport: tr}}).kmsJSON("test", "test", "CreateKey", map[string]any{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"crypto/md5"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -25,7 +21,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -522,36 +517,11 @@ func md5b64(s string) string {
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// kmsJSON calls a KMS operation (JSON 1.1, signed for "kms") as ak/sk and
+// kmsJSON calls a KMS operation as ak/sk (kms_test.go's client) and
 // returns its answer's fields.
 func (e *testEnv) kmsJSON(ak, sk, op string, in map[string]any) (map[string]any, error) {
-	return kmsCall(e.URL, e.HTTP, ak, sk, op, in)
-}
-
-func kmsCall(base string, hc *http.Client, ak, sk, op string, in map[string]any) (map[string]any, error) {
-	body, _ := json.Marshal(in)
-	req, err := http.NewRequest(http.MethodPost, base+"/", bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "TrentService."+op)
-	sum := sha256.Sum256(body)
-	creds := aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}
-	if err := v4.NewSigner().SignHTTP(ctx(), creds, req, hex.EncodeToString(sum[:]), "kms", "us-east-1", time.Now()); err != nil {
-		return nil, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
 	out := map[string]any{}
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode != 200 {
-		return out, fmt.Errorf("KMS %s: %d %v", op, resp.StatusCode, out)
-	}
-	return out, nil
+	return out, e.kmsAs(ak, sk).call(op, in, &out)
 }
 
 // TestSSEKMS: objects encrypted with data keys from gureum's KMS, over

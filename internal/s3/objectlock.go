@@ -155,15 +155,19 @@ func parseLockDate(s string) (time.Time, error) {
 }
 
 type lockConfigDoc struct {
-	XMLName           xml.Name `xml:"ObjectLockConfiguration"`
-	ObjectLockEnabled string   `xml:"ObjectLockEnabled,omitempty"`
-	Rule              *struct {
-		DefaultRetention *struct {
-			Mode  string `xml:"Mode,omitempty"`
-			Days  *int   `xml:"Days,omitempty"`
-			Years *int   `xml:"Years,omitempty"`
-		} `xml:"DefaultRetention"`
-	} `xml:"Rule"`
+	XMLName           xml.Name  `xml:"ObjectLockConfiguration"`
+	ObjectLockEnabled string    `xml:"ObjectLockEnabled,omitempty"`
+	Rule              *lockRule `xml:"Rule"`
+}
+
+type lockRule struct {
+	DefaultRetention *defaultRetention `xml:"DefaultRetention"`
+}
+
+type defaultRetention struct {
+	Mode  string `xml:"Mode,omitempty"`
+	Days  *int   `xml:"Days,omitempty"`
+	Years *int   `xml:"Years,omitempty"`
 }
 
 type PutObjectLockConfigurationInput struct {
@@ -223,23 +227,13 @@ func (s *Service) GetObjectLockConfiguration(ctx context.Context, in *BucketInpu
 	}
 	d := &lockConfigDoc{ObjectLockEnabled: "Enabled"}
 	if c := b.ObjectLock; c.Mode != "" {
-		d.Rule = &struct {
-			DefaultRetention *struct {
-				Mode  string `xml:"Mode,omitempty"`
-				Days  *int   `xml:"Days,omitempty"`
-				Years *int   `xml:"Years,omitempty"`
-			} `xml:"DefaultRetention"`
-		}{}
-		d.Rule.DefaultRetention = &struct {
-			Mode  string `xml:"Mode,omitempty"`
-			Days  *int   `xml:"Days,omitempty"`
-			Years *int   `xml:"Years,omitempty"`
-		}{Mode: c.Mode}
+		r := &defaultRetention{Mode: c.Mode}
 		if c.Days > 0 {
-			d.Rule.DefaultRetention.Days = &c.Days
+			r.Days = &c.Days
 		} else {
-			d.Rule.DefaultRetention.Years = &c.Years
+			r.Years = &c.Years
 		}
+		d.Rule = &lockRule{DefaultRetention: r}
 	}
 	return &GetObjectLockConfigurationOutput{Body: d}, nil
 }

@@ -2,17 +2,12 @@ package server_test
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -20,7 +15,6 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/gureum/gureum/internal/server"
-	"github.com/gureum/gureum/internal/tlsca"
 )
 
 // BenchmarkSSE: PUT and GET of 4 KiB and 64 MiB objects over HTTPS (a real
@@ -35,26 +29,7 @@ func BenchmarkSSE(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	files := tlsca.ForDataDir(dir)
-	cert, err := tlsca.Ensure(files, "us-east-1", time.Now())
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(srv.Handler)
-	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	ts.StartTLS()
-	b.Cleanup(func() {
-		ts.Close()
-		srv.Close()
-	})
-	pem, err := os.ReadFile(files.CA())
-	if err != nil {
-		b.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, MaxIdleConnsPerHost: 4}
-	b.Cleanup(tr.CloseIdleConnections)
+	ts, tr := serveTLS(b, srv, dir)
 	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), UsePathStyle: true, HTTPClient: &http.Client{Transport: tr},
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	if _, err := c.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("bench")}); err != nil {

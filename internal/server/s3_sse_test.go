@@ -44,32 +44,41 @@ func newTLSEnv(t *testing.T, cfg server.Config) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := tlsca.ForDataDir(cfg.DataDir)
+	ts, tr := serveTLS(t, srv, cfg.DataDir)
+	e := &testEnv{t: t, URL: ts.URL, srv: srv, ts: ts, Region: "us-east-1", HTTP: &http.Client{Transport: bufferedTransport{tr}}}
+	e.S3 = e.client("test", "test", "us-east-1")
+	e.Alt = e.client(testAccounts[1].AccessKey, testAccounts[1].SecretKey, "us-east-1")
+	return e
+}
+
+// serveTLS serves srv over HTTPS with the certificate of gureum's CA in
+// dataDir and returns the server and a transport that trusts that CA and
+// nothing else; both end with the test.
+func serveTLS(tb testing.TB, srv *server.Server, dataDir string) (*httptest.Server, *http.Transport) {
+	tb.Helper()
+	files := tlsca.ForDataDir(dataDir)
 	cert, err := tlsca.Ensure(files, "us-east-1", time.Now())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	ts := httptest.NewUnstartedServer(srv.Handler)
 	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	ts.StartTLS()
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		ts.Close()
 		srv.Close()
 	})
 	pem, err := os.ReadFile(files.CA())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatal("the CA is not PEM")
+		tb.Fatal("the CA is not PEM")
 	}
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
-	t.Cleanup(tr.CloseIdleConnections)
-	e := &testEnv{t: t, URL: ts.URL, srv: srv, ts: ts, Region: "us-east-1", HTTP: &http.Client{Transport: bufferedTransport{tr}}}
-	e.S3 = e.client("test", "test", "us-east-1")
-	e.Alt = e.client(testAccounts[1].AccessKey, testAccounts[1].SecretKey, "us-east-1")
-	return e
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, MaxIdleConnsPerHost: 4}
+	tb.Cleanup(tr.CloseIdleConnections)
+	return ts, tr
 }
 
 // sseKey is a random SSE-C key with the headers' forms of it.

@@ -29,7 +29,8 @@ TLS_PORT=$((PORT + 1))
 work="$(mktemp -d)"
 go build -o "$work/gureum" ./cmd/gureum
 
-# Five accounts: main (the default 000000000000), alt and tenant for the
+# S3 only: no instances, no VPC networks (nothing of the host's network is
+# touched). Five accounts: main (the default 000000000000), alt and tenant for the
 # cross-account tests, and the two IAM roots of the IAM/STS tests.
 main_ak=AKIAMAINTESTKEY00001 main_sk=mainsecretkey0000000000000000000000000001
 alt_ak=AKIAALTTESTKEY000001 alt_sk=altsecretkey00000000000000000000000000001
@@ -40,7 +41,7 @@ ialt_ak=AKIAIAMALTROOTKEY001 ialt_sk=iamaltrootsecretkey000000000000000000001
   --legacy-bucket-defaults --root-access-key "$main_ak" --root-secret-key "$main_sk" \
   --account "111111111111:$alt_ak:$alt_sk" --account "222222222222:$ten_ak:$ten_sk" \
   --account "333333333333:$iroot_ak:$iroot_sk" --account "444444444444:$ialt_ak:$ialt_sk" \
-  --tls-listen "127.0.0.1:$TLS_PORT" >"$work/gureum.log" 2>&1 &
+  --tls-listen "127.0.0.1:$TLS_PORT" --compute none --netplane none >"$work/gureum.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/_gureum/health" >/dev/null && break; sleep 0.1; done

@@ -170,6 +170,9 @@ func (s *Service) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadP
 	if err := checkPartNumber(in.PartNumber); err != nil {
 		return nil, err
 	}
+	if err := noSSEHeader(in.Header); err != nil {
+		return nil, err
+	}
 	ck, err := parseChecksumRequest(in.Header)
 	if err != nil {
 		return nil, err
@@ -275,6 +278,9 @@ type UploadPartCopyOutput struct {
 // UploadPartCopy makes a part from (a range of) an existing object.
 func (s *Service) UploadPartCopy(ctx context.Context, in *UploadPartCopyInput) (*UploadPartCopyOutput, error) {
 	if err := checkPartNumber(in.PartNumber); err != nil {
+		return nil, err
+	}
+	if err := noSSEHeader(in.Header); err != nil {
 		return nil, err
 	}
 	cs, err := parseCopySource(in.CopySource)
@@ -390,6 +396,9 @@ type CompleteMultipartUploadOutput struct {
 // CompleteMultipartUpload assembles the listed parts into the object. The
 // object's bytes stay in the parts' blobs, so nothing is copied.
 func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteMultipartUploadInput) (*CompleteMultipartUploadOutput, error) {
+	if err := noSSEHeader(in.Header); err != nil {
+		return nil, err
+	}
 	if in.Doc == nil || len(in.Doc.Parts) == 0 {
 		return nil, errMalformedXML()
 	}

@@ -382,3 +382,13 @@ func (s *Service) uploadKey(ctx context.Context, u *uploadRecord, h http.Header)
 	}
 	return s.sseForRead(ctx, u.Enc, h, sseCPrefix, true)
 }
+
+// noSSEHeader refuses x-amz-server-side-encryption on a request whose
+// encryption was chosen before it (a part, a completion: the upload's), as
+// S3 does.
+func noSSEHeader(h http.Header) error {
+	if v := h.Get("x-amz-server-side-encryption"); v != "" {
+		return invalidArgument("x-amz-server-side-encryption header is not supported for this operation.", "x-amz-server-side-encryption", v)
+	}
+	return nil
+}

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/gureum/gureum/internal/server"
 	"github.com/gureum/gureum/internal/tlsca"
@@ -618,6 +619,12 @@ func TestSSEKMS(t *testing.T) {
 		}
 		parts = append(parts, s3types.CompletedPart{ETag: up.ETag, PartNumber: aws.Int32(int32(i + 1))})
 	}
+	// A part cannot choose its encryption: the upload did.
+	_, err = c.UploadPart(ctx(), &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mp.UploadId, PartNumber: aws.Int32(3), Body: strings.NewReader("x")},
+		func(o *s3.Options) {
+			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("X-Amz-Server-Side-Encryption", "aws:kms"))
+		})
+	wantAPIError(t, "UploadPart with x-amz-server-side-encryption", err, "InvalidArgument", 400)
 	if _, err := c.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mp.UploadId,
 		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}}); err != nil {
 		t.Fatal(err)

@@ -610,6 +610,11 @@ func TestConsoleInChromium(t *testing.T) {
 		}
 		c.shot("phone" + strings.ReplaceAll(strings.TrimPrefix(p, "/_console"), "/", "-"))
 	}
+	// Stacked rows name their columns.
+	c.open("/_console/ec2/instances")
+	if got := eval[string](c, `getComputedStyle(document.querySelector("#instances td.state"), "::before").content`); got != `"Instance state: "` {
+		t.Fatalf("a stacked cell's label at a phone's width: %s", got)
+	}
 	c.do("a desktop", chromedp.EmulateViewport(1280, 800))
 
 	// Terminate from the console; the AMI and its snapshot through the

@@ -339,9 +339,17 @@ func (c *Console) refuse(w http.ResponseWriter, r *http.Request, s *session, to,
 }
 
 var funcs = template.FuncMap{
-	"list":     func() []string { return regions },
-	"add":      func(a, b int) int { return a + b },
-	"sub":      func(a, b int) int { return a - b },
+	"list": func() []string { return regions },
+	"add":  func(a, b int) int { return a + b },
+	"sub":  func(a, b int) int { return a - b },
+	// fit shortens s to n characters, ending in "…", for a label that
+	// must stay inside its box in the VPC drawing.
+	"fit": func(s string, n int) string {
+		if r := []rune(s); len(r) > n {
+			return string(r[:n-1]) + "…"
+		}
+		return s
+	},
 	"prefix":   func() string { return Prefix },
 	"pathesc":  url.PathEscape,
 	"queryesc": url.QueryEscape,

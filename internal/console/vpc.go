@@ -326,7 +326,17 @@ func layout(v *ec2svc.Vpc, subs []*ec2svc.Subnet, rts []*ec2svc.RouteTable, igws
 		zb := zoneBox{Name: z, X: gap + zi*(zoneW+gap), W: zoneW}
 		y := y0
 		subsZ := byZone[z]
-		sort.Slice(subsZ, func(a, b int) bool { return subsZ[a].CidrBlock < subsZ[b].CidrBlock })
+		// Public subnets first, nearest the internet gateway (their
+		// arrows then cross no other subnet), then by address.
+		sort.Slice(subsZ, func(a, b int) bool {
+			pa, pb := isPublic(tableOf(subsZ[a].SubnetID)), isPublic(tableOf(subsZ[b].SubnetID))
+			if pa != pb {
+				return pa
+			}
+			x, _ := netip.ParsePrefix(subsZ[a].CidrBlock)
+			y, _ := netip.ParsePrefix(subsZ[b].CidrBlock)
+			return x.Addr().Less(y.Addr())
+		})
 		for _, sn := range subsZ {
 			t := tableOf(sn.SubnetID)
 			sb := subnetBox{ID: sn.SubnetID, Name: nameTag(sn.Tags), Cidr: sn.CidrBlock, Public: isPublic(t), X: zb.X + 10, Y: y, W: zoneW - 20}

@@ -274,6 +274,15 @@ func (s *Server) Close() error {
 			s.cfg.Logger.Warn("netplane: removing an ephemeral region's networks", "err", err)
 		}
 		cancel()
+	} else if h, ok := s.Netplane.(interface{ DetachHost(context.Context) error }); ok {
+		// The region's networks stay for the next start; the host's
+		// routes, link and rules into gureum's internet do not outlive
+		// the process (the next start puts them back).
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := h.DetachHost(ctx); err != nil {
+			s.cfg.Logger.Warn("netplane: detaching gureum's internet from the host", "err", err)
+		}
+		cancel()
 	}
 	return s.db.Close()
 }

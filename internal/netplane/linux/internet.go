@@ -105,6 +105,11 @@ func (d *Dataplane) EnsureInternet(ctx context.Context, inet netplane.Internet) 
 		return "", err
 	}
 	defer d.locks.lock(inetLock)()
+	// Again under the lock: a DetachHost at shutdown (after ctx ended)
+	// must not be undone by a call that was waiting for it.
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	path = d.inetPath()
 	wrap := func(err error) error { return fmt.Errorf("netplane/linux: internet: %w", err) }
 	exists, err := isNS(path)
@@ -169,6 +174,24 @@ func (d *Dataplane) DeleteInternet(ctx context.Context) error {
 		return fmt.Errorf("netplane/linux: internet: %w", err)
 	}
 	d.log.Info("netplane: gureum's internet deleted")
+	return nil
+}
+
+// DetachHost removes what EnsureInternet changed on the host (gureum's
+// rules in the host's forward filter, the host's link with its routes,
+// its table, ip_forward as it was) and keeps the internet namespace and
+// every VPC's uplink: a gureum that stops leaves nothing of its own in
+// the host's network, and EnsureInternet puts the host's side back when
+// it starts again. Call it once the callers of EnsureInternet have
+// stopped (their context ended).
+func (d *Dataplane) DetachHost(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	defer d.locks.lock(inetLock)()
+	if err := d.removeHostLink(); err != nil {
+		return fmt.Errorf("netplane/linux: internet: %w", err)
+	}
 	return nil
 }
 

@@ -110,6 +110,29 @@ func TestInternetHost(t *testing.T) {
 		l.reaches(w, upURL, hostUp.String())
 	}
 
+	// Stopping detaches the host: nothing of gureum's is left in the
+	// host's network, the internet namespace stays; starting again
+	// (EnsureInternet) puts the host's side back.
+	if err := l.dp.DetachHost(l.ctx); err != nil {
+		t.Fatalf("DetachHost: %v", err)
+	}
+	if _, err := netlink.LinkByName(hostPortName(l.dp.prefix)); err == nil {
+		t.Errorf("the host link remains after DetachHost")
+	}
+	if hostHasTable(t, hostTableName(l.dp.prefix)) {
+		t.Errorf("the host table remains after DetachHost")
+	}
+	if got := l.hostFilterRules(); len(got) > 0 {
+		t.Errorf("rules remain in the host's ip filter after DetachHost: %v", got)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the internet namespace is gone after DetachHost: %v", err)
+	}
+	if _, err := l.dp.EnsureInternet(l.ctx, netplane.Internet{Mode: netplane.InternetHost, Pool: []netip.Prefix{pool}}); err != nil {
+		t.Fatal(err)
+	}
+	l.reaches(hostNS, fmt.Sprintf("%v:8080", public), "w")
+
 	// A dataplane started afresh finds everything by name and comment.
 	d2, err := New(Config{Prefix: l.dp.prefix, Logger: l.dp.log})
 	if err != nil {

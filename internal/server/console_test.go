@@ -663,21 +663,12 @@ func TestConsoleRootPasswordAndNetworkPages(t *testing.T) {
 	}
 
 	c := e.ec2("test", "test")
-	vpc, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.40.0.0/16")})
+	subnetID := subnetBehindIGW(t, c, "10.40.0.0/16", "10.40.1.0/24")
+	subs, err := c.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{SubnetIds: []string{subnetID}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := c.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.40.1.0/24")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	igw, err := c.CreateInternetGateway(ctx(), &ec2.CreateInternetGatewayInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.AttachInternetGateway(ctx(), &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: vpc.Vpc.VpcId}); err != nil {
-		t.Fatal(err)
-	}
+	vpcID := *subs.Subnets[0].VpcId
 	imgs, err := c.DescribeImages(ctx(), &ec2.DescribeImagesInput{})
 	if err != nil || len(imgs.Images) == 0 {
 		t.Fatalf("images: %v", err)
@@ -686,7 +677,7 @@ func TestConsoleRootPasswordAndNetworkPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	run, err := c.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: imgs.Images[0].ImageId, InstanceType: "t3.micro", MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
-		SubnetId: sub.Subnet.SubnetId, KeyName: aws.String("laptop")})
+		SubnetId: aws.String(subnetID), KeyName: aws.String("laptop")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -722,8 +713,8 @@ func TestConsoleRootPasswordAndNetworkPages(t *testing.T) {
 	_, body = b.post("/_console/ec2/addresses/"+alloc[1]+"/release", url.Values{})
 	wantIn(t, "release twice", body, "InvalidAllocationID.NotFound")
 
-	_, body = b.get("/_console/vpc/" + *vpc.Vpc.VpcId)
-	wantIn(t, "VPC page", body, `id="subnets"`, *sub.Subnet.SubnetId, "10.40.1.0/24", `id="network-acls"`,
+	_, body = b.get("/_console/vpc/" + vpcID)
+	wantIn(t, "VPC page", body, `id="subnets"`, subnetID, "10.40.1.0/24", `id="network-acls"`,
 		"100 Allow all traffic 0.0.0.0/0", "* Deny all traffic 0.0.0.0/0")
 
 	// An access key's last use.
@@ -1063,14 +1054,4 @@ func TestConsoleEveryHandlerDenies(t *testing.T) {
 	if got := e.get("private-stuff", "secret-plans.txt"); got != "the plans" {
 		t.Fatalf("the object: %q", got)
 	}
-}
-
-// describeOne is one instance as DescribeInstances shows it.
-func describeOne(t *testing.T, c *ec2.Client, id string) ec2types.Instance {
-	t.Helper()
-	out, err := c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
-	if err != nil || len(out.Reservations) != 1 {
-		t.Fatalf("DescribeInstances %s: %v", id, err)
-	}
-	return out.Reservations[0].Instances[0]
 }

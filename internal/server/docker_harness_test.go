@@ -206,7 +206,13 @@ func (e *dockerEnv) launch(t *testing.T, in *ec2.RunInstancesInput) []string {
 // instance describes one instance.
 func (e *dockerEnv) instance(t testing.TB, id string) ec2types.Instance {
 	t.Helper()
-	out, err := e.EC2.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	return describeOne(t, e.EC2, id)
+}
+
+// describeOne is one instance as DescribeInstances shows it.
+func describeOne(t testing.TB, c *ec2.Client, id string) ec2types.Instance {
+	t.Helper()
+	out, err := c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
 	if err != nil || len(out.Reservations) != 1 {
 		t.Fatalf("DescribeInstances %s: %+v %v", id, out, err)
 	}

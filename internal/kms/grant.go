@@ -362,20 +362,28 @@ func (s *Service) listGrants(ctx context.Context, in *listGrantsInput) (*listGra
 			}
 			return err
 		}
-		return scanJSONFrom(tx, tGrants, prefix, start, func(name string, g *grantRecord) bool {
-			if in.GranteePrincipal != nil && g.Grantee != *in.GranteePrincipal {
-				return true
-			}
-			if len(out.Grants) == n {
-				m := encodeMarker(name)
-				out.NextMarker, out.Truncated = &m, true
-				return false
-			}
-			out.Grants = append(out.Grants, g.entry())
-			return true
+		return pageGrants(tx, prefix, start, n, out, func(g *grantRecord) bool {
+			return in.GranteePrincipal == nil || g.Grantee == *in.GranteePrincipal
 		})
 	})
 	return out, err
+}
+
+// pageGrants adds to out the grants under prefix from start that keep
+// selects, at most n, with the marker of the next page.
+func pageGrants(tx store.Tx, prefix, start string, n int, out *listGrantsOutput, keep func(*grantRecord) bool) error {
+	return scanJSONFrom(tx, tGrants, prefix, start, func(name string, g *grantRecord) bool {
+		if !keep(g) {
+			return true
+		}
+		if len(out.Grants) == n {
+			m := encodeMarker(name)
+			out.NextMarker, out.Truncated = &m, true
+			return false
+		}
+		out.Grants = append(out.Grants, g.entry())
+		return true
+	})
 }
 
 // listRetirableGrants lists the grants of the caller's account (in the
@@ -389,18 +397,7 @@ func (s *Service) listRetirableGrants(ctx context.Context, in *listRetirableGran
 	n := limit(in.Limit, 50, 100)
 	out := &listGrantsOutput{Grants: []GrantListEntry{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		return scanJSONFrom(tx, tGrants, prefix, start, func(name string, g *grantRecord) bool {
-			if g.Retiring != in.RetiringPrincipal {
-				return true
-			}
-			if len(out.Grants) == n {
-				m := encodeMarker(name)
-				out.NextMarker, out.Truncated = &m, true
-				return false
-			}
-			out.Grants = append(out.Grants, g.entry())
-			return true
-		})
+		return pageGrants(tx, prefix, start, n, out, func(g *grantRecord) bool { return g.Retiring == in.RetiringPrincipal })
 	})
 	return out, err
 }

@@ -386,73 +386,9 @@ func (d *decoder) value(f *field, path string, raw any, fv reflect.Value) error 
 		}
 		fv.SetFloat(x)
 	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String && t.Elem().Kind() == reflect.String:
-		m, ok := raw.(map[string]any)
-		if !ok {
-			return wrong("a map")
-		}
-		out := reflect.MakeMapWithSize(t, len(m))
-		for k, v := range m {
-			s, ok := v.(string)
-			if !ok {
-				return wrong("a map of strings")
-			}
-			out.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), reflect.ValueOf(s).Convert(t.Elem()))
-		}
-		fv.Set(out)
-		if f.hasMin && int64(len(m)) < f.min {
-			d.violate(f, path, "", false, fmt.Sprintf("Member must have length greater than or equal to %d", f.min))
-		}
-		if f.hasMax && int64(len(m)) > f.max {
-			d.violate(f, path, "", false, fmt.Sprintf("Member must have length less than or equal to %d", f.max))
-		}
+		return d.mapValue(f, path, raw, fv, wrong)
 	case t.Kind() == reflect.Slice:
-		a, ok := raw.([]any)
-		if !ok {
-			return wrong("a list")
-		}
-		out := reflect.MakeSlice(t, 0, len(a))
-		elem := field{name: f.name}
-		var shown []string
-		for i, v := range a {
-			ev := reflect.New(t.Elem()).Elem()
-			epath := fmt.Sprintf("%s.%d.member", path, i+1)
-			if v == nil {
-				return wrong("a list without nulls")
-			}
-			if t.Elem().Kind() == reflect.Struct && t.Elem() != timeType {
-				m, ok := v.(map[string]any)
-				if !ok {
-					return SerializationException(fmt.Sprintf("Unexpected value at '%s': expected a structure.", epath))
-				}
-				if err := d.structure(epath+".", m, ev); err != nil {
-					return err
-				}
-			} else {
-				if err := d.value(&elem, epath, v, ev); err != nil {
-					return err
-				}
-				if s, ok := v.(string); ok {
-					shown = append(shown, s)
-				}
-			}
-			out = reflect.Append(out, ev)
-		}
-		fv.Set(out)
-		value := "[" + strings.Join(shown, ", ") + "]"
-		if f.hasMin && int64(len(a)) < f.min {
-			d.violate(f, path, value, true, fmt.Sprintf("Member must have length greater than or equal to %d", f.min))
-		}
-		if f.hasMax && int64(len(a)) > f.max {
-			d.violate(f, path, value, true, fmt.Sprintf("Member must have length less than or equal to %d", f.max))
-		}
-		if len(f.enum) > 0 {
-			for _, s := range shown {
-				if !contains(f.enum, s) {
-					d.violate(f, path, value, true, "Member must satisfy constraint: [Member must satisfy enum value set: ["+strings.Join(f.enum, ", ")+"]]")
-					break
-				}
-			}
-		}
+		return d.listValue(f, path, raw, fv, wrong)
 	case t.Kind() == reflect.Struct && t != timeType:
 		m, ok := raw.(map[string]any)
 		if !ok {
@@ -461,6 +397,84 @@ func (d *decoder) value(f *field, path string, raw any, fv reflect.Value) error 
 		return d.structure(path+".", m, fv)
 	default:
 		return fmt.Errorf("awsjson: unsupported input type %s", t)
+	}
+	return nil
+}
+
+// mapValue sets fv, a map of strings, from raw.
+func (d *decoder) mapValue(f *field, path string, raw any, fv reflect.Value, wrong func(string) error) error {
+	t := fv.Type()
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return wrong("a map")
+	}
+	out := reflect.MakeMapWithSize(t, len(m))
+	for k, v := range m {
+		s, ok := v.(string)
+		if !ok {
+			return wrong("a map of strings")
+		}
+		out.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), reflect.ValueOf(s).Convert(t.Elem()))
+	}
+	fv.Set(out)
+	if f.hasMin && int64(len(m)) < f.min {
+		d.violate(f, path, "", false, fmt.Sprintf("Member must have length greater than or equal to %d", f.min))
+	}
+	if f.hasMax && int64(len(m)) > f.max {
+		d.violate(f, path, "", false, fmt.Sprintf("Member must have length less than or equal to %d", f.max))
+	}
+	return nil
+}
+
+// listValue sets fv, a list, from raw and checks f's constraints on it.
+func (d *decoder) listValue(f *field, path string, raw any, fv reflect.Value, wrong func(string) error) error {
+	t := fv.Type()
+	a, ok := raw.([]any)
+	if !ok {
+		return wrong("a list")
+	}
+	out := reflect.MakeSlice(t, 0, len(a))
+	elem := field{name: f.name}
+	var shown []string
+	for i, v := range a {
+		ev := reflect.New(t.Elem()).Elem()
+		epath := fmt.Sprintf("%s.%d.member", path, i+1)
+		if v == nil {
+			return wrong("a list without nulls")
+		}
+		if t.Elem().Kind() == reflect.Struct && t.Elem() != timeType {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return SerializationException(fmt.Sprintf("Unexpected value at '%s': expected a structure.", epath))
+			}
+			if err := d.structure(epath+".", m, ev); err != nil {
+				return err
+			}
+		} else {
+			if err := d.value(&elem, epath, v, ev); err != nil {
+				return err
+			}
+			if s, ok := v.(string); ok {
+				shown = append(shown, s)
+			}
+		}
+		out = reflect.Append(out, ev)
+	}
+	fv.Set(out)
+	value := "[" + strings.Join(shown, ", ") + "]"
+	if f.hasMin && int64(len(a)) < f.min {
+		d.violate(f, path, value, true, fmt.Sprintf("Member must have length greater than or equal to %d", f.min))
+	}
+	if f.hasMax && int64(len(a)) > f.max {
+		d.violate(f, path, value, true, fmt.Sprintf("Member must have length less than or equal to %d", f.max))
+	}
+	if len(f.enum) > 0 {
+		for _, s := range shown {
+			if !contains(f.enum, s) {
+				d.violate(f, path, value, true, "Member must satisfy constraint: [Member must satisfy enum value set: ["+strings.Join(f.enum, ", ")+"]]")
+				break
+			}
+		}
 	}
 	return nil
 }

@@ -466,13 +466,16 @@ func (s *Service) resolver() acl.Resolver {
 //     account (rclone/rclone#6413: rclone's `private` failed only across
 //     accounts);
 //   - PutBucketAcl and PutObjectAcl refuse canned `private` even from the
-//     owner (hashicorp/terraform-provider-aws#34079);
+//     owner (hashicorp/terraform-provider-aws#34079), and canned
+//     `bucket-owner-full-control` too: "requests to set ACLs or update
+//     ACLs fail" (Object Ownership troubleshooting); only a write of an
+//     object may carry that canned ACL;
 //   - grants, in headers or XML, must be FULL_CONTROL to the bucket
 //     owner and nothing else.
 func (s *Service) checkNewACL(ctx context.Context, b *bucketRecord, a acl.ACL, h http.Header, set bool) error {
 	if b.Ownership == "BucketOwnerEnforced" {
 		switch canned := h.Get(acl.CannedHeader); {
-		case canned == "bucket-owner-full-control":
+		case canned == "bucket-owner-full-control" && !set:
 		case canned == "private" && !set && request.From(ctx).Account() == b.Account:
 		case canned != "":
 			return acl.ErrACLNotSupported()

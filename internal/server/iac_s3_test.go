@@ -932,6 +932,13 @@ func TestIaCS3Object(t *testing.T) {
 	// style writes pass.
 	_, err = c.PutObjectAcl(ctx(), &s3.PutObjectAclInput{Bucket: b, Key: k, ACL: s3types.ObjectCannedACLPublicRead})
 	wantCode(t, err, "AccessControlListNotSupported")
+	// Setting an ACL fails even as bucket-owner-full-control (s3_object's
+	// PutObjectAcl after an upload); the object write itself may carry it.
+	_, err = c.PutObjectAcl(ctx(), &s3.PutObjectAclInput{Bucket: b, Key: k, ACL: s3types.ObjectCannedACLBucketOwnerFullControl})
+	wantCode(t, err, "AccessControlListNotSupported")
+	if _, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: b, Key: aws.String("bofc"), Body: strings.NewReader("x"), ACL: s3types.ObjectCannedACLBucketOwnerFullControl}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.PutBucketOwnershipControls(ctx(), &s3.PutBucketOwnershipControlsInput{Bucket: b, OwnershipControls: &s3types.OwnershipControls{
 		Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipBucketOwnerPreferred}}}}); err != nil {
 		t.Fatal(err)

@@ -104,7 +104,7 @@ func (s *Service) takePublicIP(tx store.Tx, sc scope, owner string) (string, err
 			}
 		}
 	}
-	return "", errf("InsufficientAddressCapacity", "There are no free public IPv4 addresses left in the address pool.")
+	return "", errInsufficientAddressCapacity()
 }
 
 func poolFree(tx store.Tx, ip string) (bool, error) {
@@ -148,11 +148,11 @@ type Address struct {
 
 func getAddress(tx store.Tx, sc scope, id string) (*Address, error) {
 	if !strings.HasPrefix(id, "eipalloc-") {
-		return nil, errf("InvalidAllocationID.NotFound", "The allocation ID '%s' does not exist", id)
+		return nil, errInvalidAllocationIDNotFound(id)
 	}
 	a, err := getRes[Address](tx, sc, id)
 	if isNotFound(err) {
-		return nil, errf("InvalidAllocationID.NotFound", "The allocation ID '%s' does not exist", id)
+		return nil, errInvalidAllocationIDNotFound(id)
 	}
 	if err != nil {
 		return nil, err
@@ -214,7 +214,7 @@ func instanceENI(tx store.Tx, sc scope, instanceID string) (*NetworkInterface, e
 		return nil
 	})
 	if err == nil && out == nil {
-		err = errf("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", instanceID)
+		err = errInstanceNotFound(instanceID)
 	}
 	return out, err
 }
@@ -326,10 +326,10 @@ func (s *Service) allocateAddress(ctx context.Context, in *allocateAddressInput)
 		return nil, errInvalidParameterValue("Value (%s) for parameter networkBorderGroup is invalid.", in.NetworkBorderGroup)
 	}
 	if in.PublicIpv4Pool != "" && in.PublicIpv4Pool != "amazon" {
-		return nil, errf("InvalidPublicIpv4PoolID.NotFound", "The public IPv4 pool ID '%s' does not exist", in.PublicIpv4Pool)
+		return nil, errInvalidPublicIpv4PoolIDNotFound(in.PublicIpv4Pool)
 	}
 	if in.Address != "" {
-		return nil, errf("InvalidAddress.NotFound", "Address '%s' not found.", in.Address)
+		return nil, errInvalidAddressNotFound(in.Address)
 	}
 	tags, err := tagsFor(in.TagSpecification, "elastic-ip")
 	if err != nil {
@@ -342,7 +342,7 @@ func (s *Service) allocateAddress(ctx context.Context, in *allocateAddressInput)
 			return err
 		}
 		if n >= maxAddresses {
-			return errf("AddressLimitExceeded", "The maximum number of addresses has been reached.")
+			return errAddressLimitExceeded("The maximum number of addresses has been reached.")
 		}
 		ip, err := s.takePublicIP(tx, sc, a.AllocationID)
 		if err != nil {
@@ -395,7 +395,7 @@ func (s *Service) associateAddress(ctx context.Context, in *associateAddressInpu
 		if in.NetworkInterfaceId != "" {
 			eni, err = getENI(tx, sc, in.NetworkInterfaceId)
 			if err == nil && in.InstanceId != "" && (eni.Attachment == nil || eni.Attachment.InstanceID != in.InstanceId) {
-				err = errf("InvalidParameterCombination", "You may specify an instance ID or a network interface ID, but not both, unless the network interface is attached to that instance.")
+				err = errInvalidParameterCombination("You may specify an instance ID or a network interface ID, but not both, unless the network interface is attached to that instance.")
 			}
 		} else {
 			eni, err = instanceENI(tx, sc, in.InstanceId)
@@ -411,18 +411,18 @@ func (s *Service) associateAddress(ctx context.Context, in *associateAddressInpu
 			return errInvalidParameterValue("The private IP address %s is not assigned to network interface %s.", in.PrivateIpAddress, eni.NetworkInterfaceID)
 		}
 		if eni.RequesterManaged {
-			return errf("AuthFailure", "You do not have permission to access the specified resource.")
+			return errAuthFailure("You do not have permission to access the specified resource.")
 		}
 		igw, err := attachedInternetGateway(tx, sc, eni.VpcID)
 		if err != nil {
 			return err
 		}
 		if igw == nil {
-			return errf("Gateway.NotAttached", "Network %s is not attached to any internet gateway", eni.VpcID)
+			return errGatewayNotAttached("Network %s is not attached to any internet gateway", eni.VpcID)
 		}
 		if a.AssociationID != "" {
 			if !in.AllowReassociation {
-				return errf("Resource.AlreadyAssociated", "resource %s is already associated with associate-id %s", a.AllocationID, a.AssociationID)
+				return errResourceAlreadyAssociated("resource %s is already associated with associate-id %s", a.AllocationID, a.AssociationID)
 			}
 			if err := unmapAddress(tx, sc, a); err != nil {
 				return err
@@ -495,16 +495,16 @@ func (s *Service) disassociateAddress(ctx context.Context, in *disassociateAddre
 			return err
 		}
 		if found == nil && in.AssociationId != "" {
-			return errf("InvalidAssociationID.NotFound", "The association ID '%s' does not exist", in.AssociationId)
+			return errInvalidAssociationIDNotFound(in.AssociationId)
 		}
 		if found == nil {
-			return errf("InvalidAddress.NotFound", "Address '%s' not found.", in.PublicIp)
+			return errInvalidAddressNotFound(in.PublicIp)
 		}
 		if found.AssociationID == "" {
 			return nil
 		}
 		if eni, err := getRes[NetworkInterface](tx, sc, found.NetworkInterfaceID); err == nil && eni.RequesterManaged {
-			return errf("AuthFailure", "You do not have permission to access the specified resource.")
+			return errAuthFailure("You do not have permission to access the specified resource.")
 		}
 		return unmapAddress(tx, sc, found)
 	})
@@ -539,9 +539,9 @@ func (s *Service) releaseAddress(ctx context.Context, in *releaseAddressInput) (
 		}
 		if a.AssociationID != "" {
 			if eni, err := getRes[NetworkInterface](tx, sc, a.NetworkInterfaceID); err == nil && eni.RequesterManaged {
-				return errf("AuthFailure", "You do not have permission to access the specified resource.")
+				return errAuthFailure("You do not have permission to access the specified resource.")
 			}
-			return errf("InvalidIPAddress.InUse", "Address %s is in use.", a.PublicIP)
+			return errInvalidIPAddressInUse(a.PublicIP)
 		}
 		if err := returnPublicIP(tx, a.PublicIP); err != nil {
 			return err
@@ -629,7 +629,7 @@ func (s *Service) describeAddresses(ctx context.Context, in *describeAddressesIn
 		}
 		for _, ip := range in.PublicIp {
 			if !seen[ip] {
-				return errf("InvalidAddress.NotFound", "Address '%s' not found.", ip)
+				return errInvalidAddressNotFound(ip)
 			}
 		}
 		return nil
@@ -673,7 +673,7 @@ func (s *Service) describeAddressesAttribute(ctx context.Context, in *describeAd
 		for _, id := range in.AllocationId {
 			a, err := getRes[Address](tx, sc, id)
 			if isNotFound(err) || err == nil && !strings.HasPrefix(id, "eipalloc-") {
-				return errf("InvalidAllocationID.NotFound", "The allocation ID '%s' does not exist", id)
+				return errInvalidAllocationIDNotFound(id)
 			}
 			if err != nil {
 				return err

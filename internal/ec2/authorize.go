@@ -2,7 +2,6 @@ package ec2
 
 import (
 	"context"
-	"net/http"
 	"reflect"
 	"strings"
 
@@ -102,7 +101,7 @@ func resources(action string) func(ctx context.Context, in any) []string {
 func (s *Service) authorizeAction(ctx context.Context, action, resource string) error {
 	err := s.auth.Authorize(ctx, action, resource, nil)
 	if ae, ok := awsproto.As(err); ok && ae.Code == "AccessDenied" {
-		return awsproto.New(http.StatusForbidden, "UnauthorizedOperation", "You are not authorized to perform this operation. "+ae.Message)
+		return errNotAuthorized(ae.Message)
 	}
 	return err
 }

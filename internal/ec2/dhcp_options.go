@@ -64,7 +64,7 @@ func (d *DhcpOptions) shape(region string) dhcpOptionsShape {
 // getDhcpOptions reads a set; an id not shaped dopt-… is malformed.
 func getDhcpOptions(tx store.Tx, sc scope, id string) (*DhcpOptions, error) {
 	if !strings.HasPrefix(id, "dopt-") {
-		return nil, errf("InvalidDhcpOptionsId.Malformed", "Invalid id: \"%s\" (expecting \"dopt-...\")", id)
+		return nil, errInvalidDhcpOptionsIdMalformed(id)
 	}
 	d, err := getRes[DhcpOptions](tx, sc, id)
 	if isNotFound(err) {

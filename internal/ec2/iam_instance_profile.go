@@ -192,7 +192,7 @@ func (s *Service) associateIamInstanceProfile(ctx context.Context, in *associate
 			return errInstanceInvalidState(i.InstanceID)
 		}
 		if i.IamInstanceProfile != nil {
-			return errf("IncorrectState", "There is an existing association for instance %s", i.InstanceID)
+			return errIncorrectState("There is an existing association for instance %s", i.InstanceID)
 		}
 		i.IamInstanceProfile, i.IamAssociation, i.IamAssociatedAt = profile, newID("iip-assoc"), s.now().UTC().Truncate(time.Second)
 		out = profileAssociation(i)

@@ -131,7 +131,7 @@ func (s *Service) catalogue(ctx context.Context, region string) ([]*Image, error
 
 func validAMIID(id string) error {
 	if !strings.HasPrefix(id, "ami-") || len(id) < 12 {
-		return errf("InvalidAMIID.Malformed", "Invalid id: \"%s\" (expecting \"ami-...\")", id)
+		return errInvalidAMIIDMalformed(id)
 	}
 	return nil
 }
@@ -320,10 +320,7 @@ func (s *Service) describeImages(ctx context.Context, in *describeImagesInput) (
 			}
 		}
 		if len(missing) > 0 {
-			if len(missing) > 1 {
-				return nil, errf("InvalidAMIID.NotFound", "The image ids '[%s]' do not exist", strings.Join(missing, ", "))
-			}
-			return nil, errf("InvalidAMIID.NotFound", "The image id '[%s]' does not exist", missing[0])
+			return nil, errAMINotFound(missing...)
 		}
 	}
 	var out []*Image
@@ -405,7 +402,7 @@ func (s *Service) createImage(ctx context.Context, in *createImageInput) (*creat
 		if dup, err := imageNamed(tx, sc, in.Name); err != nil {
 			return err
 		} else if dup != "" {
-			return errf("InvalidAMIName.Duplicate", "AMI name %s is already in use by AMI %s", in.Name, dup)
+			return errInvalidAMINameDuplicate(in.Name, dup)
 		}
 		src, _ := s.findImage(ctx, tx, sc, inst.ImageID)
 		id := newID("ami")
@@ -469,7 +466,7 @@ func (s *Service) ownImage(tx store.Tx, sc scope, ctx context.Context, id string
 		return nil, err
 	}
 	if im.OwnerID != sc.acct {
-		return nil, errf("AuthFailure", "Not authorized for image:%s", id)
+		return nil, errAuthFailure("Not authorized for image:%s", id)
 	}
 	return im, nil
 }
@@ -565,7 +562,7 @@ func (s *Service) describeImageAttribute(ctx context.Context, in *describeImageA
 			return err
 		}
 		if in.Attribute == "launchPermission" && im.OwnerID != sc.acct {
-			return errf("AuthFailure", "Not authorized for image:%s", in.ImageId)
+			return errAuthFailure("Not authorized for image:%s", in.ImageId)
 		}
 		switch in.Attribute {
 		case "launchPermission":
@@ -669,7 +666,7 @@ func (s *Service) modifyImageAttribute(ctx context.Context, in *modifyImageAttri
 		desc = &attributeValue{strp(in.Value)}
 	}
 	if desc == nil && len(add) == 0 && len(remove) == 0 {
-		return nil, errf("InvalidParameterCombination", "No attributes specified.")
+		return nil, errInvalidParameterCombination("No attributes specified.")
 	}
 	sc := scopeOf(ctx)
 	err := s.store.Update(ctx, func(tx store.Tx) error {

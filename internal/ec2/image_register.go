@@ -44,7 +44,7 @@ func (s *Service) registerImage(ctx context.Context, in *registerImageInput) (*c
 		return nil, err
 	}
 	if in.ImageLocation != "" {
-		return nil, errf("InvalidParameterValue", "Instance store-backed AMIs (ImageLocation) are not supported by gureum; register an EBS-backed AMI from a root snapshot.")
+		return nil, errInvalidParameterValue("Instance store-backed AMIs (ImageLocation) are not supported by gureum; register an EBS-backed AMI from a root snapshot.")
 	}
 	if in.KernelId != "" || in.RamdiskId != "" {
 		return nil, errInvalidParameterValue("Value (%s) for parameter kernelId is invalid.", in.KernelId+in.RamdiskId)
@@ -81,7 +81,7 @@ func (s *Service) registerImage(ctx context.Context, in *registerImageInput) (*c
 		if dup, err := imageNamed(tx, sc, in.Name); err != nil {
 			return err
 		} else if dup != "" {
-			return errf("InvalidAMIName.Duplicate", "AMI name %s is already in use by AMI %s", in.Name, dup)
+			return errInvalidAMINameDuplicate(in.Name, dup)
 		}
 		for _, b := range in.BlockDeviceMapping {
 			if b.NoDevice != nil || b.VirtualName != "" {
@@ -104,7 +104,7 @@ func (s *Service) registerImage(ctx context.Context, in *registerImageInput) (*c
 					return err
 				}
 				if snap.State != "completed" {
-					return errf("IncorrectState", "Snapshot %s is not in the completed state.", snap.SnapshotID)
+					return errIncorrectState("Snapshot %s is not in the completed state.", snap.SnapshotID)
 				}
 				if m.Ebs.VolumeSize == 0 {
 					m.Ebs.VolumeSize = snap.VolumeSize
@@ -145,7 +145,7 @@ func validAMIName(name string) error {
 		bad = bad || !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("()[]./-'@_ ", c))
 	}
 	if bad {
-		return errf("InvalidAMIName.Malformed", "AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'")
+		return errInvalidAMINameMalformed()
 	}
 	return nil
 }

@@ -219,7 +219,7 @@ func (i *Instance) fill() {
 
 func validInstanceID(id string) error {
 	if !strings.HasPrefix(id, "i-") || len(id) < 10 || strings.Trim(id[2:], "0123456789abcdef") != "" {
-		return errf("InvalidInstanceID.Malformed", "Invalid id: \"%s\"", id)
+		return errInvalidInstanceIDMalformed(id)
 	}
 	return nil
 }
@@ -315,7 +315,7 @@ func (s *Service) checkImage(ctx context.Context, sc scope, amiID string) error 
 	err := c.CheckImage(cctx, ref)
 	if errors.Is(err, compute.ErrImageUnavailable) {
 		msg := strings.TrimPrefix(err.Error(), compute.ErrImageUnavailable.Error()+": ")
-		return errf("InvalidAMIID.Unavailable", "The image id '[%s]' is not available: %s", amiID, msg)
+		return errInvalidAMIIDUnavailable("The image id '[%s]' is not available: %s", amiID, msg)
 	}
 	if err != nil {
 		s.log.Warn("ec2: checking an AMI's image", "ami", amiID, "err", err)
@@ -751,7 +751,7 @@ func instancesByID(tx store.Tx, sc scope, ids []string) ([]*Instance, error) {
 
 func (s *Service) describeInstances(ctx context.Context, in *describeInstancesInput) (*describeInstancesOutput, error) {
 	if len(in.InstanceId) > 0 && in.MaxResults != nil {
-		return nil, errf("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults")
+		return nil, errInvalidParameterCombination("The parameter instancesSet cannot be used with the parameter maxResults")
 	}
 	sc := scopeOf(ctx)
 	var out []*Instance
@@ -889,12 +889,12 @@ func (s *Service) stopInstances(ctx context.Context, in *instanceIDsInput) (*sta
 	return s.changeState(ctx, in.InstanceId, func(i *Instance) error {
 		switch i.State.Name {
 		case "pending":
-			return errf("IncorrectInstanceState", "Instance '%s' cannot be stopped as it has never reached the 'running' state.", i.InstanceID)
+			return errInstanceNeverRan(i.InstanceID)
 		case "shutting-down", "terminated":
-			return errf("IncorrectInstanceState", "This instance '%s' is not in a state from which it can be stopped.", i.InstanceID)
+			return errInstanceCannotStop(i.InstanceID)
 		}
 		if i.DisableAPIStop && !in.Force {
-			return errf("OperationNotPermitted", "The instance '%s' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.", i.InstanceID)
+			return errOperationNotPermitted("The instance '%s' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.", i.InstanceID)
 		}
 		return nil
 	}, func(tx store.Tx, sc scope, i *Instance, now time.Time) (time.Duration, error) {
@@ -947,7 +947,7 @@ func (s *Service) startInstances(ctx context.Context, in *instanceIDsInput) (*st
 func (s *Service) terminateInstances(ctx context.Context, in *instanceIDsInput) (*stateChangeOutput, error) {
 	return s.changeState(ctx, in.InstanceId, func(i *Instance) error {
 		if i.DisableAPITermination && i.State.Name != "terminated" {
-			return errf("OperationNotPermitted", "The instance '%s' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", i.InstanceID)
+			return errOperationNotPermitted("The instance '%s' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", i.InstanceID)
 		}
 		return nil
 	}, func(tx store.Tx, sc scope, i *Instance, now time.Time) (time.Duration, error) {

@@ -296,7 +296,7 @@ func (s *Service) modifyInstanceAttribute(ctx context.Context, in *modifyInstanc
 				return errInvalidParameterValue("Invalid value '%s' for InstanceType.", *a.Value)
 			}
 			if !t.supports(i.Architecture) {
-				return errf("InvalidInstanceAttributeValue", "The instance type '%s' does not support the '%s' architecture of the instance's AMI.", t.name, i.Architecture)
+				return errInvalidInstanceAttributeValue(t.name, i.Architecture)
 			}
 			threads := int32(2)
 			if t.vcpu == 1 || t.maker == "AWS" {
@@ -370,7 +370,7 @@ func (s *Service) modifyInstanceAttribute(ctx context.Context, in *modifyInstanc
 			changed = true
 		}
 		if !changed {
-			return errf("InvalidParameterCombination", "No attributes specified.")
+			return errInvalidParameterCombination("No attributes specified.")
 		}
 		if eni != nil {
 			if err := putRes(tx, sc, eni.NetworkInterfaceID, eni); err != nil {
@@ -391,7 +391,7 @@ func groupsInVpc(tx store.Tx, sc scope, ids []string, vpcID string) ([]GroupIden
 	for _, gid := range ids {
 		g, err := getRes[SecurityGroup](tx, sc, gid)
 		if isNotFound(err) {
-			return nil, errf("InvalidGroup.NotFound", "The security group '%s' does not exist", gid)
+			return nil, errGroupNotFound(gid)
 		}
 		if err != nil {
 			return nil, err

@@ -139,7 +139,7 @@ func (p *launchPlan) checkCounts() error {
 		return errInvalidParameterValue("Value (%d) for parameter maxCount is invalid. Expected a value greater than or equal to minCount (%d).", maxC, minC)
 	}
 	if minC > 1000 {
-		return errf("InstanceLimitExceeded", "You have requested more instances (%d) than your current instance limit of 1000 allows for the specified instance type. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.", minC)
+		return errInstanceLimitExceeded(minC)
 	}
 	p.minC, p.maxC = minC, min(maxC, 1000)
 	p.typ = in.InstanceType
@@ -171,13 +171,13 @@ func (p *launchPlan) checkNetworkInterface() error {
 		return nil
 	}
 	if in.SubnetId != "" {
-		return errf("InvalidParameterCombination", "Network interfaces and an instance-level subnet ID may not be specified on the same request")
+		return errInvalidParameterCombination("Network interfaces and an instance-level subnet ID may not be specified on the same request")
 	}
 	if len(in.SecurityGroupId) > 0 || len(in.SecurityGroup) > 0 {
-		return errf("InvalidParameterCombination", "Network interfaces and an instance-level security groups may not be specified on the same request")
+		return errInvalidParameterCombination("Network interfaces and an instance-level security groups may not be specified on the same request")
 	}
 	if in.PrivateIpAddress != "" {
-		return errf("InvalidParameterCombination", "Network interfaces and an instance-level private IP address may not be specified on the same request")
+		return errInvalidParameterCombination("Network interfaces and an instance-level private IP address may not be specified on the same request")
 	}
 	for i := range in.NetworkInterface {
 		n := &in.NetworkInterface[i]
@@ -192,7 +192,7 @@ func (p *launchPlan) checkNetworkInterface() error {
 		return errInvalidParameterValue("Each network interface requires a device index, and one of them must have device index 0.")
 	}
 	if len(in.NetworkInterface) > 1 {
-		return errf("UnsupportedOperation", "gureum launches instances with one network interface; attach more with AttachNetworkInterface.")
+		return errUnsupportedOperation("gureum launches instances with one network interface; attach more with AttachNetworkInterface.")
 	}
 	if p.nic.NetworkInterfaceId != "" && p.maxC > 1 {
 		return errInvalidParameterValue("You may only launch one instance when specifying an existing network interface.")
@@ -217,13 +217,13 @@ func (p *launchPlan) checkAddresses() error {
 			p.secCount = int(*nic.SecondaryPrivateIpAddressCount)
 		}
 		if nic.NetworkInterfaceId != "" && (p.privIP != "" || len(p.secIPs) > 0 || p.secCount > 0) {
-			return errf("InvalidParameterCombination", "Network interfaces and private IP addresses may not be specified on the same request as an existing network interface")
+			return errInvalidParameterCombination("Network interfaces and private IP addresses may not be specified on the same request as an existing network interface")
 		}
 	}
 	v6Count, v6Addrs := in.Ipv6AddressCount, in.Ipv6Address
 	if nic != nil && (nic.Ipv6AddressCount != nil || len(nic.Ipv6Addresses) > 0) {
 		if v6Count != nil || len(v6Addrs) > 0 {
-			return errf("InvalidParameterCombination", "Network interfaces and an instance-level IPv6 address count or addresses may not be specified on the same request")
+			return errInvalidParameterCombination("Network interfaces and an instance-level IPv6 address count or addresses may not be specified on the same request")
 		}
 		v6Count, v6Addrs = nic.Ipv6AddressCount, nic.Ipv6Addresses
 	}
@@ -238,7 +238,7 @@ func (p *launchPlan) checkAddresses() error {
 		p.v6n = int(*v6Count)
 	}
 	if (p.privIP != "" || len(p.secIPs) > 0 || len(p.v6) > 0) && p.maxC > 1 {
-		return errf("InvalidParameterCombination", "Cannot specify an IP address when launching more than one instance")
+		return errInvalidParameterCombination("Cannot specify an IP address when launching more than one instance")
 	}
 	if 1+len(p.secIPs)+p.secCount > ipsPerInterface(p.typ) {
 		return errIPLimit()
@@ -345,7 +345,7 @@ func (s *Service) launchImage(ctx context.Context, tx store.Tx, sc scope, p *lau
 		return nil, nil, err
 	}
 	if img.State != "available" {
-		return nil, nil, errf("InvalidAMIID.Unavailable", "The image id '[%s]' is not available", img.ImageID)
+		return nil, nil, errInvalidAMIIDUnavailable("The image id '[%s]' is not available", img.ImageID)
 	}
 	disks, err := s.launchDisks(ctx, tx, sc, img, in.BlockDeviceMapping)
 	if err != nil {
@@ -380,7 +380,7 @@ func placeLaunch(tx store.Tx, sc scope, p *launchPlan, site *launchSite) error {
 				return err
 			}
 			if existing.Attachment != nil {
-				return errf("InvalidNetworkInterface.InUse", "Interface: [%s] in use.", existing.NetworkInterfaceID)
+				return errInvalidNetworkInterfaceInUse("Interface: [%s] in use.", existing.NetworkInterfaceID)
 			}
 			subnetID = existing.SubnetID
 			site.existing = existing
@@ -411,7 +411,7 @@ func placeLaunch(tx store.Tx, sc scope, p *launchPlan, site *launchSite) error {
 	if existing == nil {
 		free := int32(sub.AvailableIPAddressCount / (1 + len(p.secIPs) + p.secCount))
 		if free < p.minC {
-			return errf("InsufficientFreeAddressesInSubnet", "There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", sub.SubnetID)
+			return errInsufficientFreeAddressesInSubnet(sub.SubnetID)
 		}
 		site.count = min(site.count, free)
 	}
@@ -439,9 +439,9 @@ func launchSubnet(tx store.Tx, sc scope, in *runInstancesInput, subnetID string,
 	}
 	if def == nil {
 		if len(in.SecurityGroup) > 0 {
-			return nil, errf("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
+			return nil, errVPCIdNotSpecified("No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
 		}
-		return nil, errf("VPCIdNotSpecified", "No default VPC for this user")
+		return nil, errVPCIdNotSpecified("No default VPC for this user")
 	}
 	zone := ""
 	if in.Placement != nil {
@@ -460,7 +460,7 @@ func launchSubnet(tx store.Tx, sc scope, in *runInstancesInput, subnetID string,
 		return nil, err
 	}
 	if len(subs) == 0 {
-		return nil, errf("MissingInput", "No subnets found for the default VPC '%s'. Please specify a subnet.", def.VpcID)
+		return nil, errMissingInput(def.VpcID)
 	}
 	sort.Slice(subs, func(a, b int) bool { return subs[a].AvailabilityZone < subs[b].AvailabilityZone })
 	sub := subs[0]
@@ -481,19 +481,19 @@ func launchGroups(tx store.Tx, sc scope, p *launchPlan, site *launchSite) ([]Gro
 	for _, gid := range ids {
 		g, err := getRes[SecurityGroup](tx, sc, gid)
 		if isNotFound(err) || (err == nil && !strings.HasPrefix(gid, "sg-")) {
-			return nil, errf("InvalidGroup.NotFound", "The security group '%s' does not exist in VPC '%s'", gid, sub.VpcID)
+			return nil, errGroupNotInVpc(gid, sub.VpcID)
 		}
 		if err != nil {
 			return nil, err
 		}
 		if g.VpcID != sub.VpcID {
-			return nil, errf("InvalidParameter", "Security group %s and subnet %s belong to different networks.", g.GroupID, sub.SubnetID)
+			return nil, errInvalidParameter("Security group %s and subnet %s belong to different networks.", g.GroupID, sub.SubnetID)
 		}
 		groups = append(groups, GroupIdentifier{GroupID: g.GroupID, GroupName: g.GroupName})
 	}
 	if len(in.SecurityGroup) > 0 {
 		if def == nil || sub.VpcID != def.VpcID {
-			return nil, errf("InvalidParameterCombination", "The parameter groupName cannot be used with the parameter subnet")
+			return nil, errInvalidParameterCombination("The parameter groupName cannot be used with the parameter subnet")
 		}
 		all, err := listRes[SecurityGroup](tx, sc, "sg-")
 		if err != nil {
@@ -507,7 +507,7 @@ func launchGroups(tx store.Tx, sc scope, p *launchPlan, site *launchSite) ([]Gro
 				}
 			}
 			if hit == nil {
-				return nil, errf("InvalidGroup.NotFound", "The security group '%s' does not exist in default VPC '%s'", name, def.VpcID)
+				return nil, errGroupNameNotFound(name, def.VpcID)
 			}
 			groups = append(groups, GroupIdentifier{GroupID: hit.GroupID, GroupName: hit.GroupName})
 		}

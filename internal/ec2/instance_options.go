@@ -141,24 +141,27 @@ func (s *Service) modifyInstanceCreditSpecification(ctx context.Context, in *mod
 			if spec.CpuCredits != "standard" && spec.CpuCredits != "unlimited" {
 				return errInvalidParameterValue("Value (%s) for parameter cpuCredits is invalid. Valid values are: standard, unlimited.", spec.CpuCredits)
 			}
-			fail := func(code, msg string) {
-				out.Unsuccessful = append(out.Unsuccessful, unsuccessfulCreditSpecification{spec.InstanceId, creditSpecificationError{code, msg}})
+			// An instance's failure is an item of the answer, not an error.
+			fail := func(err error) error {
+				var ae *awsproto.Error
+				if !errors.As(err, &ae) {
+					return err
+				}
+				out.Unsuccessful = append(out.Unsuccessful, unsuccessfulCreditSpecification{spec.InstanceId, creditSpecificationError{ae.Code, ae.Message}})
+				return nil
 			}
 			i, err := getInstance(tx, sc, spec.InstanceId)
-			if err != nil {
-				var ae *awsproto.Error
-				if errors.As(err, &ae) {
-					fail(ae.Code, ae.Message)
-					continue
+			if err == nil {
+				if t, ok := lookupInstanceType(i.InstanceType); !ok || !t.burst {
+					err = errCreditsNotSupported()
+				} else if i.State.Name == "terminated" || i.State.Name == "shutting-down" {
+					err = errInstanceState(i.InstanceID, "modified")
 				}
-				return err
 			}
-			if t, ok := lookupInstanceType(i.InstanceType); !ok || !t.burst {
-				fail("InstanceCreditSpecification.NotSupported", "The specified instance does not support this operation.")
-				continue
-			}
-			if i.State.Name == "terminated" || i.State.Name == "shutting-down" {
-				fail("IncorrectInstanceState", "The instance '"+i.InstanceID+"' is not in a state from which it can be modified.")
+			if err != nil {
+				if err := fail(err); err != nil {
+					return err
+				}
 				continue
 			}
 			i.CpuCredits = spec.CpuCredits
@@ -313,7 +316,7 @@ func (s *Service) modifyInstanceCapacityReservationAttributes(ctx context.Contex
 		return nil, errMissingParameter("CapacityReservationSpecification")
 	}
 	if t := spec.CapacityReservationTarget; t != nil && t.CapacityReservationId != "" {
-		return nil, errf("InvalidCapacityReservationId.NotFound", "The capacity reservation ID '%s' does not exist", t.CapacityReservationId)
+		return nil, errInvalidCapacityReservationIdNotFound(t.CapacityReservationId)
 	}
 	p := spec.CapacityReservationPreference
 	if p != "open" && p != "none" && p != "capacity-reservations-only" {

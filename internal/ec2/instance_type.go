@@ -280,7 +280,7 @@ func (s *Service) describeInstanceTypes(ctx context.Context, in *describeInstanc
 		}
 	}
 	if len(bad) > 0 {
-		return nil, errf("InvalidInstanceType", "The following supplied instance types do not exist: [%s]", strings.Join(bad, ", "))
+		return nil, errInvalidInstanceType(strings.Join(bad, ", "))
 	}
 	var all []*InstanceTypeInfo
 	for _, t := range instanceTypes() {

@@ -99,7 +99,7 @@ func (s *Service) attachInternetGateway(ctx context.Context, in *internetGateway
 			return err
 		}
 		if len(g.Attachments) > 0 {
-			return errf("Resource.AlreadyAssociated", "resource %s is already attached to network %s", g.InternetGatewayID, g.Attachments[0].VpcID)
+			return errResourceAlreadyAssociated("resource %s is already attached to network %s", g.InternetGatewayID, g.Attachments[0].VpcID)
 		}
 		other, err := attachedInternetGateway(tx, sc, vpc.VpcID)
 		if err != nil {
@@ -139,7 +139,7 @@ func (s *Service) detachInternetGateway(ctx context.Context, in *internetGateway
 			return err
 		}
 		if !g.attachedTo(in.VpcId) {
-			return errf("Gateway.NotAttached", "resource %s is not attached to network %s", g.InternetGatewayID, in.VpcId)
+			return errGatewayNotAttached("resource %s is not attached to network %s", g.InternetGatewayID, in.VpcId)
 		}
 		mapped := false
 		if err := scanRes(tx, sc, "eni-", func(n *NetworkInterface) error {

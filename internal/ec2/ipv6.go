@@ -50,13 +50,13 @@ type NetworkInterfaceIpv6Address struct {
 func checkIpv6Request(sc scope, amazon bool, pool, cidr, ipamPool, borderGroup string) error {
 	switch {
 	case ipamPool != "":
-		return errf("InvalidIpamPoolId.NotFound", "The ipam pool ID '%s' does not exist", ipamPool)
+		return errInvalidIpamPoolIdNotFound(ipamPool)
 	case pool != "" && pool != "Amazon":
-		return errf("InvalidIpv6PoolID.NotFound", "The ipv6 pool ID '%s' does not exist", pool)
+		return errInvalidIpv6PoolIDNotFound(pool)
 	case cidr != "" && !amazon:
 		return errMissingParameter("ipv6Pool")
 	case amazon && (pool != "" || cidr != ""):
-		return errf("InvalidParameterCombination", "The parameter amazonProvidedIpv6CidrBlock cannot be used with the parameter ipv6Pool or ipv6CidrBlock")
+		return errInvalidParameterCombination("The parameter amazonProvidedIpv6CidrBlock cannot be used with the parameter ipv6Pool or ipv6CidrBlock")
 	case borderGroup != "" && borderGroup != sc.region:
 		return errInvalidParameterValue("The network border group '%s' is invalid.", borderGroup)
 	}
@@ -73,7 +73,7 @@ func addAmazonIpv6(tx store.Tx, sc scope, vpc *Vpc) (*VpcIpv6CidrBlockAssociatio
 		}
 	}
 	if n >= 5 {
-		return nil, errf("CidrLimitExceeded", "This network '%s' has met its maximum number of allowed IPv6 CIDRs: 5", vpc.VpcID)
+		return nil, errCidrLimitExceeded("This network '%s' has met its maximum number of allowed IPv6 CIDRs: 5", vpc.VpcID)
 	}
 	taken := map[netip.Prefix]bool{}
 	if err := scanRes(tx, sc, "vpc-", func(v *Vpc) error {
@@ -129,7 +129,7 @@ func (s *Service) associateVpcIpv6(ctx context.Context, in *associateVpcCidrInpu
 		return nil, err
 	}
 	if in.CidrBlock != "" {
-		return nil, errf("InvalidParameterCombination", "The parameter cidrBlock cannot be used with the parameter amazonProvidedIpv6CidrBlock")
+		return nil, errInvalidParameterCombination("The parameter cidrBlock cannot be used with the parameter amazonProvidedIpv6CidrBlock")
 	}
 	var a *VpcIpv6CidrBlockAssociation
 	err := s.store.Update(ctx, func(tx store.Tx) error {
@@ -165,7 +165,7 @@ func disassociateVpcIpv6(tx store.Tx, sc scope, vpc *Vpc, id string) (*VpcIpv6Ci
 	if err := scanRes(tx, sc, "subnet-", func(sub *Subnet) error {
 		for _, sa := range sub.Ipv6CidrBlockAssociations {
 			if sp, err := netip.ParsePrefix(sa.Ipv6CidrBlock); sub.VpcID == vpc.VpcID && err == nil && p.Contains(sp.Addr()) {
-				return errf("InvalidCidrBlock.InUse", "The vpc %s currently has a subnet within CIDR block %s", vpc.VpcID, a.Ipv6CidrBlock)
+				return errInvalidCidrBlockInUse("The vpc %s currently has a subnet within CIDR block %s", vpc.VpcID, a.Ipv6CidrBlock)
 			}
 		}
 		return nil
@@ -205,7 +205,7 @@ func parseSubnetIpv6(tx store.Tx, sc scope, vpc *Vpc, subnetID, cidr string) (ne
 		inside = inside || (vp.Contains(p.Addr()) && p.Bits() >= vp.Bits())
 	}
 	if !inside || p.Bits() != 64 {
-		return p, errf("InvalidSubnet.Range", "The IPv6 CIDR '%s' is invalid.", cidr)
+		return p, errInvalidSubnetRange("The IPv6 CIDR '%s' is invalid.", cidr)
 	}
 	err = scanRes(tx, sc, "subnet-", func(o *Subnet) error {
 		if o.VpcID != vpc.VpcID || o.SubnetID == subnetID {
@@ -213,7 +213,7 @@ func parseSubnetIpv6(tx store.Tx, sc scope, vpc *Vpc, subnetID, cidr string) (ne
 		}
 		for _, a := range o.Ipv6CidrBlockAssociations {
 			if op, err := netip.ParsePrefix(a.Ipv6CidrBlock); err == nil && op.Overlaps(p) {
-				return errf("InvalidSubnet.Conflict", "The CIDR '%s' conflicts with another subnet", cidr)
+				return errInvalidSubnetConflict(cidr)
 			}
 		}
 		return nil
@@ -253,7 +253,7 @@ func (s *Subnet) allocateIpv6(want string) (string, error) {
 			return "", errInvalidParameterValue("Address %s does not fall within the subnet's address range", want)
 		}
 		if taken[a.String()] {
-			return "", errf("InvalidIPAddress.InUse", "Address %s is in use.", want)
+			return "", errInvalidIPAddressInUse(want)
 		}
 		s.Used6 = append(s.Used6, a.String())
 		return a.String(), nil
@@ -286,7 +286,7 @@ func (s *Subnet) releaseIpv6(addrs []NetworkInterfaceIpv6Address) {
 // assignIpv6 gives an interface count addresses, or the ones named.
 func assignIpv6(sub *Subnet, eni *NetworkInterface, addrs []string, count int) error {
 	if count > 0 && len(addrs) > 0 {
-		return errf("InvalidParameterCombination", "The parameters ipv6AddressCount and ipv6Addresses cannot be used together")
+		return errInvalidParameterCombination("The parameters ipv6AddressCount and ipv6Addresses cannot be used together")
 	}
 	for range count {
 		addrs = append(addrs, "")
@@ -318,7 +318,7 @@ func (s *Service) associateSubnetCidrBlock(ctx context.Context, in *associateSub
 		return nil, errMissingParameter("subnetId")
 	}
 	if in.Ipv6IpamPoolId != "" {
-		return nil, errf("InvalidIpamPoolId.NotFound", "The ipam pool ID '%s' does not exist", in.Ipv6IpamPoolId)
+		return nil, errInvalidIpamPoolIdNotFound(in.Ipv6IpamPoolId)
 	}
 	if in.Ipv6CidrBlock == "" {
 		return nil, errMissingParameter("ipv6CidrBlock")
@@ -331,7 +331,7 @@ func (s *Service) associateSubnetCidrBlock(ctx context.Context, in *associateSub
 			return err
 		}
 		if _, ok := sub.ipv6Prefix(); ok {
-			return errf("InvalidParameterValue", "The subnet '%s' already has an IPv6 CIDR block associated with it.", sub.SubnetID)
+			return errInvalidParameterValue("The subnet '%s' already has an IPv6 CIDR block associated with it.", sub.SubnetID)
 		}
 		vpc, err := getVpc(tx, sc, sub.VpcID)
 		if err != nil {
@@ -369,10 +369,10 @@ func (s *Service) disassociateSubnetCidrBlock(ctx context.Context, in *disassoci
 					continue
 				}
 				if sub.AssignIpv6AddressOnCreation {
-					return errf("InvalidCidrBlock.InUse", "The subnet IPv6 CIDR block with association ID %s may not be disassociated, because its subnet has assign-ipv6-address-on-creation set to true.", a.AssociationID)
+					return errInvalidCidrBlockInUse("The subnet IPv6 CIDR block with association ID %s may not be disassociated, because its subnet has assign-ipv6-address-on-creation set to true.", a.AssociationID)
 				}
 				if len(sub.Used6) > 0 {
-					return errf("InvalidCidrBlock.InUse", "The subnet IPv6 CIDR block with association ID %s may not be disassociated, because there are network interfaces with IPv6 addresses in its subnet %s.", a.AssociationID, sub.SubnetID)
+					return errInvalidCidrBlockInUse("The subnet IPv6 CIDR block with association ID %s may not be disassociated, because there are network interfaces with IPv6 addresses in its subnet %s.", a.AssociationID, sub.SubnetID)
 				}
 				sub.Ipv6CidrBlockAssociations = append(sub.Ipv6CidrBlockAssociations[:i], sub.Ipv6CidrBlockAssociations[i+1:]...)
 				a.State.State = "disassociating"
@@ -383,7 +383,7 @@ func (s *Service) disassociateSubnetCidrBlock(ctx context.Context, in *disassoci
 		})
 	})
 	if err == nil && out == nil {
-		err = errf("InvalidSubnetCidrBlockAssociationID.NotFound", "The subnet CIDR block with association ID '%s' does not exist", in.AssociationId)
+		err = errInvalidSubnetCidrBlockAssociationIDNotFound(in.AssociationId)
 	}
 	if err != nil {
 		return nil, err

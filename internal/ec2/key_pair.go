@@ -165,7 +165,7 @@ func (s *Service) createKeyPair(ctx context.Context, in *createKeyPairInput) (*c
 	switch in.KeyFormat {
 	case "", "pem":
 	case "ppk":
-		return nil, errf("UnsupportedOperation", "The key format 'ppk' is not supported by gureum; use 'pem'.")
+		return nil, errUnsupportedOperation("The key format 'ppk' is not supported by gureum; use 'pem'.")
 	default:
 		return nil, errInvalidParameterValue("Value (%s) for parameter KeyFormat is invalid. Valid values are: pem, ppk.", in.KeyFormat)
 	}
@@ -212,7 +212,7 @@ func (s *Service) putKeyPair(ctx context.Context, k *KeyPair) error {
 			return err
 		}
 		if other != nil {
-			return errf("InvalidKeyPair.Duplicate", "The keypair '%s' already exists.", k.KeyName)
+			return errInvalidKeyPairDuplicate(k.KeyName)
 		}
 		return putRes(tx, sc, k.KeyPairID, k)
 	})
@@ -362,7 +362,7 @@ func (s *Service) describeKeyPairs(ctx context.Context, in *describeKeyPairsInpu
 		}
 		for _, id := range in.KeyPairId {
 			if !ids[id] {
-				return errf("InvalidKeyPair.NotFound", "The key pair '%s' does not exist", id)
+				return errKeyPairNotFound(id)
 			}
 		}
 		for _, k := range all {
@@ -416,7 +416,7 @@ func (s *Service) deleteKeyPair(ctx context.Context, in *deleteKeyPairInput) (*d
 		if in.KeyPairId != "" {
 			k, err = getRes[KeyPair](tx, sc, in.KeyPairId)
 			if isNotFound(err) || (err == nil && !strings.HasPrefix(in.KeyPairId, "key-")) {
-				return errf("InvalidKeyPair.NotFound", "The key pair '%s' does not exist", in.KeyPairId)
+				return errKeyPairNotFound(in.KeyPairId)
 			}
 		} else {
 			k, err = keyPairByName(tx, sc, in.KeyName)

@@ -35,7 +35,7 @@ func (s *Service) describeLaunchTemplates(_ context.Context, in *describeLaunchT
 		return nil, errLaunchTemplateID(in.LaunchTemplateId[0])
 	}
 	if len(in.LaunchTemplateName) > 0 {
-		return nil, errf("InvalidLaunchTemplateName.NotFoundException", "At least one of the launch templates specified in the request does not exist.")
+		return nil, errInvalidLaunchTemplateNameNotFoundException("At least one of the launch templates specified in the request does not exist.")
 	}
 	if err := checkFilterNames(in.Filter, []string{"create-time", "launch-template-name"}); err != nil {
 		return nil, err
@@ -68,11 +68,11 @@ type describeLaunchTemplateVersionsOutput struct {
 func (s *Service) describeLaunchTemplateVersions(_ context.Context, in *describeLaunchTemplateVersionsInput) (*describeLaunchTemplateVersionsOutput, error) {
 	switch {
 	case in.LaunchTemplateId != "" && in.LaunchTemplateName != "":
-		return nil, errf("InvalidParameterCombination", "Specify either the launch template ID or the launch template name, but not both.")
+		return nil, errInvalidParameterCombination("Specify either the launch template ID or the launch template name, but not both.")
 	case in.LaunchTemplateId != "":
 		return nil, errLaunchTemplateID(in.LaunchTemplateId)
 	case in.LaunchTemplateName != "":
-		return nil, errf("InvalidLaunchTemplateName.NotFoundException", "The specified launch template, with template name %s, does not exist.", in.LaunchTemplateName)
+		return nil, errInvalidLaunchTemplateNameNotFoundException("The specified launch template, with template name %s, does not exist.", in.LaunchTemplateName)
 	}
 	if err := checkFilterNames(in.Filter, []string{"create-time", "ebs-optimized", "http-endpoint", "http-protocol-ipv4",
 		"host-resource-group-arn", "http-tokens", "iam-instance-profile", "image-id", "instance-type", "is-default-version",

@@ -194,7 +194,7 @@ func page[T any](items []T, maxResults *int32, token *string, min, max int32) ([
 	if token != nil && *token != "" {
 		n, err := strconv.Atoi(*token)
 		if err != nil || n < 0 || n > len(items) {
-			return nil, "", errf("InvalidNextToken", "The token '%s' is invalid.", *token)
+			return nil, "", errInvalidNextToken(*token)
 		}
 		start = n
 	}
@@ -234,7 +234,7 @@ func tagsFor(specs []TagSpecification, resourceType string, allowed ...string) (
 		}
 	}
 	if len(out) > 50 {
-		return nil, errf("TagLimitExceeded", "The maximum number of tags per resource (50) has been exceeded.")
+		return nil, errTagLimitExceeded()
 	}
 	return out, nil
 }
@@ -276,7 +276,7 @@ func tokenResource(tx store.Tx, sc scope, action, token, params string) (string,
 	}
 	id, have, _ := strings.Cut(string(v), "\x00")
 	if have != params {
-		return "", errf("IdempotentParameterMismatch", "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).")
+		return "", errIdempotentParameterMismatch()
 	}
 	return id, nil
 }

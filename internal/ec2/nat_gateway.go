@@ -70,7 +70,7 @@ func getNatGateway(tx store.Tx, sc scope, id string) (*NatGateway, error) {
 		n, err = getDeletedNatGateway(tx, sc, id)
 	}
 	if isNotFound(err) || (err == nil && !strings.HasPrefix(id, "nat-")) {
-		return nil, errf("NatGatewayNotFound", "NAT gateway %s was not found", id)
+		return nil, errNatGatewayNotFound(id)
 	}
 	return n, err
 }
@@ -293,7 +293,7 @@ func (s *Service) createNatGateway(ctx context.Context, in *createNatGatewayInpu
 		return nil, errMissingParameter("allocationId")
 	}
 	if kind == "private" && in.AllocationId != "" {
-		return nil, errf("InvalidParameterCombination", "AllocationId cannot be specified for a private NAT gateway.")
+		return nil, errInvalidParameterCombination("AllocationId cannot be specified for a private NAT gateway.")
 	}
 	tags, err := tagsFor(in.TagSpecification, "natgateway")
 	if err != nil {

@@ -35,7 +35,7 @@ func natForAddressChange(tx store.Tx, sc scope, id string) (*NatGateway, *Networ
 		return nil, nil, err
 	}
 	if n.State != "available" {
-		return nil, nil, errf("InvalidParameter", "The NAT gateway %s is in state %s; its addresses can only be changed while it is available.", n.NatGatewayID, n.State)
+		return nil, nil, errInvalidParameter("The NAT gateway %s is in state %s; its addresses can only be changed while it is available.", n.NatGatewayID, n.State)
 	}
 	for _, a := range n.NatGatewayAddresses {
 		if a.IsPrimary && a.NetworkInterfaceID != "" {
@@ -75,7 +75,7 @@ func (s *Service) changeNatAddresses(ctx context.Context, id string, change func
 // more, in the gateway's subnet, as secondary addresses of its interface.
 func addPrivateNatAddresses(tx store.Tx, sc scope, n *NatGateway, eni *NetworkInterface, want []string, count int) ([]string, error) {
 	if len(n.NatGatewayAddresses)+len(want)+count > natAddressLimit {
-		return nil, errf("AddressLimitExceeded", "The NAT gateway %s cannot have more than %d addresses.", n.NatGatewayID, natAddressLimit)
+		return nil, errAddressLimitExceeded("The NAT gateway %s cannot have more than %d addresses.", n.NatGatewayID, natAddressLimit)
 	}
 	sub, err := getSubnet(tx, sc, n.SubnetID)
 	if err != nil {
@@ -108,7 +108,7 @@ func (s *Service) associateNatGatewayAddress(ctx context.Context, in *associateN
 	return s.changeNatAddresses(ctx, in.NatGatewayId, func(tx store.Tx, sc scope, n *NatGateway, eni *NetworkInterface) ([]NatGatewayAddress, error) {
 		var shown []NatGatewayAddress
 		if n.ConnectivityType != "public" {
-			return nil, errf("InvalidParameter", "Elastic IP addresses can only be associated with a public NAT gateway; %s is private.", n.NatGatewayID)
+			return nil, errInvalidParameter("Elastic IP addresses can only be associated with a public NAT gateway; %s is private.", n.NatGatewayID)
 		}
 		var addrs []*Address
 		for _, id := range in.AllocationId {
@@ -117,7 +117,7 @@ func (s *Service) associateNatGatewayAddress(ctx context.Context, in *associateN
 				return nil, err
 			}
 			if a.AssociationID != "" {
-				return nil, errf("Resource.AlreadyAssociated", "Elastic IP address [%s] is already associated", a.AllocationID)
+				return nil, errResourceAlreadyAssociated("Elastic IP address [%s] is already associated", a.AllocationID)
 			}
 			addrs = append(addrs, a)
 		}
@@ -164,7 +164,7 @@ func (s *Service) disassociateNatGatewayAddress(ctx context.Context, in *disasso
 		for _, id := range in.AssociationId {
 			i := slices.IndexFunc(n.NatGatewayAddresses, func(a NatGatewayAddress) bool { return a.AssociationID == id })
 			if i < 0 {
-				return nil, errf("InvalidAssociationID.NotFound", "The association ID '%s' does not exist", id)
+				return nil, errInvalidAssociationIDNotFound(id)
 			}
 			a := &n.NatGatewayAddresses[i]
 			if a.IsPrimary {

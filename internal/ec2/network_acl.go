@@ -402,7 +402,7 @@ func aclEntryFrom(in *networkACLEntryInput) (NetworkACLEntry, error) {
 	e := NetworkACLEntry{RuleNumber: *in.RuleNumber, Protocol: proto, RuleAction: action, Egress: in.Egress}
 	switch {
 	case in.CidrBlock != "" && in.Ipv6CidrBlock != "":
-		return NetworkACLEntry{}, errf("InvalidParameterCombination", "You may specify either a CIDR block or an IPv6 CIDR block, not both.")
+		return NetworkACLEntry{}, errInvalidParameterCombination("You may specify either a CIDR block or an IPv6 CIDR block, not both.")
 	case in.CidrBlock != "":
 		p, err := netip.ParsePrefix(in.CidrBlock)
 		if err != nil || !p.Addr().Is4() {
@@ -475,11 +475,11 @@ func (s *Service) editNetworkACLEntry(ctx context.Context, in *networkACLEntryIn
 		i := aclFindEntry(a, e.RuleNumber, e.Egress)
 		switch {
 		case replace && i < 0:
-			return errf("InvalidNetworkAclEntry.NotFound", "The network acl entry identified by %d does not exist.", e.RuleNumber)
+			return errInvalidNetworkAclEntryNotFound(e.RuleNumber)
 		case replace:
 			a.Entries[i] = e
 		case i >= 0:
-			return errf("NetworkAclEntryAlreadyExists", "The network acl entry identified by %d already exists.", e.RuleNumber)
+			return errNetworkAclEntryAlreadyExists(e.RuleNumber)
 		default:
 			a.Entries = append(a.Entries, e)
 		}
@@ -514,7 +514,7 @@ func (s *Service) deleteNetworkACLEntry(ctx context.Context, in *deleteNetworkAC
 		}
 		i := aclFindEntry(a, *in.RuleNumber, in.Egress)
 		if i < 0 {
-			return errf("InvalidNetworkAclEntry.NotFound", "The network acl entry identified by %d does not exist.", *in.RuleNumber)
+			return errInvalidNetworkAclEntryNotFound(*in.RuleNumber)
 		}
 		a.Entries = append(a.Entries[:i], a.Entries[i+1:]...)
 		return putRes(tx, sc, a.NetworkACLID, a)
@@ -583,7 +583,7 @@ func (s *Service) replaceNetworkACLAssociation(ctx context.Context, in *replaceN
 			}
 		}
 		if subnetID == "" {
-			return errf("InvalidAssociationID.NotFound", "The association ID '%s' does not exist", in.AssociationId)
+			return errInvalidAssociationIDNotFound(in.AssociationId)
 		}
 		sub, err := getSubnet(tx, sc, subnetID)
 		if err != nil {

@@ -105,7 +105,7 @@ func privateDNSName(region, ip string) string {
 func getENI(tx store.Tx, sc scope, id string) (*NetworkInterface, error) {
 	n, err := getRes[NetworkInterface](tx, sc, id)
 	if isNotFound(err) {
-		return nil, errf("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
+		return nil, errInvalidNetworkInterfaceIDNotFound(id)
 	}
 	return n, err
 }
@@ -182,13 +182,13 @@ func (s *Service) createNetworkInterface(ctx context.Context, in *createNetworkI
 			for _, gid := range in.SecurityGroupId {
 				g, err := getRes[SecurityGroup](tx, sc, gid)
 				if isNotFound(err) {
-					return errf("InvalidGroup.NotFound", "The security group '%s' does not exist", gid)
+					return errGroupNotFound(gid)
 				}
 				if err != nil {
 					return err
 				}
 				if g.VpcID != sub.VpcID {
-					return errf("InvalidParameter", "Security group %s and subnet %s belong to different networks.", g.GroupID, sub.SubnetID)
+					return errInvalidParameter("Security group %s and subnet %s belong to different networks.", g.GroupID, sub.SubnetID)
 				}
 				groups = append(groups, GroupIdentifier{GroupID: g.GroupID, GroupName: g.GroupName})
 			}
@@ -370,10 +370,10 @@ func (s *Service) deleteNetworkInterface(ctx context.Context, in *eniIDInput) (*
 			return err
 		}
 		if n.Attachment != nil || n.Status == "in-use" {
-			return errf("InvalidNetworkInterface.InUse", "The network interface '%s' is currently in use.", n.NetworkInterfaceID)
+			return errInvalidNetworkInterfaceInUse("The network interface '%s' is currently in use.", n.NetworkInterfaceID)
 		}
 		if n.RequesterManaged || n.InterfaceType != "interface" {
-			return errf("OperationNotPermitted", "You do not have permission to access the specified resource.")
+			return errOperationNotPermitted("You do not have permission to access the specified resource.")
 		}
 		if err := releaseAutoPublicIP(tx, n); err != nil {
 			return err
@@ -431,7 +431,7 @@ func (s *Service) attachNetworkInterface(ctx context.Context, in *attachNetworkI
 			return err
 		}
 		if n.Attachment != nil {
-			return errf("InvalidNetworkInterface.InUse", "Interface: [%s] in use.", n.NetworkInterfaceID)
+			return errInvalidNetworkInterfaceInUse("Interface: [%s] in use.", n.NetworkInterfaceID)
 		}
 		if inst.State.Name != "running" && inst.State.Name != "stopped" {
 			return errInstanceInvalidState(inst.InstanceID)
@@ -447,7 +447,7 @@ func (s *Service) attachNetworkInterface(ctx context.Context, in *attachNetworkI
 			max = t.enis
 		}
 		if int32(len(inst.ENIs)) >= max {
-			return errf("AttachmentLimitExceeded", "Interface count %d exceeds the limit for %s", len(inst.ENIs)+1, inst.InstanceType)
+			return errAttachmentLimitExceeded(len(inst.ENIs)+1, inst.InstanceType)
 		}
 		if 1+len(n.SecondaryIPs) > ipsPerInterface(inst.InstanceType) {
 			return errIPLimit()
@@ -496,10 +496,10 @@ func (s *Service) detachNetworkInterface(ctx context.Context, in *detachNetworkI
 			return err
 		}
 		if n == nil {
-			return errf("InvalidAttachmentID.NotFound", "Interface attachment '%s' does not exist.", in.AttachmentId)
+			return errInvalidAttachmentIDNotFound(in.AttachmentId)
 		}
 		if n.Attachment.DeviceIndex == 0 {
-			return errf("OperationNotPermitted", "The network interface at device index 0 cannot be detached.")
+			return errOperationNotPermitted("The network interface at device index 0 cannot be detached.")
 		}
 		if inst, err := getRes[Instance](tx, sc, n.Attachment.InstanceID); err == nil {
 			kept := inst.ENIs[:0]
@@ -553,7 +553,7 @@ func (s *Service) modifyNetworkInterfaceAttribute(ctx context.Context, in *modif
 		}
 		if a := in.Attachment; a != nil && a.DeleteOnTermination != nil {
 			if n.Attachment == nil || n.Attachment.AttachmentID != a.AttachmentId {
-				return errf("InvalidAttachmentID.NotFound", "Interface attachment '%s' does not exist.", a.AttachmentId)
+				return errInvalidAttachmentIDNotFound(a.AttachmentId)
 			}
 			n.Attachment.DeleteOnTermination, changed = *a.DeleteOnTermination, true
 		}
@@ -565,7 +565,7 @@ func (s *Service) modifyNetworkInterfaceAttribute(ctx context.Context, in *modif
 			n.Groups, changed = groups, true
 		}
 		if !changed {
-			return errf("MissingParameter", "You must specify exactly one attribute.")
+			return errExactlyOneAttribute()
 		}
 		// The instance shows its primary interface's groups and check.
 		if n.Attachment != nil && n.Attachment.DeviceIndex == 0 {

@@ -220,7 +220,7 @@ func assignSecondaryIPs(tx store.Tx, sc scope, sub *Subnet, eni *NetworkInterfac
 		}
 		switch {
 		case owner == nil:
-			return nil, errf("InvalidIPAddress.InUse", "Address %s is in use.", ip)
+			return nil, errInvalidIPAddressInUse(ip)
 		case owner.PrivateIPAddress == ip:
 			return nil, errInvalidParameterValue("secondary-addresses")
 		case move == denyMove:
@@ -328,13 +328,13 @@ func (s *Service) assignPrivateIpAddresses(ctx context.Context, in *assignPrivat
 		return nil, errMissingParameter("networkInterfaceId")
 	}
 	if len(in.Ipv4Prefix) > 0 || in.Ipv4PrefixCount != nil {
-		return nil, errf("UnsupportedOperation", "gureum does not assign IPv4 prefixes to network interfaces.")
+		return nil, errUnsupportedOperation("gureum does not assign IPv4 prefixes to network interfaces.")
 	}
 	if len(in.PrivateIpAddress) > 0 && in.SecondaryPrivateIpAddressCount != nil {
-		return nil, errf("InvalidParameterCombination", "You may specify one and only one of privateIpAddressSet or secondaryPrivateIpAddressCount or ipv4Prefixes or ipv4PrefixCount, but not more than one of them.")
+		return nil, errInvalidParameterCombination("You may specify one and only one of privateIpAddressSet or secondaryPrivateIpAddressCount or ipv4Prefixes or ipv4PrefixCount, but not more than one of them.")
 	}
 	if len(in.PrivateIpAddress) == 0 && in.SecondaryPrivateIpAddressCount == nil {
-		return nil, errf("InvalidParameter", "One of privateIpAddressSet or privateIpAddressCount or ipv4PrefixSet or ipv4PrefixCount must be specified.")
+		return nil, errInvalidParameter("One of privateIpAddressSet or privateIpAddressCount or ipv4PrefixSet or ipv4PrefixCount must be specified.")
 	}
 	if err := validSecondaryCount(in.SecondaryPrivateIpAddressCount); err != nil {
 		return nil, err
@@ -351,7 +351,7 @@ func (s *Service) assignPrivateIpAddresses(ctx context.Context, in *assignPrivat
 			return err
 		}
 		if eni.RequesterManaged || eni.InterfaceType != "interface" {
-			return errf("AuthFailure", "You do not have permission to access the specified resource.")
+			return errAuthFailure("You do not have permission to access the specified resource.")
 		}
 		sub, err := getSubnet(tx, sc, eni.SubnetID)
 		if err != nil {
@@ -396,7 +396,7 @@ func (s *Service) unassignPrivateIpAddresses(ctx context.Context, in *unassignPr
 		return nil, errMissingParameter("networkInterfaceId")
 	}
 	if len(in.Ipv4Prefix) > 0 {
-		return nil, errf("UnsupportedOperation", "gureum does not assign IPv4 prefixes to network interfaces.")
+		return nil, errUnsupportedOperation("gureum does not assign IPv4 prefixes to network interfaces.")
 	}
 	if len(in.PrivateIpAddress) == 0 {
 		return nil, errMissingParameter("privateIpAddress")

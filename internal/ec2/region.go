@@ -81,7 +81,7 @@ func (s *Service) describeRegions(ctx context.Context, in *describeRegionsInput)
 	want := map[string]bool{}
 	for _, n := range in.RegionName {
 		if _, ok := regionZones[n]; !ok {
-			return nil, errf("InvalidParameterValue", "Invalid region: %s", n)
+			return nil, errInvalidParameterValue("Invalid region: %s", n)
 		}
 		want[n] = true
 	}

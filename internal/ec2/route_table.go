@@ -40,7 +40,7 @@ func findRouteTableAssociation(tx store.Tx, sc scope, id string) (*RouteTable, i
 		return nil
 	})
 	if err == nil && out == nil {
-		err = errf("InvalidAssociationID.NotFound", "The association ID '%s' does not exist", id)
+		err = errInvalidAssociationIDNotFound(id)
 	}
 	return out, idx, err
 }
@@ -303,10 +303,10 @@ func (in *routeInput) destination() (string, error) {
 	}
 	if in.DestinationIpv6CidrBlock != "" || in.DestinationPrefixListId != "" {
 		if in.DestinationCidrBlock != "" {
-			return "", errf("InvalidParameterCombination", "The parameter destinationCidrBlock cannot be used with the parameter destinationIpv6CidrBlock or destinationPrefixListId")
+			return "", errInvalidParameterCombination("The parameter destinationCidrBlock cannot be used with the parameter destinationIpv6CidrBlock or destinationPrefixListId")
 		}
 		if in.DestinationPrefixListId != "" {
-			return "", errf("InvalidPrefixListID.NotFound", "The prefix list ID '%s' does not exist", in.DestinationPrefixListId)
+			return "", errInvalidPrefixListIDNotFound(in.DestinationPrefixListId)
 		}
 		p, err := netip.ParsePrefix(in.DestinationIpv6CidrBlock)
 		if err != nil || !p.Addr().Is6() || p.Addr().Is4In6() {
@@ -367,7 +367,7 @@ func (in *routeInput) target(tx store.Tx, sc scope, rtb *RouteTable, dst string)
 		return r, errMissingParameter("gatewayId, natGatewayId, networkInterfaceId, instanceId, vpcPeeringConnectionId, transitGatewayId, egressOnlyInternetGatewayId, localGatewayId, carrierGatewayId, vpcEndpointId or coreNetworkArn")
 	}
 	if n > 1 {
-		return r, errf("InvalidParameterCombination", "The request must contain exactly one of gatewayId, natGatewayId, networkInterfaceId, instanceId, vpcPeeringConnectionId, transitGatewayId, egressOnlyInternetGatewayId, localGatewayId, carrierGatewayId, vpcEndpointId or coreNetworkArn")
+		return r, errInvalidParameterCombination("The request must contain exactly one of gatewayId, natGatewayId, networkInterfaceId, instanceId, vpcPeeringConnectionId, transitGatewayId, egressOnlyInternetGatewayId, localGatewayId, carrierGatewayId, vpcEndpointId or coreNetworkArn")
 	}
 	differ := func(kind, id string) error {
 		return errInvalidParameterValue("route table %s and %s %s belong to different networks", rtb.RouteTableID, kind, id)
@@ -377,7 +377,7 @@ func (in *routeInput) target(tx store.Tx, sc scope, rtb *RouteTable, dst string)
 		r.GatewayID = "local"
 	case in.GatewayId != "":
 		if !strings.HasPrefix(in.GatewayId, "igw-") {
-			return r, errf("InvalidGatewayID.NotFound", "The gateway ID '%s' does not exist", in.GatewayId)
+			return r, errInvalidGatewayIDNotFound("The gateway ID '%s' does not exist", in.GatewayId)
 		}
 		g, err := getInternetGateway(tx, sc, in.GatewayId)
 		if err != nil {
@@ -414,7 +414,7 @@ func (in *routeInput) target(tx store.Tx, sc scope, rtb *RouteTable, dst string)
 			return r, err
 		}
 		if n > 1 {
-			return r, errf("InvalidInstanceID", "There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", in.InstanceId)
+			return r, errInvalidInstanceID(in.InstanceId)
 		}
 		if eni.VpcID != rtb.VpcID {
 			return r, differ("instance", in.InstanceId)
@@ -435,15 +435,15 @@ func (in *routeInput) target(tx store.Tx, sc scope, rtb *RouteTable, dst string)
 	case in.VpcPeeringConnectionId != "":
 		return r, errNotFound("InvalidVpcPeeringConnectionID.NotFound", "vpcPeeringConnection", in.VpcPeeringConnectionId)
 	case in.TransitGatewayId != "":
-		return r, errf("InvalidTransitGatewayID.NotFound", "Transit Gateway %s was deleted or does not exist.", in.TransitGatewayId)
+		return r, errInvalidTransitGatewayIDNotFound(in.TransitGatewayId)
 	case in.EgressOnlyInternetGatewayId != "":
-		return r, errf("InvalidGatewayID.NotFound", "The eigw ID '%s' does not exist", in.EgressOnlyInternetGatewayId)
+		return r, errInvalidGatewayIDNotFound("The eigw ID '%s' does not exist", in.EgressOnlyInternetGatewayId)
 	case in.LocalGatewayId != "":
-		return r, errf("InvalidLocalGatewayID.NotFound", "The localGateway ID '%s' does not exist", in.LocalGatewayId)
+		return r, errInvalidLocalGatewayIDNotFound(in.LocalGatewayId)
 	case in.CarrierGatewayId != "":
-		return r, errf("InvalidCarrierGatewayID.NotFound", "The carrierGateway ID '%s' does not exist", in.CarrierGatewayId)
+		return r, errInvalidCarrierGatewayIDNotFound(in.CarrierGatewayId)
 	case in.VpcEndpointId != "":
-		return r, errf("InvalidVpcEndpointId.NotFound", "The Vpc Endpoint Id '%s' does not exist", in.VpcEndpointId)
+		return r, errInvalidVpcEndpointIdNotFound(in.VpcEndpointId)
 	default:
 		return r, errInvalidParameterValue("Value (%s) for parameter coreNetworkArn is invalid.", in.CoreNetworkArn+in.OdbNetworkArn)
 	}
@@ -466,7 +466,7 @@ func (s *Service) createRoute(ctx context.Context, in *routeInput) (*returnTrue,
 		}
 		for _, r := range rtb.Routes {
 			if r.dest() == dst {
-				return errf("RouteAlreadyExists", "The route identified by %s already exists.", dst)
+				return errRouteAlreadyExists("The route identified by %s already exists.", dst)
 			}
 		}
 		if err := checkIpv6Route(tx, sc, rtb, dst); err != nil {
@@ -576,7 +576,7 @@ func (s *Service) deleteRoute(ctx context.Context, in *deleteRouteInput) (*retur
 			rtb.Routes = append(rtb.Routes[:i], rtb.Routes[i+1:]...)
 			return putRes(tx, sc, rtb.RouteTableID, rtb)
 		}
-		return errf("InvalidRoute.NotFound", "no route with %s %s in route table %s", kind, dst, rtb.RouteTableID)
+		return errInvalidRouteNotFound(kind, dst, rtb.RouteTableID)
 	})
 	if err != nil {
 		return nil, err
@@ -626,7 +626,7 @@ func (s *Service) associateRouteTable(ctx context.Context, in *associateRouteTab
 		if err := scanRes(tx, sc, "rtb-", func(r *RouteTable) error {
 			for _, a := range r.Associations {
 				if a.SubnetID == sub.SubnetID {
-					return errf("Resource.AlreadyAssociated", "the specified association for route table %s conflicts with an existing association", rtb.RouteTableID)
+					return errResourceAlreadyAssociated("the specified association for route table %s conflicts with an existing association", rtb.RouteTableID)
 				}
 			}
 			return nil
@@ -747,7 +747,7 @@ func (s *Service) enableVgwRoutePropagation(ctx context.Context, in *vgwRoutePro
 		return nil, err
 	}
 	if !strings.HasPrefix(in.GatewayId, "vgw-") {
-		return nil, errf("InvalidVpnGatewayID.Malformed", "Invalid id: \"%s\" (expecting \"vgw-...\")", in.GatewayId)
+		return nil, errInvalidVpnGatewayIDMalformed(in.GatewayId)
 	}
-	return nil, errf("InvalidVpnGatewayID.NotFound", "The virtual private gateway ID '%s' does not exist", in.GatewayId)
+	return nil, errInvalidVpnGatewayIDNotFound(in.GatewayId)
 }

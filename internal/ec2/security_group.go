@@ -90,7 +90,7 @@ func sgFind(tx store.Tx, sc scope, id, name string) (*SecurityGroup, error) {
 	case name != "":
 		return sgByName(tx, sc, name)
 	}
-	return nil, errf("MissingParameter", "The request must contain the parameter groupName or groupId")
+	return nil, errMissingParameter("groupName or groupId")
 }
 
 // Protocols and rules.
@@ -315,7 +315,7 @@ func sgRulesFrom(tx store.Tx, sc scope, g *SecurityGroup, perms []ipPermissionIn
 			out = append(out, rule)
 		}
 		if len(p.PrefixListIds) > 0 {
-			return nil, errf("InvalidPrefixListID.NotFound", "The prefix list ID '%s' does not exist", p.PrefixListIds[0].PrefixListId)
+			return nil, errInvalidPrefixListIDNotFound(p.PrefixListIds[0].PrefixListId)
 		}
 	}
 	return out, nil
@@ -338,7 +338,7 @@ func sgReferencedGroup(tx store.Tx, sc scope, g *SecurityGroup, id, name string,
 		return "", err
 	}
 	if ref.VpcID != g.VpcID {
-		return "", errf("InvalidGroup.NotFound", "You have specified two resources that belong to different networks.")
+		return "", errDifferentNetworks()
 	}
 	return ref.GroupID, nil
 }
@@ -423,7 +423,7 @@ func (s *Service) createSecurityGroup(ctx context.Context, in *createSecurityGro
 				return err
 			}
 			if def == "" {
-				return errf("VPCIdNotSpecified", "No default VPC for this user")
+				return errVPCIdNotSpecified("No default VPC for this user")
 			}
 			vpcID = def
 		} else if _, err := getVpc(tx, sc, vpcID); err != nil {
@@ -435,7 +435,7 @@ func (s *Service) createSecurityGroup(ctx context.Context, in *createSecurityGro
 		}
 		if err := scanRes(tx, sc, "sg-", func(o *SecurityGroup) error {
 			if o.VpcID == vpcID && o.GroupName == in.GroupName {
-				return errf("InvalidGroup.Duplicate", "The security group '%s' already exists for VPC '%s'", in.GroupName, vpcID)
+				return errInvalidGroupDuplicate(in.GroupName, vpcID)
 			}
 			return nil
 		}); err != nil {
@@ -595,7 +595,7 @@ func (s *Service) deleteSecurityGroup(ctx context.Context, in *deleteSecurityGro
 		}
 		id = g.GroupID
 		if g.IsDefault {
-			return errf("CannotDelete", "the specified group: %q name: %q cannot be deleted by a user", g.GroupID, g.GroupName)
+			return errCannotDelete(g.GroupID, g.GroupName)
 		}
 		dep := errDependency("resource %s has a dependent object", g.GroupID)
 		if err := scanRes(tx, sc, "sg-", func(o *SecurityGroup) error {

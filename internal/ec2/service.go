@@ -18,7 +18,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/ec2query"
 	"github.com/gureum/gureum/internal/awsproto/query"
 	"github.com/gureum/gureum/internal/compute"
@@ -117,10 +116,10 @@ func New(cfg Config) *Service {
 	}
 	s.ops = &operation.Service{Ops: s.operations(), Authorize: s.authorizeAction, Before: s.before, After: s.after,
 		Unknown: func(name string) error {
-			return errf("InvalidAction", "The action %s is not valid for this web service.", name)
+			return errInvalidAction(name)
 		}}
 	s.http = &query.Dispatcher{Service: s.ops, Decode: query.DecodeEC2, Write: ec2query.Write, WriteError: ec2query.WriteError,
-		MissingAction: errf("MissingAction", "The request must contain the parameter Action"), Log: s.log}
+		MissingAction: errMissingAction(), Log: s.log}
 	if len(cfg.PublicIPPool) > 0 {
 		s.SetAddressPool(cfg.PublicIPPool)
 	}
@@ -142,7 +141,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.http.Ser
 // account's default VPC on its first call in a region.
 func (s *Service) before(ctx context.Context, _ *operation.Operation, in any) error {
 	if f := reflect.ValueOf(in).Elem().FieldByName("DryRun"); f.IsValid() && f.Kind() == reflect.Bool && f.Bool() {
-		return awsproto.New(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+		return errDryRun()
 	}
 	return s.ensureDefaultVPC(ctx, scopeOf(ctx))
 }

@@ -47,7 +47,7 @@ type Snapshot struct {
 
 func validSnapshotID(id string) error {
 	if !strings.HasPrefix(id, "snap-") || len(id) < 9 || strings.Trim(id[5:], "0123456789abcdef") != "" {
-		return errf("InvalidSnapshotID.Malformed", "Invalid id: \"%s\" (expecting \"snap-...\")", id)
+		return errInvalidSnapshotIDMalformed(id)
 	}
 	return nil
 }
@@ -194,7 +194,7 @@ func (p *Snapshot) filter(name string) ([]string, bool) {
 
 func (s *Service) describeSnapshots(ctx context.Context, in *describeSnapshotsInput) (*describeSnapshotsOutput, error) {
 	if len(in.SnapshotId) > 0 && in.MaxResults != nil {
-		return nil, errf("InvalidParameterCombination", "The parameter snapshotSet cannot be used with the parameter maxResults")
+		return nil, errInvalidParameterCombination("The parameter snapshotSet cannot be used with the parameter maxResults")
 	}
 	sc := scopeOf(ctx)
 	for _, id := range in.SnapshotId {
@@ -280,7 +280,7 @@ func (s *Service) deleteSnapshot(ctx context.Context, in *deleteSnapshotInput) (
 			return err
 		}
 		if snap.OwnerID != sc.acct {
-			return errf("UnauthorizedOperation", "You are not authorized to perform this operation.")
+			return errUnauthorizedOperation()
 		}
 		inUse := ""
 		if err := scanRes(tx, sc, "ami-", func(im *Image) error {
@@ -294,7 +294,7 @@ func (s *Service) deleteSnapshot(ctx context.Context, in *deleteSnapshotInput) (
 			return err
 		}
 		if inUse != "" {
-			return errf("InvalidSnapshot.InUse", "The snapshot %s is currently in use by %s", snap.SnapshotID, inUse)
+			return errInvalidSnapshotInUse(snap.SnapshotID, inUse)
 		}
 		// Its bytes go through the reconciler (the record gone says so),
 		// and the image bytes of a root snapshot once nothing names them.

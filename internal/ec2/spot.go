@@ -207,10 +207,10 @@ func (s *Service) requestSpotInstances(ctx context.Context, in *requestSpotInsta
 		return nil, errMissingParameter("LaunchSpecification.ImageId")
 	}
 	if in.BlockDurationMinutes != nil {
-		return nil, errf("UnsupportedOperation", "Spot Instances with a defined duration (also known as Spot blocks) are no longer available.")
+		return nil, errUnsupportedOperation("Spot Instances with a defined duration (also known as Spot blocks) are no longer available.")
 	}
 	if in.ValidFrom != nil && in.ValidFrom.After(s.now()) {
-		return nil, errf("UnsupportedOperation", "gureum fulfils Spot requests at once; a validFrom in the future is not supported.")
+		return nil, errUnsupportedOperation("gureum fulfils Spot requests at once; a validFrom in the future is not supported.")
 	}
 	n := int32(1)
 	if in.InstanceCount != nil {
@@ -267,7 +267,7 @@ func (s *Service) spotRequests(ctx context.Context, ids []string) (*spotRequests
 func getSpotRequest(tx store.Tx, sc scope, id string) (*SpotInstanceRequest, error) {
 	r, err := getRes[SpotInstanceRequest](tx, sc, id)
 	if isNotFound(err) {
-		return nil, errf("InvalidSpotInstanceRequestID.NotFound", "The spot instance request ID '%s' does not exist", id)
+		return nil, errInvalidSpotInstanceRequestIDNotFound(id)
 	}
 	return r, err
 }
@@ -395,14 +395,14 @@ func (in *runInstancesInput) spotFromMarketOptions(now time.Time) error {
 	switch m.MarketType {
 	case "spot":
 	case "capacity-block":
-		return errf("InvalidParameterValue", "Capacity Blocks are not offered by gureum.")
+		return errInvalidParameterValue("Capacity Blocks are not offered by gureum.")
 	default:
 		return errInvalidParameterValue("Value (%s) for parameter MarketType is invalid.", m.MarketType)
 	}
 	o := &spotOrder{}
 	if so := m.SpotOptions; so != nil {
 		if so.BlockDurationMinutes != nil {
-			return errf("UnsupportedOperation", "Spot Instances with a defined duration (also known as Spot blocks) are no longer available.")
+			return errUnsupportedOperation("Spot Instances with a defined duration (also known as Spot blocks) are no longer available.")
 		}
 		o.price, o.typ, o.interrupt, o.validUntil = so.MaxPrice, so.SpotInstanceType, so.InstanceInterruptionBehavior, so.ValidUntil
 	}

@@ -84,7 +84,7 @@ func (s *Subnet) allocateIP(want string) (string, error) {
 			return "", errInvalidParameterValue("Address %s is in subnet's reserved address range", want)
 		}
 		if taken[want] {
-			return "", errf("InvalidIPAddress.InUse", "Address %s is in use.", want)
+			return "", errInvalidIPAddressInUse(want)
 		}
 		s.Used = append(s.Used, want)
 		return want, nil
@@ -96,7 +96,7 @@ func (s *Subnet) allocateIP(want string) (string, error) {
 			return a.String(), nil
 		}
 	}
-	return "", errf("InsufficientFreeAddressesInSubnet", "There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", s.SubnetID)
+	return "", errInsufficientFreeAddressesInSubnet(s.SubnetID)
 }
 
 // releaseIP returns an address to the subnet.
@@ -142,11 +142,11 @@ func (s *Service) createSubnet(ctx context.Context, in *createSubnetInput) (*sub
 		return nil, errMissingParameter("vpcId")
 	}
 	if in.Ipv4IpamPoolId+in.Ipv6IpamPoolId != "" {
-		return nil, errf("InvalidIpamPoolId.NotFound", "The ipam pool ID '%s' does not exist", in.Ipv4IpamPoolId+in.Ipv6IpamPoolId)
+		return nil, errInvalidIpamPoolIdNotFound(in.Ipv4IpamPoolId + in.Ipv6IpamPoolId)
 	}
 	if in.Ipv6Native {
 		// An IPv6-only subnet has no IPv4 network for gureum's data plane.
-		return nil, errf("UnsupportedOperation", "IPv6-only subnets are not supported by gureum: its data plane is IPv4.")
+		return nil, errUnsupportedOperation("IPv6-only subnets are not supported by gureum: its data plane is IPv4.")
 	}
 	if in.CidrBlock == "" {
 		return nil, errMissingParameter("cidrBlock")
@@ -187,14 +187,14 @@ func (s *Service) createSubnet(ctx context.Context, in *createSubnetInput) (*sub
 			}
 		}
 		if !inside || p.Bits() < 16 || p.Bits() > 28 {
-			return errf("InvalidSubnet.Range", "The CIDR '%s' is invalid.", in.CidrBlock)
+			return errInvalidSubnetRange("The CIDR '%s' is invalid.", in.CidrBlock)
 		}
 		err = scanRes(tx, sc, "subnet-", func(o *Subnet) error {
 			if o.VpcID != vpc.VpcID {
 				return nil
 			}
 			if op, err := netip.ParsePrefix(o.CidrBlock); err == nil && op.Overlaps(p) {
-				return errf("InvalidSubnet.Conflict", "The CIDR '%s' conflicts with another subnet", in.CidrBlock)
+				return errInvalidSubnetConflict(in.CidrBlock)
 			}
 			return nil
 		})
@@ -238,7 +238,7 @@ func (s *Service) createDefaultSubnet(ctx context.Context, in *createDefaultSubn
 			return err
 		}
 		if vpc == nil {
-			return errf("DefaultVpcDoesNotExist", "No default VPC for this user.")
+			return errDefaultVpcDoesNotExist()
 		}
 		zi := -1
 		for i, z := range zones(sc.region) {
@@ -257,7 +257,7 @@ func (s *Service) createDefaultSubnet(ctx context.Context, in *createDefaultSubn
 			return err
 		}
 		if exists {
-			return errf("DefaultSubnetAlreadyExistsInAvailabilityZone", "a default subnet already exists in availability zone %s", in.AvailabilityZone)
+			return errDefaultSubnetAlreadyExistsInAvailabilityZone(in.AvailabilityZone)
 		}
 		cidr := netip.PrefixFrom(netip.AddrFrom4([4]byte{172, 31, byte(16 * zi), 0}), 20).String()
 		sub = newSubnet(sc, vpc.VpcID, cidr, in.AvailabilityZone, zoneID(sc.region, zi))

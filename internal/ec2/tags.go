@@ -42,7 +42,7 @@ func notFoundFor(id string) error {
 	case "internet-gateway":
 		return errNotFound("InvalidInternetGatewayID.NotFound", "internetGateway", id)
 	case "security-group":
-		return errf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+		return errGroupNotFound(id)
 	case "security-group-rule":
 		return errRuleIDNotFound(id)
 	case "network-acl":
@@ -50,25 +50,25 @@ func notFoundFor(id string) error {
 	case "dhcp-options":
 		return errDhcpOptionsNotFound(id)
 	case "network-interface":
-		return errf("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
+		return errInvalidNetworkInterfaceIDNotFound(id)
 	case "elastic-ip":
-		return errf("InvalidAllocationID.NotFound", "The allocation ID '%s' does not exist", id)
+		return errInvalidAllocationIDNotFound(id)
 	case "natgateway":
 		return errNotFound("InvalidNatGatewayID.NotFound", "natGateway", id)
 	case "instance":
-		return errf("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
+		return errInstanceNotFound(id)
 	case "image":
-		return errf("InvalidAMIID.NotFound", "The image id '[%s]' does not exist", id)
+		return errAMINotFound(id)
 	case "volume":
 		return errVolumeNotFound(id)
 	case "snapshot":
 		return errSnapshotNotFound(id)
 	case "spot-instances-request":
-		return errf("InvalidSpotInstanceRequestID.NotFound", "The spot instance request ID '%s' does not exist", id)
+		return errInvalidSpotInstanceRequestIDNotFound(id)
 	case "vpc-endpoint":
-		return errf("InvalidVpcEndpointId.NotFound", "The VpcEndPoint ID '%s' does not exist", id)
+		return errInvalidVpcEndpointIdNotFound(id)
 	}
-	return errf("InvalidID", "The ID '%s' is not valid", id)
+	return errInvalidID(id)
 }
 
 type createTagsInput struct {
@@ -100,7 +100,7 @@ func (s *Service) createTags(ctx context.Context, in *createTagsInput) (*returnT
 			}
 		}
 		if len(tags) > 50 {
-			return nil, errf("TagLimitExceeded", "The maximum number of tags per resource (50) has been exceeded.")
+			return nil, errTagLimitExceeded()
 		}
 		return tags, nil
 	})
@@ -145,7 +145,7 @@ func (s *Service) editTags(ctx context.Context, ids []string, fn func([]Tag) ([]
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		for _, id := range ids {
 			if resourceType(id) == "" {
-				return errf("InvalidID", "The ID '%s' is not valid", id)
+				return errInvalidID(id)
 			}
 			if resourceType(id) == "security-group-rule" {
 				if err := editRuleTags(tx, sc, id, fn); err != nil {

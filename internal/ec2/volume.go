@@ -100,7 +100,7 @@ type VolumeModification struct {
 
 func validVolumeID(id string) error {
 	if !strings.HasPrefix(id, "vol-") || len(id) < 8 || strings.Trim(id[4:], "0123456789abcdef") != "" {
-		return errf("InvalidVolumeID.Malformed", "Invalid id: \"%s\" (expecting \"vol-...\")", id)
+		return errInvalidVolumeIDMalformed(id)
 	}
 	return nil
 }
@@ -217,7 +217,7 @@ func checkVolumeSpec(v *volumeSpec, iopsGiven, tputGiven bool) error {
 		}
 	default:
 		if iopsGiven {
-			return errf("InvalidParameterCombination", "The parameter iops is not supported for %s volumes.", v.Type)
+			return errInvalidParameterCombination("The parameter iops is not supported for %s volumes.", v.Type)
 		}
 		v.Iops = 0
 		if v.Type == "gp2" {
@@ -226,7 +226,7 @@ func checkVolumeSpec(v *volumeSpec, iopsGiven, tputGiven bool) error {
 	}
 	if v.Type != "gp3" {
 		if tputGiven {
-			return errf("InvalidParameterCombination", "The parameter throughput is not supported for %s volumes.", v.Type)
+			return errInvalidParameterCombination("The parameter throughput is not supported for %s volumes.", v.Type)
 		}
 		v.Throughput = 0
 	}
@@ -331,7 +331,7 @@ func (s *Service) createVolume(ctx context.Context, in *createVolumeInput) (*Vol
 				return err
 			}
 			if snap.State != "completed" {
-				return errf("IncorrectState", "Snapshot is in invalid state - %s", snap.State)
+				return errIncorrectState("Snapshot is in invalid state - %s", snap.State)
 			}
 			if in.Size == nil {
 				spec.Size = snap.VolumeSize
@@ -349,7 +349,7 @@ func (s *Service) createVolume(ctx context.Context, in *createVolumeInput) (*Vol
 			return err
 		}
 		if kms != "" && !enc {
-			return errf("InvalidParameterDependency", "The parameter KmsKeyId requires the parameter Encrypted to be set.")
+			return errInvalidParameterDependency()
 		}
 		if enc && kms == "" {
 			kms = defaultKmsKey(sc)
@@ -385,7 +385,7 @@ func (s *Service) deleteVolume(ctx context.Context, in *volumeIDInput) (*returnT
 			return err
 		}
 		if a := v.attachment(""); a != nil {
-			return errf("VolumeInUse", "Volume %s is currently attached to %s", v.VolumeID, a.InstanceID)
+			return errVolumeInUse("Volume %s is currently attached to %s", v.VolumeID, a.InstanceID)
 		}
 		switch v.State {
 		case "deleting":
@@ -462,7 +462,7 @@ func (v *Volume) filter(name string) ([]string, bool) {
 
 func (s *Service) describeVolumes(ctx context.Context, in *describeVolumesInput) (*describeVolumesOutput, error) {
 	if len(in.VolumeId) > 0 && in.MaxResults != nil {
-		return nil, errf("InvalidParameterCombination", "The parameter volumeSet cannot be used with the parameter maxResults")
+		return nil, errInvalidParameterCombination("The parameter volumeSet cannot be used with the parameter maxResults")
 	}
 	for _, id := range in.VolumeId {
 		if err := validVolumeID(id); err != nil {
@@ -522,16 +522,16 @@ func (s *Service) attachVolume(ctx context.Context, in *attachVolumeInput) (*Vol
 			return err
 		}
 		if st := inst.State.Name; st != "running" && st != "stopped" {
-			return errf("IncorrectInstanceState", "Instance '%s' is not 'running'.", inst.InstanceID)
+			return errInstanceNotRunning(inst.InstanceID)
 		}
 		if v.AvailabilityZone != inst.Placement.AvailabilityZone {
-			return errf("InvalidVolume.ZoneMismatch", "The volume '%s' is not in the same availability zone as instance '%s'", v.VolumeID, inst.InstanceID)
+			return errInvalidVolumeZoneMismatch(v.VolumeID, inst.InstanceID)
 		}
 		if a := v.attachment(""); a != nil && (!v.MultiAttachEnabled || v.attachment(inst.InstanceID) != nil) {
-			return errf("VolumeInUse", "%s is already attached to an instance", v.VolumeID)
+			return errVolumeInUse("%s is already attached to an instance", v.VolumeID)
 		}
 		if v.State != "available" && !(v.MultiAttachEnabled && v.State == "in-use") {
-			return errf("IncorrectState", "vol '%s' is not 'available'.", v.VolumeID)
+			return errIncorrectState("vol '%s' is not 'available'.", v.VolumeID)
 		}
 		for _, b := range inst.BlockDeviceMapping {
 			if sameDevice(b.DeviceName, in.Device) {
@@ -593,14 +593,14 @@ func (s *Service) detachVolume(ctx context.Context, in *detachVolumeInput) (*Vol
 			return err
 		}
 		if len(v.Attachments) == 0 {
-			return errf("IncorrectState", "Volume '%s' is in the '%s' state.", v.VolumeID, v.State)
+			return errIncorrectState("Volume '%s' is in the '%s' state.", v.VolumeID, v.State)
 		}
 		a := v.attachment(in.InstanceId)
 		if a == nil {
-			return errf("InvalidAttachment.NotFound", "Volume %s can not be detached from %s because it is not attached", v.VolumeID, in.InstanceId)
+			return errInvalidAttachmentNotFound("Volume %s can not be detached from %s because it is not attached", v.VolumeID, in.InstanceId)
 		}
 		if in.Device != "" && !sameDevice(a.Device, in.Device) {
-			return errf("InvalidAttachment.NotFound", "The volume %s is not attached to instance %s as device %s", v.VolumeID, a.InstanceID, in.Device)
+			return errInvalidAttachmentNotFound("The volume %s is not attached to instance %s as device %s", v.VolumeID, a.InstanceID, in.Device)
 		}
 		if a.State == "detaching" {
 			out = *a
@@ -611,7 +611,7 @@ func (s *Service) detachVolume(ctx context.Context, in *detachVolumeInput) (*Vol
 			return err
 		}
 		if inst != nil && sameDevice(a.Device, inst.RootDeviceName) && inst.State.Name != "stopped" {
-			return errf("OperationNotPermitted", "Unable to detach root volume '%s' from instance '%s'", v.VolumeID, a.InstanceID)
+			return errOperationNotPermitted("Unable to detach root volume '%s' from instance '%s'", v.VolumeID, a.InstanceID)
 		}
 		a.State = "detaching"
 		v.Due = s.now().UTC().Add(s.delay(s.timings.Volume))
@@ -679,7 +679,7 @@ func (s *Service) modifyVolume(ctx context.Context, in *modifyVolumeInput) (*mod
 			return errVolumeState(v.VolumeID, v.State)
 		}
 		if v.Modification != nil && v.Modification.ModificationState == "modifying" {
-			return errf("IncorrectModificationState", "Volume %s is already being modified.", v.VolumeID)
+			return errIncorrectModificationState(v.VolumeID)
 		}
 		spec := volumeSpec{Size: v.Size, Type: v.VolumeType, Iops: v.Iops, Throughput: v.Throughput, Multi: v.MultiAttachEnabled}
 		if in.Size != nil {
@@ -784,7 +784,7 @@ func (s *Service) describeVolumesModifications(ctx context.Context, in *describe
 				return err
 			}
 			if v.Modification == nil {
-				return errf("InvalidVolumeModification.NotFound", "Modification for volume '%s' does not exist.", id)
+				return errInvalidVolumeModificationNotFound(id)
 			}
 		}
 		return scanRes(tx, sc, "vol-", func(v *Volume) error {

@@ -95,7 +95,7 @@ func (s *Service) createVpc(ctx context.Context, in *createVpcInput) (*vpcOutput
 		return nil, err
 	}
 	if p.Bits() < 16 || p.Bits() > 28 {
-		return nil, errf("InvalidVpc.Range", "The CIDR '%s' is invalid.", in.CidrBlock)
+		return nil, errInvalidVpcRange(in.CidrBlock)
 	}
 	tags, err := tagsFor(in.TagSpecification, "vpc")
 	if err != nil {
@@ -110,7 +110,7 @@ func (s *Service) createVpc(ctx context.Context, in *createVpcInput) (*vpcOutput
 		return nil, err
 	}
 	if in.Ipv4IpamPoolId != "" {
-		return nil, errf("InvalidIpamPoolId.NotFound", "The ipam pool ID '%s' does not exist", in.Ipv4IpamPoolId)
+		return nil, errInvalidIpamPoolIdNotFound(in.Ipv4IpamPoolId)
 	}
 	var vpc *Vpc
 	err = s.store.Update(ctx, func(tx store.Tx) error {
@@ -268,7 +268,7 @@ func (s *Service) createDefaultVpcOp(ctx context.Context, _ *createDefaultVpcInp
 			return err
 		}
 		if exists {
-			return errf("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region.")
+			return errDefaultVpcAlreadyExists()
 		}
 		var err error
 		vpc, err = s.createDefaultVpc(tx, sc)
@@ -488,7 +488,7 @@ func (s *Service) modifyVpcAttribute(ctx context.Context, in *modifyVpcAttribute
 		n++
 	}
 	if n != 1 {
-		return nil, errf("InvalidParameterCombination", "Fields for multiple attribute types specified: enableDnsHostnames, enableDnsSupport")
+		return nil, errInvalidParameterCombination("Fields for multiple attribute types specified: enableDnsHostnames, enableDnsSupport")
 	}
 	sc := scopeOf(ctx)
 	err := s.store.Update(ctx, func(tx store.Tx) error {
@@ -501,7 +501,7 @@ func (s *Service) modifyVpcAttribute(ctx context.Context, in *modifyVpcAttribute
 		}
 		if a := in.EnableDnsHostnames; a != nil && a.Value != nil {
 			if *a.Value && !vpc.EnableDNSSupport {
-				return errf("InvalidParameterValue", "DNS hostnames cannot be enabled while DNS support is disabled.")
+				return errInvalidParameterValue("DNS hostnames cannot be enabled while DNS support is disabled.")
 			}
 			vpc.EnableDNSHostnames = *a.Value
 		}
@@ -581,7 +581,7 @@ func (s *Service) associateVpcCidrBlock(ctx context.Context, in *associateVpcCid
 		return s.associateVpcIpv6(ctx, in)
 	}
 	if in.Ipv4IpamPoolId != "" {
-		return nil, errf("InvalidIpamPoolId.NotFound", "The ipam pool ID '%s' does not exist", in.Ipv4IpamPoolId)
+		return nil, errInvalidIpamPoolIdNotFound(in.Ipv4IpamPoolId)
 	}
 	if in.CidrBlock == "" {
 		return nil, errMissingParameter("cidrBlock or amazonProvidedIpv6CidrBlock")
@@ -591,7 +591,7 @@ func (s *Service) associateVpcCidrBlock(ctx context.Context, in *associateVpcCid
 		return nil, err
 	}
 	if p.Bits() < 16 || p.Bits() > 28 {
-		return nil, errf("InvalidVpc.Range", "The CIDR '%s' is invalid.", in.CidrBlock)
+		return nil, errInvalidVpcRange(in.CidrBlock)
 	}
 	sc := scopeOf(ctx)
 	var assoc VpcCidrBlockAssociation
@@ -602,11 +602,11 @@ func (s *Service) associateVpcCidrBlock(ctx context.Context, in *associateVpcCid
 		}
 		for _, have := range vpc.prefixes() {
 			if overlaps(have, p) {
-				return errf("InvalidVpc.Range", "The CIDR '%s' is invalid.", in.CidrBlock)
+				return errInvalidVpcRange(in.CidrBlock)
 			}
 		}
 		if len(vpc.prefixes()) >= 5 {
-			return errf("CidrLimitExceeded", "This network '%s' has met its maximum number of allowed CIDRs: 5", vpc.VpcID)
+			return errCidrLimitExceeded("This network '%s' has met its maximum number of allowed CIDRs: 5", vpc.VpcID)
 		}
 		assoc = VpcCidrBlockAssociation{AssociationID: newID("vpc-cidr-assoc"), CidrBlock: p.String(), State: cidrBlockState{"associated"}}
 		vpc.CidrAssociation = append(vpc.CidrAssociation, assoc)
@@ -644,7 +644,7 @@ func (s *Service) disassociateVpcCidrBlock(ctx context.Context, in *disassociate
 					continue
 				}
 				if i == 0 {
-					return errf("OperationNotPermitted", "The vpc CIDR block with association ID %s may not be disassociated. It is the primary IPv4 CIDR block of the VPC", c.AssociationID)
+					return errOperationNotPermitted("The vpc CIDR block with association ID %s may not be disassociated. It is the primary IPv4 CIDR block of the VPC", c.AssociationID)
 				}
 				v.CidrAssociation = append(v.CidrAssociation[:i], v.CidrAssociation[i+1:]...)
 				c.State.State = "disassociating"
@@ -655,7 +655,7 @@ func (s *Service) disassociateVpcCidrBlock(ctx context.Context, in *disassociate
 		})
 	})
 	if err == nil && out.VpcID == "" {
-		err = errf("InvalidVpcCidrBlockAssociationID.NotFound", "The vpc CIDR block association ID '%s' does not exist", in.AssociationId)
+		err = errInvalidVpcCidrBlockAssociationIDNotFound(in.AssociationId)
 	}
 	if err != nil {
 		return nil, err
@@ -708,5 +708,5 @@ func (s *Service) getIpamPoolAllocations(ctx context.Context, in *getIpamPoolAll
 	if in.IpamPoolId == "" {
 		return nil, errMissingParameter("IpamPoolId")
 	}
-	return nil, errf("InvalidIpamPoolId.NotFound", "The ipam pool ID '%s' does not exist", in.IpamPoolId)
+	return nil, errInvalidIpamPoolIdNotFound(in.IpamPoolId)
 }

@@ -107,11 +107,11 @@ func prefixListID(region, service string) string {
 
 func getVpcEndpoint(tx store.Tx, sc scope, id string) (*VpcEndpoint, error) {
 	if !strings.HasPrefix(id, "vpce-") {
-		return nil, errf("InvalidVpcEndpointId.Malformed", "Invalid Id: '%s' (expecting 'vpce-...')", id)
+		return nil, errInvalidVpcEndpointIdMalformed(id)
 	}
 	e, err := getRes[VpcEndpoint](tx, sc, id)
 	if isNotFound(err) {
-		return nil, errf("InvalidVpcEndpointId.NotFound", "The VpcEndPoint ID '%s' does not exist", id)
+		return nil, errInvalidVpcEndpointIdNotFound(id)
 	}
 	return e, err
 }
@@ -165,7 +165,7 @@ func (e *VpcEndpoint) addRoute(tx store.Tx, sc scope, id string) error {
 	pl := prefixListID(sc.region, strings.TrimPrefix(e.ServiceName, "com.amazonaws."+sc.region+"."))
 	for _, r := range rtb.Routes {
 		if r.DestinationPrefixListID == pl {
-			return errf("RouteAlreadyExists", "route table %s already has a route with destination-prefix-list-id %s", rtb.RouteTableID, pl)
+			return errRouteAlreadyExists("route table %s already has a route with destination-prefix-list-id %s", rtb.RouteTableID, pl)
 		}
 	}
 	rtb.Routes = append(rtb.Routes, Route{DestinationPrefixListID: pl, GatewayID: e.VpcEndpointID, Origin: "CreateRoute", State: "active"})
@@ -201,7 +201,7 @@ func (e *VpcEndpoint) addSubnet(tx store.Tx, sc scope, id string) error {
 	}
 	for _, other := range e.SubnetIDs {
 		if o, err := getRes[Subnet](tx, sc, other); err == nil && o.AvailabilityZone == sub.AvailabilityZone {
-			return errf("DuplicateSubnetsInSameZone", "Found another VPC endpoint subnet in the availability zone of %s. VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service.", sub.SubnetID)
+			return errDuplicateSubnetsInSameZone(sub.SubnetID)
 		}
 	}
 	e.SubnetIDs = append(e.SubnetIDs, sub.SubnetID)
@@ -212,7 +212,7 @@ func (e *VpcEndpoint) addSubnet(tx store.Tx, sc scope, id string) error {
 func (e *VpcEndpoint) addGroup(tx store.Tx, sc scope, id string) error {
 	g, err := getRes[SecurityGroup](tx, sc, id)
 	if isNotFound(err) || (err == nil && !strings.HasPrefix(id, "sg-")) {
-		return errf("InvalidSecurityGroupId.NotFound", "The security group '%s' does not exist", id)
+		return errInvalidSecurityGroupIdNotFound(id)
 	}
 	if err != nil {
 		return err
@@ -255,23 +255,23 @@ func (s *Service) createVpcEndpoint(ctx context.Context, in *createVpcEndpointIn
 	switch typ {
 	case "Gateway", "Interface":
 	case "GatewayLoadBalancer", "Resource", "ServiceNetwork":
-		return nil, errf("InvalidServiceName", "The Vpc Endpoint Service '%s' does not exist", in.ServiceName)
+		return nil, errInvalidServiceName(in.ServiceName)
 	default:
 		return nil, errInvalidParameterValue("Value (%s) for parameter VpcEndpointType is invalid. Valid values: Interface, Gateway, GatewayLoadBalancer, Resource, ServiceNetwork", typ)
 	}
 	sc := scopeOf(ctx)
 	svc, found := regionalService(sc.region, in.ServiceName)
 	if !found {
-		return nil, errf("InvalidServiceName", "The Vpc Endpoint Service '%s' does not exist", in.ServiceName)
+		return nil, errInvalidServiceName(in.ServiceName)
 	}
 	if !contains(svc.types, typ) {
-		return nil, errf("InvalidParameter", "Endpoint type (%s) does not match available service types ([%s]).", typ, strings.Join(svc.types, ", "))
+		return nil, errInvalidParameter("Endpoint type (%s) does not match available service types ([%s]).", typ, strings.Join(svc.types, ", "))
 	}
 	if typ == "Gateway" && (len(in.SubnetId) > 0 || len(in.SecurityGroupId) > 0 || (in.PrivateDnsEnabled != nil && *in.PrivateDnsEnabled)) {
-		return nil, errf("InvalidParameter", "Subnets, security groups and private DNS are not supported for gateway endpoints.")
+		return nil, errInvalidParameter("Subnets, security groups and private DNS are not supported for gateway endpoints.")
 	}
 	if typ == "Interface" && len(in.RouteTableId) > 0 {
-		return nil, errf("InvalidParameter", "Route tables are not supported for interface endpoints.")
+		return nil, errInvalidParameter("Route tables are not supported for interface endpoints.")
 	}
 	switch in.IpAddressType {
 	case "", "ipv4":
@@ -393,10 +393,10 @@ func (s *Service) modifyVpcEndpoint(ctx context.Context, in *modifyVpcEndpointIn
 		}
 		gateway := e.VpcEndpointType == "Gateway"
 		if gateway && (len(in.AddSubnetId)+len(in.RemoveSubnetId)+len(in.AddSecurityGroupId)+len(in.RemoveSecurityGroupId) > 0 || in.PrivateDnsEnabled != nil) {
-			return errf("InvalidParameter", "Subnets, security groups and private DNS are not supported for gateway endpoints.")
+			return errInvalidParameter("Subnets, security groups and private DNS are not supported for gateway endpoints.")
 		}
 		if !gateway && len(in.AddRouteTableId)+len(in.RemoveRouteTableId) > 0 {
-			return errf("InvalidParameter", "Route tables are not supported for interface endpoints.")
+			return errInvalidParameter("Route tables are not supported for interface endpoints.")
 		}
 		if in.ResetPolicy != nil && *in.ResetPolicy {
 			e.PolicyDocument = defaultEndpointPolicy
@@ -438,7 +438,7 @@ func (s *Service) modifyVpcEndpoint(ctx context.Context, in *modifyVpcEndpointIn
 			}
 		}
 		if !gateway && len(e.Groups) == 0 {
-			return errf("InvalidParameter", "An interface endpoint must have at least one security group.")
+			return errInvalidParameter("An interface endpoint must have at least one security group.")
 		}
 		if in.PrivateDnsEnabled != nil {
 			e.PrivateDNSEnabled = *in.PrivateDnsEnabled
@@ -642,7 +642,7 @@ func (s *Service) describeVpcEndpointServices(ctx context.Context, in *describeV
 	}
 	for _, n := range in.ServiceName {
 		if _, found := regionalService(sc.region, n); !found {
-			return nil, errf("InvalidServiceName", "The Vpc Endpoint Service '%s' does not exist", n)
+			return nil, errInvalidServiceName(n)
 		}
 	}
 	items, next, err := page(all, in.MaxResults, in.NextToken, 5, 1000)
@@ -705,7 +705,7 @@ func (s *Service) describePrefixLists(ctx context.Context, in *describePrefixLis
 	lists := prefixLists(sc.region)
 	for _, id := range in.PrefixListId {
 		if !slices.ContainsFunc(lists, func(p *prefixList) bool { return p.PrefixListID == id }) {
-			return nil, errf("InvalidPrefixListID.NotFound", "The prefix list ID '%s' does not exist", id)
+			return nil, errInvalidPrefixListIDNotFound(id)
 		}
 	}
 	var all []*prefixList

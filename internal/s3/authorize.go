@@ -46,7 +46,7 @@ func (s *Service) authorize(ctx context.Context, rt *route, t target) error {
 		return err
 	}
 	src := rc.Sources
-	if err := checkExpectedOwner(src.Header.Get("x-amz-expected-bucket-owner"), b); err != nil {
+	if err := checkExpectedOwner(src.Header.Get("X-Amz-Expected-Bucket-Owner"), b); err != nil {
 		return err
 	}
 	a := actions[rt.name]
@@ -396,7 +396,7 @@ func lastTag(tags []tag, key string) ([]string, bool) {
 // requestTags parses the x-amz-tagging header of a request (a URL query:
 // Key1=Value1&Key2=Value2), in order, if it has a valid one.
 func requestTags(h http.Header) ([]tag, bool) {
-	tagging := h.Get("x-amz-tagging")
+	tagging := h.Get("X-Amz-Tagging")
 	if tagging == "" {
 		return nil, false
 	}

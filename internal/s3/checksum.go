@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"hash/crc64"
 	"net/http"
+	"net/textproto"
 	"strings"
 
 	"github.com/gureum/gureum/internal/awsproto"
@@ -41,6 +42,16 @@ func newChecksum(algo string) hash.Hash {
 
 func checksumHeader(algo string) string { return "x-amz-checksum-" + strings.ToLower(algo) }
 
+// checksumHeaderKeys are the checksum headers' canonical names, made once:
+// every write looks for each of them.
+var checksumHeaderKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, a := range checksumAlgos {
+		m[a] = textproto.CanonicalMIMEHeaderKey(checksumHeader(a))
+	}
+	return m
+}()
+
 func checksumLen(algo string) int {
 	switch algo {
 	case "CRC32", "CRC32C":
@@ -67,14 +78,14 @@ type checksumRequest struct {
 func parseChecksumRequest(h http.Header) (checksumRequest, error) {
 	var cr checksumRequest
 	for _, a := range checksumAlgos {
-		if v := h.Get(checksumHeader(a)); v != "" {
+		if v := headerValue(h, checksumHeaderKeys[a]); v != "" {
 			if cr.algo != "" {
 				return cr, errInvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
 			}
 			cr.algo, cr.expected = a, v
 		}
 	}
-	if t := strings.ToLower(strings.TrimSpace(h.Get("x-amz-trailer"))); t != "" {
+	if t := strings.ToLower(strings.TrimSpace(h.Get("X-Amz-Trailer"))); t != "" {
 		if !strings.HasPrefix(t, "x-amz-checksum-") {
 			return cr, errInvalidRequest("The value specified in the x-amz-trailer header is not supported")
 		}
@@ -87,7 +98,7 @@ func parseChecksumRequest(h http.Header) (checksumRequest, error) {
 		}
 		cr.algo, cr.trailer = algo, true
 	}
-	if sdk := strings.ToUpper(h.Get("x-amz-sdk-checksum-algorithm")); sdk != "" {
+	if sdk := strings.ToUpper(h.Get("X-Amz-Sdk-Checksum-Algorithm")); sdk != "" {
 		if newChecksum(sdk) == nil {
 			return cr, errInvalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
 		}

@@ -55,7 +55,7 @@ func (s *Service) serveControl(ctx context.Context, w http.ResponseWriter, r *ht
 		return errMethodNotAllowed(r.Method, "SERVICE")
 	}
 	rc.Operation = op
-	account := r.Header.Get("x-amz-account-id")
+	account := r.Header.Get("X-Amz-Account-Id")
 	if account == "" {
 		if host, _, _ := strings.Cut(r.Host, "."); len(host) == 12 {
 			account = host

@@ -180,7 +180,7 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 	if err != nil {
 		return nil, err
 	}
-	cs.expectedOwner = in.Header.Get("x-amz-source-expected-bucket-owner")
+	cs.expectedOwner = in.Header.Get("X-Amz-Source-Expected-Bucket-Owner")
 	md := strings.ToUpper(in.MetadataDirective)
 	if md != "" && md != "COPY" && md != "REPLACE" {
 		return nil, invalidArgument("Unknown metadata directive.", "MetadataDirective", in.MetadataDirective)
@@ -210,8 +210,8 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObj
 		return nil, err
 	}
 	if cs.bucket == in.Bucket && cs.key == in.Key && cs.versionID == "" && md != "REPLACE" &&
-		attrs.storageClass == src.StorageClass && in.Header.Get("x-amz-server-side-encryption") == "" && in.Header.Get(sseCPrefix+"key") == "" &&
-		in.Header.Get("x-amz-website-redirect-location") == "" && in.ChecksumAlgorithm == "" {
+		attrs.storageClass == src.StorageClass && in.Header.Get("X-Amz-Server-Side-Encryption") == "" && in.Header.Get(sseCPrefix+"key") == "" &&
+		in.Header.Get("X-Amz-Website-Redirect-Location") == "" && in.ChecksumAlgorithm == "" {
 		return nil, errInvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
 	algo := strings.ToUpper(in.ChecksumAlgorithm)

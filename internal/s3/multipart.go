@@ -287,7 +287,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *UploadPartCopyInput) (
 	if err != nil {
 		return nil, err
 	}
-	cs.expectedOwner = in.Header.Get("x-amz-source-expected-bucket-owner")
+	cs.expectedOwner = in.Header.Get("X-Amz-Source-Expected-Bucket-Owner")
 	var cond copyConditions
 	if err := restxml.Decode(&http.Request{Header: in.Header, URL: emptyURL()}, func(string) string { return "" }, &cond); err != nil {
 		return nil, err

@@ -65,7 +65,7 @@ func parseObjectAttrs(h http.Header, meta map[string]string) (objectAttrs, error
 		return a, awsproto.New(http.StatusBadRequest, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size").
 			With("Size", strconv.Itoa(size)).With("MaxSizeAllowed", strconv.Itoa(MaxMetadataSize))
 	}
-	if sc := h.Get("x-amz-storage-class"); sc != "" {
+	if sc := h.Get("X-Amz-Storage-Class"); sc != "" {
 		if !storageClasses[sc] {
 			return a, awsproto.New(http.StatusBadRequest, "InvalidStorageClass", "The storage class you specified is not valid").With("StorageClassRequested", sc)
 		}
@@ -73,19 +73,19 @@ func parseObjectAttrs(h http.Header, meta map[string]string) (objectAttrs, error
 			a.storageClass = sc
 		}
 	}
-	if sse := h.Get("x-amz-server-side-encryption"); sse != "" && sse != "AES256" && sse != "aws:kms" && sse != "aws:kms:dsse" {
+	if sse := h.Get("X-Amz-Server-Side-Encryption"); sse != "" && sse != "AES256" && sse != "aws:kms" && sse != "aws:kms:dsse" {
 		return a, invalidArgument("The encryption method specified is not supported", "x-amz-server-side-encryption", sse)
 	}
-	if kid := h.Get("x-amz-server-side-encryption-aws-kms-key-id"); kid != "" {
+	if kid := h.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"); kid != "" {
 		// A KMS key names how to encrypt only with aws:kms (or DSSE).
-		if sse := h.Get("x-amz-server-side-encryption"); sse != "aws:kms" && sse != "aws:kms:dsse" {
+		if sse := h.Get("X-Amz-Server-Side-Encryption"); sse != "aws:kms" && sse != "aws:kms:dsse" {
 			if sse == "" {
 				sse = "null"
 			}
 			return a, invalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms", "x-amz-server-side-encryption", sse)
 		}
 	}
-	if t := h.Get("x-amz-tagging"); t != "" {
+	if t := h.Get("X-Amz-Tagging"); t != "" {
 		tags, err := parseTagQuery(t)
 		if err != nil {
 			return a, err
@@ -577,7 +577,7 @@ type DeleteObjectOutput struct {
 // removes one version permanently when versionId is given.
 func (s *Service) DeleteObject(ctx context.Context, in *DeleteObjectInput) (*DeleteObjectOutput, error) {
 	bypass := false
-	if in.VersionID != "" && in.Header.Get("x-amz-bypass-governance-retention") != "" {
+	if in.VersionID != "" && in.Header.Get("X-Amz-Bypass-Governance-Retention") != "" {
 		b, err := s.loadBucket(ctx, in.Bucket)
 		if err != nil {
 			return nil, err

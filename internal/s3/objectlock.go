@@ -79,7 +79,7 @@ func checkRemovable(v *versionRecord, now time.Time, bypass bool) error {
 // bypassGovernance reports whether the request asks to bypass GOVERNANCE
 // retention and its caller may (s3:BypassGovernanceRetention).
 func (s *Service) bypassGovernance(ctx context.Context, b *bucketRecord, key string, h http.Header) bool {
-	if !strings.EqualFold(h.Get("x-amz-bypass-governance-retention"), "true") {
+	if !strings.EqualFold(h.Get("X-Amz-Bypass-Governance-Retention"), "true") {
 		return false
 	}
 	return s.allowed(ctx, b, "s3:BypassGovernanceRetention", &key) == nil
@@ -90,7 +90,7 @@ func (s *Service) bypassGovernance(ctx context.Context, b *bucketRecord, key str
 // them (s3:PutObjectRetention, s3:PutObjectLegalHold).
 func (s *Service) lockForWrite(ctx context.Context, b *bucketRecord, key string, h http.Header) (objectLock, error) {
 	var l objectLock
-	mode, until, hold := h.Get("x-amz-object-lock-mode"), h.Get("x-amz-object-lock-retain-until-date"), h.Get("x-amz-object-lock-legal-hold")
+	mode, until, hold := h.Get("X-Amz-Object-Lock-Mode"), h.Get("X-Amz-Object-Lock-Retain-Until-Date"), h.Get("X-Amz-Object-Lock-Legal-Hold")
 	if b.ObjectLock == nil {
 		if mode != "" || until != "" || hold != "" {
 			return l, errNoLockConfig()

@@ -282,7 +282,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Security-Policy", "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads")
 		}
 	}
-	if err == nil && r.Method == http.MethodPut && r.ContentLength < 0 && len(r.TransferEncoding) > 0 && r.Header.Get("x-amz-decoded-content-length") == "" {
+	if err == nil && r.Method == http.MethodPut && r.ContentLength < 0 && len(r.TransferEncoding) > 0 && r.Header.Get("X-Amz-Decoded-Content-Length") == "" {
 		// S3 takes no chunked transfer encoding (aws-chunked bodies say
 		// their decoded length).
 		err = errNotImplementedHeader("Transfer-Encoding")

@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 
@@ -83,6 +84,24 @@ func (e *objEnc) sseAlgorithm() string {
 	return e.Mode
 }
 
+// ssecHeaders are the canonical names of each prefix's three SSE-C
+// headers, made once: every GET and HEAD looks for them.
+var ssecHeaders = func() map[string][3]string {
+	m := map[string][3]string{}
+	for _, p := range []string{sseCPrefix, copySSECPrefix} {
+		m[p] = [3]string{textproto.CanonicalMIMEHeaderKey(p + "algorithm"), textproto.CanonicalMIMEHeaderKey(p + "key"), textproto.CanonicalMIMEHeaderKey(p + "key-MD5")}
+	}
+	return m
+}()
+
+// headerValue is h.Get(name) for a name already canonical.
+func headerValue(h http.Header, name string) string {
+	if v := h[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // customerKey is an SSE-C key as a request gave it.
 type customerKey struct {
 	key []byte
@@ -93,7 +112,8 @@ type customerKey struct {
 // a copy's source's); nil when none is present. S3 wants all three, an
 // AES256 algorithm, a 256-bit key and its MD5.
 func parseSSEC(h http.Header, prefix string) (*customerKey, error) {
-	algo, key, sum := h.Get(prefix+"algorithm"), h.Get(prefix+"key"), h.Get(prefix+"key-MD5")
+	names := ssecHeaders[prefix]
+	algo, key, sum := headerValue(h, names[0]), headerValue(h, names[1]), headerValue(h, names[2])
 	if algo == "" && key == "" && sum == "" {
 		return nil, nil
 	}
@@ -146,19 +166,19 @@ func (s *Service) sseForWrite(ctx context.Context, b *bucketRecord, key string, 
 	if err != nil {
 		return nil, err
 	}
-	mode := h.Get("x-amz-server-side-encryption")
+	mode := h.Get("X-Amz-Server-Side-Encryption")
 	if ck != nil {
-		if mode != "" || h.Get("x-amz-server-side-encryption-aws-kms-key-id") != "" {
+		if mode != "" || h.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id") != "" {
 			return nil, invalidArgument("Server Side Encryption with Customer provided key is incompatible with the encryption method specified", "x-amz-server-side-encryption", mode)
 		}
 		return &sseWrite{enc: &objEnc{Mode: sseC, KeyMD5: ck.md5}, key: ck.key}, nil
 	}
-	keyID := h.Get("x-amz-server-side-encryption-aws-kms-key-id")
+	keyID := h.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id")
 	bucketKey := false
 	if mode == "" && b.SSE != nil && b.SSE.Algorithm != "AES256" {
 		mode, keyID, bucketKey = b.SSE.Algorithm, b.SSE.KeyID, b.SSE.BucketKey
 	}
-	if v := h.Get("x-amz-server-side-encryption-bucket-key-enabled"); v != "" {
+	if v := h.Get("X-Amz-Server-Side-Encryption-Bucket-Key-Enabled"); v != "" {
 		bk, err := strconv.ParseBool(v)
 		if err != nil {
 			return nil, invalidArgument("Invalid value for x-amz-server-side-encryption-bucket-key-enabled", "x-amz-server-side-encryption-bucket-key-enabled", v)
@@ -169,7 +189,7 @@ func (s *Service) sseForWrite(ctx context.Context, b *bucketRecord, key string, 
 		return nil, nil
 	}
 	encCtx := map[string]string{}
-	if v := h.Get("x-amz-server-side-encryption-context"); v != "" {
+	if v := h.Get("X-Amz-Server-Side-Encryption-Context"); v != "" {
 		raw, err := base64.StdEncoding.DecodeString(v)
 		if err != nil || json.Unmarshal(raw, &encCtx) != nil {
 			return nil, invalidArgument("Invalid encryption context, the encryption context must be a base64-encoded UTF-8 string holding a JSON object.", "x-amz-server-side-encryption-context", v)
@@ -387,7 +407,7 @@ func (s *Service) uploadKey(ctx context.Context, u *uploadRecord, h http.Header)
 // encryption was chosen before it (a part, a completion: the upload's), as
 // S3 does.
 func noSSEHeader(h http.Header) error {
-	if v := h.Get("x-amz-server-side-encryption"); v != "" {
+	if v := h.Get("X-Amz-Server-Side-Encryption"); v != "" {
 		return invalidArgument("x-amz-server-side-encryption header is not supported for this operation.", "x-amz-server-side-encryption", v)
 	}
 	return nil

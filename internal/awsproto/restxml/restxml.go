@@ -316,8 +316,11 @@ func Encode(w http.ResponseWriter, r *http.Request, out any) error {
 			// Set as given, not canonicalised: S3 sends user metadata
 			// as x-amz-meta-<lower-case name>, and clients keep the case
 			// they receive.
-			for k, val := range fv.Interface().(map[string]string) {
-				h[f.name+k] = []string{val}
+			m := fv.Interface().(map[string]string)
+			vals := make([]string, 0, len(m)) // one array for all of them
+			for k, val := range m {
+				vals = append(vals, val)
+				h[f.name+k] = vals[len(vals)-1 : len(vals) : len(vals)]
 			}
 		case locBody:
 			body = fv

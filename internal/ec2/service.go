@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/ec2query"
 	"github.com/gureum/gureum/internal/awsproto/query"
 	"github.com/gureum/gureum/internal/compute"
@@ -80,7 +81,7 @@ type Service struct {
 	now      func() time.Time
 	ops      *operation.Service
 	timings  Timings
-	http     *query.Dispatcher
+	http     *awsproto.Dispatcher
 	compute  compute.Driver
 	rec      *reconcile.Engine
 
@@ -118,8 +119,8 @@ func New(cfg Config) *Service {
 		Unknown: func(name string) error {
 			return errInvalidAction(name)
 		}}
-	s.http = &query.Dispatcher{Service: s.ops, Decode: query.DecodeEC2, Write: ec2query.Write, WriteError: ec2query.WriteError,
-		MissingAction: errMissingAction(), Log: s.log}
+	s.http = &awsproto.Dispatcher{Service: s.ops, Log: s.log, Protocol: &query.Protocol{Decode: query.DecodeEC2,
+		Encode: ec2query.Write, Fail: ec2query.WriteError, MissingAction: errMissingAction()}}
 	if len(cfg.PublicIPPool) > 0 {
 		s.SetAddressPool(cfg.PublicIPPool)
 	}

@@ -49,7 +49,7 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	ops      *operation.Service
-	http     *query.Dispatcher
+	http     *awsproto.Dispatcher
 
 	// gen counts committed IAM writes; caches compare it.
 	gen        atomic.Uint64
@@ -71,11 +71,7 @@ func New(cfg Config) *Service {
 		Unknown: func(name string) error {
 			return awsproto.Newf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version 2010-05-08", name)
 		}}
-	s.http = &query.Dispatcher{Service: s.ops, Decode: query.Decode,
-		Write: func(w http.ResponseWriter, action, id string, out any) error {
-			return query.Write(w, action, Namespace, id, out)
-		},
-		WriteError: awsproto.WriteQueryError, MissingAction: awsproto.New(http.StatusBadRequest, "MissingAction", "Missing Action"), Log: s.log}
+	s.http = &awsproto.Dispatcher{Service: s.ops, Protocol: query.Namespaced(Namespace), Log: s.log}
 	return s
 }
 

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/gureum/gureum/internal/authz"
+	"github.com/gureum/gureum/internal/awsproto"
 	"github.com/gureum/gureum/internal/awsproto/awsjson"
 	"github.com/gureum/gureum/internal/operation"
 	"github.com/gureum/gureum/internal/policy"
@@ -80,7 +81,7 @@ type Service struct {
 	now      func() time.Time
 	ops      *operation.Service
 	needs    map[string]func(ctx context.Context, in any) ([]need, error)
-	http     *awsjson.Dispatcher
+	http     *awsproto.Dispatcher
 	policies sync.Map // policy document → *policy.Policy
 	nPolicy  int
 	mu       sync.Mutex
@@ -113,7 +114,7 @@ func New(cfg Config) *Service {
 	s.registerPolicies()
 	s.registerGrants()
 	s.registerTags()
-	s.http = &awsjson.Dispatcher{Service: s.ops, TargetPrefix: "TrentService", Version: "1.1", Log: cfg.Logger}
+	s.http = &awsproto.Dispatcher{Service: s.ops, Protocol: &awsjson.Protocol{TargetPrefix: "TrentService", Version: "1.1"}, Log: cfg.Logger}
 	if s.rec != nil {
 		s.rec.Register(reconcile.Kind{Name: deletionKind, Handle: s.deleteDue})
 	}

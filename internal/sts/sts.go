@@ -36,7 +36,7 @@ type Service struct {
 	log  *slog.Logger
 	now  func() time.Time
 	ops  *operation.Service
-	http *query.Dispatcher
+	http *awsproto.Dispatcher
 }
 
 // New returns the STS service over IAM's roles and credentials.
@@ -65,11 +65,7 @@ func New(i *iam.Service, log *slog.Logger, now func() time.Time) *Service {
 			return awsproto.Newf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version 2011-06-15", name)
 		},
 	}
-	s.http = &query.Dispatcher{Service: s.ops, Decode: query.Decode,
-		Write: func(w http.ResponseWriter, action, id string, out any) error {
-			return query.Write(w, action, Namespace, id, out)
-		},
-		WriteError: awsproto.WriteQueryError, MissingAction: awsproto.New(http.StatusBadRequest, "MissingAction", "Missing Action"), Log: log}
+	s.http = &awsproto.Dispatcher{Service: s.ops, Protocol: query.Namespaced(Namespace), Log: log}
 	return s
 }
 

@@ -28,7 +28,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"reflect"
@@ -40,8 +39,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gureum/gureum/internal/awsproto"
-	"github.com/gureum/gureum/internal/operation"
-	"github.com/gureum/gureum/internal/request"
 )
 
 // MaxBody is the largest request body read. AWS's JSON services take a
@@ -82,66 +79,54 @@ func UnknownOperationException() *awsproto.Error {
 	return awsproto.New(http.StatusBadRequest, "UnknownOperationException", "")
 }
 
-// Dispatcher serves an operation.Service over the JSON protocol: it reads
-// the target, finds the operation, decodes the typed input, invokes it and
-// writes the output or the error.
-type Dispatcher struct {
-	Service *operation.Service
+// Protocol is AWS JSON 1.0/1.1 for awsproto.Dispatcher: X-Amz-Target
+// names the operation and the JSON body is its input.
+type Protocol struct {
 	// TargetPrefix is the part of X-Amz-Target before the dot
 	// ("TrentService" for KMS).
 	TargetPrefix string
 	// Version is the protocol version, "1.0" or "1.1" (the Content-Type
 	// is application/x-amz-json-<Version>).
 	Version string
-	Log     *slog.Logger
 }
 
-// ServeHTTP implements http.Handler.
-func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	rc := request.From(ctx)
-	fail := func(err error) {
-		WriteError(w, awsproto.Logged(err, d.Log, rc.ID, rc.Operation), rc.ID, d.Version)
-	}
+// Read implements awsproto.Protocol. The body is read once the
+// operation is known.
+func (p *Protocol) Read(r *http.Request) (string, func(any) error, error) {
 	prefix, name, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
-	if r.Method != http.MethodPost || prefix != d.TargetPrefix || name == "" {
-		fail(UnknownOperationException())
-		return
+	if r.Method != http.MethodPost || prefix != p.TargetPrefix || name == "" {
+		return "", nil, UnknownOperationException()
 	}
-	rc.Operation = name
-	op, err := d.Service.Lookup(name)
-	if err != nil {
-		fail(err)
-		return
-	}
-	body, err := readBody(r)
-	if err != nil {
-		fail(err)
-		return
-	}
-	in := op.NewInput()
-	if err := Decode(body, in); err != nil {
-		fail(err)
-		return
-	}
-	out, err := d.Service.Call(ctx, op, in)
-	if err != nil {
-		fail(err)
-		return
-	}
+	return name, func(in any) error {
+		body, err := readBody(r)
+		if err != nil {
+			return err
+		}
+		return Decode(body, in)
+	}, nil
+}
+
+// Write implements awsproto.Protocol.
+func (p *Protocol) Write(w http.ResponseWriter, _, requestID string, out any) error {
 	b := []byte("{}")
 	if out != nil {
+		var err error
 		if b, err = json.Marshal(out); err != nil {
-			fail(err)
-			return
+			return err
 		}
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/x-amz-json-"+d.Version)
+	h.Set("Content-Type", "application/x-amz-json-"+p.Version)
 	h.Set("Content-Length", strconv.Itoa(len(b)))
-	h.Set("x-amzn-RequestId", rc.ID)
+	h.Set("x-amzn-RequestId", requestID)
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	_, err := w.Write(b)
+	return err
+}
+
+// WriteError implements awsproto.Protocol.
+func (p *Protocol) WriteError(w http.ResponseWriter, e *awsproto.Error, requestID string) {
+	WriteError(w, e, requestID, p.Version)
 }
 
 func readBody(r *http.Request) ([]byte, error) {

@@ -135,7 +135,7 @@ func TestDispatcher(t *testing.T) {
 		},
 		Unknown: func(name string) error { return UnknownOperationException() },
 	}
-	d := &Dispatcher{Service: svc, TargetPrefix: "TrentService", Version: "1.1", Log: slogDiscard()}
+	d := &awsproto.Dispatcher{Service: svc, Protocol: &Protocol{TargetPrefix: "TrentService", Version: "1.1"}, Log: slogDiscard()}
 	do := func(method, target, body string) (int, http.Header, string) {
 		req := httptest.NewRequest(method, "/", strings.NewReader(body))
 		if target != "" {

@@ -1,66 +1,55 @@
 package query
 
 import (
-	"log/slog"
 	"net/http"
 	"net/url"
 
 	"github.com/gureum/gureum/internal/awsproto"
-	"github.com/gureum/gureum/internal/operation"
-	"github.com/gureum/gureum/internal/request"
 )
 
-// Dispatcher serves an operation.Service over the query protocols (IAM
-// and STS's query, EC2's ec2query): it reads the form, finds the
-// operation named by Action, decodes the typed input, invokes it and
-// writes the output or the error in the protocol's envelope. It is the
-// one query dispatcher; the services differ only in these functions.
-type Dispatcher struct {
-	Service *operation.Service
+// Protocol is a query protocol (IAM and STS's query, EC2's ec2query) for
+// awsproto.Dispatcher: the form's Action names the operation and the
+// form is its input. The services differ only in these functions.
+type Protocol struct {
 	// Decode fills an input from the form (Decode or DecodeEC2).
 	Decode func(url.Values, any) error
-	// Write writes an output; WriteError an error.
-	Write      func(w http.ResponseWriter, action, requestID string, out any) error
-	WriteError func(w http.ResponseWriter, e *awsproto.Error, requestID string)
+	// Encode writes an output; Fail an error.
+	Encode func(w http.ResponseWriter, action, requestID string, out any) error
+	Fail   func(w http.ResponseWriter, e *awsproto.Error, requestID string)
 	// MissingAction is the error for a request without Action.
 	MissingAction error
-	Log           *slog.Logger
 }
 
-// ServeHTTP implements http.Handler.
-func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	rc := request.From(ctx)
-	fail := func(err error) {
-		d.WriteError(w, awsproto.Logged(err, d.Log, rc.ID, rc.Operation), rc.ID)
-	}
+// Namespaced is the query protocol of IAM and STS: outputs in
+// <ActionResponse xmlns=namespace>, errors in an ErrorResponse.
+func Namespaced(namespace string) *Protocol {
+	return &Protocol{Decode: Decode,
+		Encode: func(w http.ResponseWriter, action, id string, out any) error {
+			return Write(w, action, namespace, id, out)
+		},
+		Fail:          awsproto.WriteQueryError,
+		MissingAction: awsproto.New(http.StatusBadRequest, "MissingAction", "Missing Action")}
+}
+
+// Read implements awsproto.Protocol.
+func (p *Protocol) Read(r *http.Request) (string, func(any) error, error) {
 	v, err := ReadForm(r)
 	if err != nil {
-		fail(err)
-		return
+		return "", nil, err
 	}
 	action := v.Get("Action")
-	rc.Operation = action
 	if action == "" {
-		fail(d.MissingAction)
-		return
+		return "", nil, p.MissingAction
 	}
-	op, err := d.Service.Lookup(action)
-	if err != nil {
-		fail(err)
-		return
-	}
-	in := op.NewInput()
-	if err := d.Decode(v, in); err != nil {
-		fail(err)
-		return
-	}
-	out, err := d.Service.Call(ctx, op, in)
-	if err != nil {
-		fail(err)
-		return
-	}
-	if err := d.Write(w, action, rc.ID, out); err != nil {
-		d.Log.Error("writing response", "request_id", rc.ID, "err", err)
-	}
+	return action, func(in any) error { return p.Decode(v, in) }, nil
+}
+
+// Write implements awsproto.Protocol.
+func (p *Protocol) Write(w http.ResponseWriter, action, requestID string, out any) error {
+	return p.Encode(w, action, requestID, out)
+}
+
+// WriteError implements awsproto.Protocol.
+func (p *Protocol) WriteError(w http.ResponseWriter, e *awsproto.Error, requestID string) {
+	p.Fail(w, e, requestID)
 }

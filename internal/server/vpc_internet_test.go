@@ -30,13 +30,16 @@ type internet struct {
 func newInternet(t *testing.T, e *dockerEnv) *internet {
 	t.Helper()
 	ns := "gureum-" + e.Driver.Owner() + "-internet"
+	// The namespace's file appears before the namespace is mounted on it
+	// (ip -n then fails with "Invalid argument"): wait until it is usable.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if _, err := os.Stat(filepath.Join("/run/netns", ns)); err == nil {
+		out, err := exec.Command("ip", "-n", ns, "link", "set", "lo", "up").CombinedOutput()
+		if err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("gureum's internet namespace %s did not appear", ns)
+			t.Fatalf("gureum's internet namespace %s did not appear: %v: %s", ns, err, out)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -44,10 +47,8 @@ func newInternet(t *testing.T, e *dockerEnv) *internet {
 	if err != nil {
 		t.Fatalf("the internet host needs busybox (apt-get install busybox-static): %v", err)
 	}
-	for _, args := range [][]string{{"-n", ns, "link", "set", "lo", "up"}, {"-n", ns, "addr", "replace", internetHostIP + "/32", "dev", "lo"}} {
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %v: %v: %s", args, err, out)
-		}
+	if out, err := exec.Command("ip", "-n", ns, "addr", "replace", internetHostIP+"/32", "dev", "lo").CombinedOutput(); err != nil {
+		t.Fatalf("ip addr replace: %v: %s", err, out)
 	}
 	root := t.TempDir()
 	cgi := filepath.Join(root, "cgi-bin")

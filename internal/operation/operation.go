@@ -73,11 +73,22 @@ type Service struct {
 // authorized: S3 judges a request by its target and headers before it
 // reads the body, so a caller without permission learns nothing from how
 // its request is malformed. Meta is what the service's Check reads
-// instead of the input (S3: the bucket and key).
+// instead of the input (S3: the bucket and key); Input decodes it.
 type Pending struct {
-	Meta   any
-	Decode func() (any, error)
+	Meta  any
+	Input Decoder
 }
+
+// Decoder decodes a pending input.
+type Decoder interface {
+	Decode() (any, error)
+}
+
+// DecodeFunc is a function as a Decoder.
+type DecodeFunc func() (any, error)
+
+// Decode implements Decoder.
+func (f DecodeFunc) Decode() (any, error) { return f() }
 
 // Lookup returns the named operation, or the service's error for an
 // unknown one.
@@ -119,7 +130,7 @@ func (s *Service) run(ctx context.Context, op *Operation, in any) (any, any, err
 	}
 	if p, ok := in.(*Pending); ok {
 		var err error
-		if in, err = p.Decode(); err != nil {
+		if in, err = p.Input.Decode(); err != nil {
 			return nil, p, err
 		}
 	}

@@ -45,14 +45,14 @@ func TestCallOrder(t *testing.T) {
 	// sees the denial.
 	trace = nil
 	decoded := false
-	_, err = s.Call(context.Background(), s.Ops["Echo"], &Pending{Decode: func() (any, error) { decoded = true; return &echoIn{}, nil }})
+	_, err = s.Call(context.Background(), s.Ops["Echo"], &Pending{Input: DecodeFunc(func() (any, error) { decoded = true; return &echoIn{}, nil })})
 	if err != nil || !decoded {
 		t.Fatalf("pending: %v decoded=%v", err, decoded)
 	}
 	trace = nil
 	decoded = false
 	s.Ops["Echo"].Resources = func(context.Context, any) []string { return []string{"arn:nobody"} }
-	_, err = s.Call(context.Background(), s.Ops["Echo"], &Pending{Decode: func() (any, error) { decoded = true; return &echoIn{}, nil }})
+	_, err = s.Call(context.Background(), s.Ops["Echo"], &Pending{Input: DecodeFunc(func() (any, error) { decoded = true; return &echoIn{}, nil })})
 	if !errors.Is(err, denied) || decoded || !slices.Equal(trace, []string{"authorize svc:Echo arn:nobody", "after pending=yes"}) {
 		t.Fatalf("denied: %v decoded=%v trace=%v", err, decoded, trace)
 	}

@@ -461,7 +461,9 @@ func (s *Service) readObject(ctx context.Context, in *GetObjectInput, withBody b
 
 // objectHeaders are the headers GET and HEAD return for a version.
 func objectHeaders(v *versionRecord) map[string]string {
-	h := make(map[string]string, 12+len(v.Meta))
+	// Sized for what most objects have (four fixed headers, the
+	// encryption's, a few more): at eight or fewer the map is one group.
+	h := make(map[string]string, 6+len(v.Headers)+len(v.Meta))
 	h["ETag"] = quote(v.ETag)
 	h["Last-Modified"] = v.Modified.Format(http.TimeFormat)
 	h["Accept-Ranges"] = "bytes"

@@ -273,12 +273,16 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		s.applyCORS(ctx, w, r, t.bucket)
-		if t.pathStyle && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if t.pathStyle && (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.Header.Get("Authorization") == "" {
 			// gureum's own origin also serves the web console: an object
 			// opened there (an HTML page, a script) runs sandboxed, in an
 			// origin of its own, so it cannot act in the console as whoever
 			// opened it. Its bucket's virtual host and website endpoint are
-			// other origins and are not sandboxed. API clients ignore this.
+			// other origins and are not sandboxed. Only a navigation
+			// renders a page, and a browser's navigation never carries a
+			// SigV4 Authorization header: an anonymous or presigned GET
+			// gets the sandbox, an SDK's signed GET (which would ignore
+			// it) is spared the header.
 			w.Header().Set("Content-Security-Policy", "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads")
 		}
 	}
@@ -330,14 +334,28 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // call runs one operation over HTTP: authorized by its target and the
 // request's headers, then decoded (its body read), run and written.
 func (s *Service) call(ctx context.Context, w http.ResponseWriter, r *http.Request, op *operation.Operation, t target) error {
-	out, err := s.ops.Call(ctx, op, &operation.Pending{Meta: t, Decode: func() (any, error) {
-		in := op.NewInput()
-		return in, restxml.Decode(r, t.uri, in)
-	}})
+	c := &httpCall{t: t, r: r, op: op}
+	c.pending = operation.Pending{Meta: &c.t, Input: c}
+	out, err := s.ops.Call(ctx, op, &c.pending)
 	if err != nil {
 		return err
 	}
 	return restxml.Encode(w, r, out)
+}
+
+// httpCall is an S3 request's input until it is authorized, in one
+// allocation: the pending input, its target and how to decode it.
+type httpCall struct {
+	pending operation.Pending
+	t       target
+	r       *http.Request
+	op      *operation.Operation
+}
+
+// Decode implements operation.Decoder: the body is read only now.
+func (c *httpCall) Decode() (any, error) {
+	in := c.op.NewInput()
+	return in, restxml.Decode(c.r, c.t.uri, in)
 }
 
 // Operations is S3's operations (all but PostObject), for in-process
@@ -349,7 +367,7 @@ func (s *Service) Operations() *operation.Service { return s.ops }
 // its condition keys' sources.
 func targetOf(ctx context.Context, in any) target {
 	if p, ok := in.(*operation.Pending); ok {
-		return p.Meta.(target)
+		return *p.Meta.(*target)
 	}
 	if rc := request.From(ctx); rc.Sources.Header == nil && rc.Sources.Query == nil {
 		rc.Sources.Header, rc.Sources.Query = restxml.Sources(in)

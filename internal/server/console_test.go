@@ -16,12 +16,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/gureum/gureum/internal/console"
 	"github.com/gureum/gureum/internal/server"
@@ -572,6 +574,28 @@ func TestConsoleOriginIsolatedFromObjects(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Security-Policy"), "sandbox") || strings.Contains(resp.Header.Get("Content-Security-Policy"), "allow-same-origin") {
 		t.Fatalf("path-style object: %d CSP %q", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
+	}
+	// A presigned URL opened in a browser is sandboxed too; an SDK's
+	// header-signed GET is not a navigation and gets no policy.
+	pre, err := s3.NewPresignClient(e.S3).PresignGetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("pages"), Key: aws.String("evil.html")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err = http.Get(pre.URL); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Security-Policy"), "sandbox") {
+		t.Fatalf("presigned path-style object: %d CSP %q", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
+	}
+	got, err := e.S3.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("pages"), Key: aws.String("evil.html")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Body.Close()
+	raw, ok := awsmiddleware.GetRawResponse(got.ResultMetadata).(*smithyhttp.Response)
+	if !ok || raw.StatusCode != 200 || raw.Header.Get("Content-Security-Policy") != "" {
+		t.Fatalf("SDK GET: CSP %q", raw.Header.Get("Content-Security-Policy"))
 	}
 	req, _ := http.NewRequest("GET", e.URL+"/evil.html", nil)
 	req.Host = "pages.s3.localhost"

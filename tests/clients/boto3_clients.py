@@ -24,12 +24,8 @@ import traceback
 import zlib
 from xml.etree import ElementTree
 
-# Ambient AWS configuration must not leak in: drop it before botocore looks.
-for name in [n for n in os.environ if n.startswith("AWS_")]:
-    del os.environ[name]
-os.environ["AWS_CONFIG_FILE"] = os.devnull
-os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+import gureumcheck  # noqa: E402  (first: it clears the ambient AWS configuration)
+from gureumcheck import ENDPOINT, ACCESS_KEY, SECRET_KEY, step, check, equal  # noqa: E402
 
 import boto3  # noqa: E402
 import botocore  # noqa: E402
@@ -38,31 +34,9 @@ from boto3.s3.transfer import TransferConfig  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
-ENDPOINT = os.environ["GUREUM_ENDPOINT"]
 BUCKET = os.environ.get("GUREUM_BUCKET") or "boto3-%d" % os.getpid()
-ACCESS_KEY = os.environ.get("GUREUM_ACCESS_KEY_ID", "test")
-SECRET_KEY = os.environ.get("GUREUM_SECRET_ACCESS_KEY", "test")
 REGION = os.environ.get("GUREUM_REGION", "us-east-1")
 MiB = 1 << 20
-
-failures = 0
-
-
-def step(name):
-    print("\n=== %s" % name, flush=True)
-
-
-def check(ok, what):
-    """check records a failed check and carries on."""
-    global failures
-    if not ok:
-        failures += 1
-        print("FAIL: %s" % what, file=sys.stderr, flush=True)
-    return ok
-
-
-def equal(got, want, what):
-    return check(got == want, "%s: got %r, want %r" % (what, got, want))
 
 
 def new_client():
@@ -335,7 +309,7 @@ if __name__ == "__main__":
             traceback.print_exc()
             print("ABORT: unexpected exception", file=sys.stderr)
             sys.exit(1)
-    if failures:
-        print("\nboto3: %d check(s) failed" % failures, file=sys.stderr)
+    if gureumcheck.failures:
+        print("\nboto3: %d check(s) failed" % gureumcheck.failures, file=sys.stderr)
         sys.exit(1)
     print("\nPASS: boto3 (%.1fs)" % (time.time() - start))

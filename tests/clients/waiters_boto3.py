@@ -20,19 +20,14 @@ import sys
 import time
 import traceback
 import uuid
-
-for name in [n for n in os.environ if n.startswith("AWS_")]:
-    del os.environ[name]
-os.environ["AWS_CONFIG_FILE"] = os.devnull
-os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+import gureumcheck  # noqa: E402  (first: it clears the ambient AWS configuration)
+from gureumcheck import ENDPOINT, fail  # noqa: E402
 
 import boto3  # noqa: E402
 import botocore.session  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError, WaiterError  # noqa: E402
 
-ENDPOINT = os.environ["GUREUM_ENDPOINT"]
 REGION = os.environ.get("GUREUM_WAITER_REGION", "eu-central-1")
 session = boto3.Session(
     aws_access_key_id=os.environ.get("GUREUM_ACCESS_KEY_ID", "test"),
@@ -64,14 +59,7 @@ NOT_APPLICABLE = {
     "PasswordDataAvailable": "Windows instances only",
 }
 
-failures = 0
 covered = set()
-
-
-def fail(msg):
-    global failures
-    failures += 1
-    print("FAIL: " + msg, flush=True)
 
 
 def ok(msg):
@@ -259,8 +247,8 @@ def main():
         except Exception:
             fail("%s aborted:\n%s" % (part.__name__, traceback.format_exc()))
     check_all_covered()
-    print("%d waiter checks, %d failed" % (len(covered), failures), flush=True)
-    sys.exit(1 if failures else 0)
+    print("%d waiter checks, %d failed" % (len(covered), gureumcheck.failures), flush=True)
+    sys.exit(1 if gureumcheck.failures else 0)
 
 
 main()

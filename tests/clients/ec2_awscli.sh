@@ -70,8 +70,8 @@ SG=$(q create-security-group --group-name web --description "ssh and http" --vpc
 aws ec2 authorize-security-group-ingress --group-id "$SG" --protocol tcp --port 22 --cidr 0.0.0.0/0 >/dev/null
 aws ec2 authorize-security-group-ingress --group-id "$SG" --protocol tcp --port 80 --cidr 0.0.0.0/0 >/dev/null
 must_fail InvalidPermission.Duplicate aws ec2 authorize-security-group-ingress --group-id "$SG" --protocol tcp --port 22 --cidr 0.0.0.0/0
-q create-key-pair --key-name two-tier-key --query KeyMaterial >key.pem
-contains "$(head -1 key.pem)" "-----BEGIN" "private key material"
+q create-key-pair --key-name two-tier-key --query KeyMaterial >"$WORK/key.pem"
+contains "$(head -1 "$WORK/key.pem")" "-----BEGIN" "private key material"
 
 step "instances in each subnet"
 AMI=$(q describe-images --owners amazon --filters Name=architecture,Values=x86_64 --query 'sort_by(Images,&Name)[0].ImageId')

@@ -3,6 +3,7 @@ package kms
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"regexp"
 	"sort"
 	"strings"
@@ -166,6 +167,16 @@ func checkAliasName(name string) error {
 
 // targetKey resolves the key an alias is to point at: a key of the
 // caller's own account, named by id or ARN (never another alias).
+// liveTargetKey is targetKey for an alias to point at: not a key pending
+// deletion.
+func (s *Service) liveTargetKey(ctx context.Context, text string) (*keyRecord, error) {
+	k, err := s.targetKey(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	return k, k.notPending()
+}
+
 func (s *Service) targetKey(ctx context.Context, text string) (*keyRecord, error) {
 	if strings.HasPrefix(text, "alias/") || (strings.HasPrefix(text, "arn:") && strings.Contains(text, ":alias/")) {
 		return nil, errValidation("Aliases must refer to keys. Not aliases")
@@ -193,11 +204,8 @@ func (s *Service) createAliasNeeds(ctx context.Context, in *aliasInput) ([]need,
 }
 
 func (s *Service) createAlias(ctx context.Context, in *aliasInput) (*struct{}, error) {
-	k, err := s.targetKey(ctx, in.TargetKeyID)
+	k, err := s.liveTargetKey(ctx, in.TargetKeyID)
 	if err != nil {
-		return nil, err
-	}
-	if err := k.notPending(); err != nil {
 		return nil, err
 	}
 	sc := callerScope(ctx)
@@ -221,14 +229,14 @@ func (s *Service) alias(ctx context.Context, name string) (*aliasRecord, *keyRec
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
 		a, err = getJSON[aliasRecord](tx, tAliases, sc.prefix()+name)
-		if err == store.ErrNotFound {
+		if errors.Is(err, store.ErrNotFound) {
 			return errAliasNotFound(sc.aliasARN(name))
 		}
 		if err != nil {
 			return err
 		}
 		k, err = getJSON[keyRecord](tx, tKeys, sc.prefix()+a.KeyID)
-		if err == store.ErrNotFound {
+		if errors.Is(err, store.ErrNotFound) {
 			return errAliasNotFound(sc.aliasARN(name))
 		}
 		return err
@@ -276,17 +284,14 @@ func (s *Service) updateAliasNeeds(ctx context.Context, in *aliasInput) ([]need,
 // updateAlias points an alias at another key; the new key may not be
 // pending deletion (the old one may).
 func (s *Service) updateAlias(ctx context.Context, in *aliasInput) (*struct{}, error) {
-	k, err := s.targetKey(ctx, in.TargetKeyID)
+	k, err := s.liveTargetKey(ctx, in.TargetKeyID)
 	if err != nil {
-		return nil, err
-	}
-	if err := k.notPending(); err != nil {
 		return nil, err
 	}
 	sc := callerScope(ctx)
 	return nil, s.store.Update(ctx, func(tx store.Tx) error {
 		a, err := getJSON[aliasRecord](tx, tAliases, sc.prefix()+in.AliasName)
-		if err == store.ErrNotFound {
+		if errors.Is(err, store.ErrNotFound) {
 			return errAliasNotFound(sc.aliasARN(in.AliasName))
 		}
 		if err != nil {

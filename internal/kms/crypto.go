@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"sort"
 	"strings"
 
@@ -158,7 +159,7 @@ func (s *Service) materialOf(ctx context.Context, k *keyRecord) (*keyRecord, []b
 	var material []byte
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		cur, err := getJSON[keyRecord](tx, tKeys, string(k.name()))
-		if err == store.ErrNotFound || (err == nil && cur.gone(s.now())) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && cur.gone(s.now())) {
 			return errKeyNotFound(k.ARN())
 		}
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"maps"
 	"regexp"
 	"slices"
@@ -354,7 +355,7 @@ func (s *Service) listGrants(ctx context.Context, in *listGrantsInput) (*listGra
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		if in.GrantID != nil {
 			g, err := getJSON[grantRecord](tx, tGrants, prefix+*in.GrantID)
-			if err == store.ErrNotFound {
+			if errors.Is(err, store.ErrNotFound) {
 				return errInvalidGrantID()
 			}
 			if err == nil && (in.GranteePrincipal == nil || g.Grantee == *in.GranteePrincipal) {
@@ -433,12 +434,12 @@ func (s *Service) grantFor(ctx context.Context, in *retireGrantInput) (*keyRecor
 	var g *grantRecord
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if g, err = getJSON[grantRecord](tx, tGrants, name); err == store.ErrNotFound {
+		if g, err = getJSON[grantRecord](tx, tGrants, name); errors.Is(err, store.ErrNotFound) {
 			return errInvalidGrantID()
 		} else if err != nil {
 			return err
 		}
-		if k, err = getJSON[keyRecord](tx, tKeys, name[:i]); err == store.ErrNotFound {
+		if k, err = getJSON[keyRecord](tx, tKeys, name[:i]); errors.Is(err, store.ErrNotFound) {
 			return errInvalidGrantID()
 		}
 		return err
@@ -483,7 +484,7 @@ func (s *Service) revokeGrant(ctx context.Context, in *revokeGrantInput) (*struc
 	}
 	return nil, s.store.Update(ctx, func(tx store.Tx) error {
 		g, err := getJSON[grantRecord](tx, tGrants, string(k.name())+"/"+in.GrantID)
-		if err == store.ErrNotFound {
+		if errors.Is(err, store.ErrNotFound) {
 			return errInvalidGrantID()
 		}
 		if err != nil {

@@ -3,6 +3,7 @@ package kms
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"time"
 
@@ -389,7 +390,7 @@ func (s *Service) deleteDue(ctx context.Context, it reconcile.Item) (time.Durati
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		again = 0
 		k, err := getJSON[keyRecord](tx, tKeys, it.ID)
-		if err == store.ErrNotFound {
+		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
 		if err != nil {

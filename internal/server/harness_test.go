@@ -3,6 +3,8 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -234,4 +237,28 @@ func waitRunning(t *testing.T, c *ec2.Client, ids ...string) {
 	if err := w.Wait(ctx(), &ec2.DescribeInstancesInput{InstanceIds: ids}, 30*time.Second); err != nil {
 		t.Fatalf("waiting for %v to run: %v", ids, err)
 	}
+}
+
+// postSigned POSTs body to gureum's root, signed with SigV4 for service
+// in region with the keys, with the headers given as name, value pairs,
+// and returns the response with its body read.
+func (e *testEnv) postSigned(service, region, ak, sk string, body []byte, header ...string) (*http.Response, []byte, error) {
+	req, err := http.NewRequest(http.MethodPost, e.URL+"/", bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(ctx(), aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, req, hex.EncodeToString(sum[:]), service, region, time.Now()); err != nil {
+		return nil, nil, err
+	}
+	resp, err := e.HTTP.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
 }

@@ -1,13 +1,9 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/xml"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
@@ -116,22 +111,10 @@ func TestIAMInvokeInProcess(t *testing.T) {
 func iamForm(t *testing.T, e *testEnv, ak, sk string, params url.Values) (code, message string) {
 	t.Helper()
 	params.Set("Version", "2010-05-08")
-	body := params.Encode()
-	req, err := http.NewRequest(http.MethodPost, e.URL+"/", bytes.NewReader([]byte(body)))
+	resp, b, err := e.postSigned("iam", "us-east-1", ak, sk, []byte(params.Encode()), "Content-Type", "application/x-www-form-urlencoded")
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	sum := sha256.Sum256([]byte(body))
-	if err := v4.NewSigner().SignHTTP(ctx(), aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, req, hex.EncodeToString(sum[:]), "iam", "us-east-1", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := e.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode == http.StatusOK {
 		return "", ""
 	}

@@ -3,19 +3,15 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 
@@ -59,19 +55,7 @@ func (c kmsClient) call(op string, in, out any) error {
 	if err != nil {
 		return err
 	}
-	req, _ := http.NewRequest("POST", c.e.URL+"/", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "TrentService."+op)
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(ctx(), aws.Credentials{AccessKeyID: c.ak, SecretAccessKey: c.sk}, req, hex.EncodeToString(sum[:]), "kms", c.region, time.Now()); err != nil {
-		return err
-	}
-	resp, err := c.e.HTTP.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	resp, b, err := c.e.postSigned("kms", c.region, c.ak, c.sk, body, "Content-Type", "application/x-amz-json-1.1", "X-Amz-Target", "TrentService."+op)
 	if err != nil {
 		return err
 	}
@@ -497,19 +481,10 @@ func TestKMSWire(t *testing.T) {
 	e := newEnv(t)
 	post := func(target, body string) (int, http.Header, map[string]string) {
 		t.Helper()
-		req, _ := http.NewRequest("POST", e.URL+"/", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-		req.Header.Set("X-Amz-Target", target)
-		sum := sha256.Sum256([]byte(body))
-		if err := v4.NewSigner().SignHTTP(ctx(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, hex.EncodeToString(sum[:]), "kms", "us-east-1", time.Now()); err != nil {
-			t.Fatal(err)
-		}
-		resp, err := e.HTTP.Do(req)
+		resp, b, err := e.postSigned("kms", "us-east-1", "test", "test", []byte(body), "Content-Type", "application/x-amz-json-1.1", "X-Amz-Target", target)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
 		var m map[string]string
 		if resp.StatusCode != 200 {
 			if err := json.Unmarshal(b, &m); err != nil {

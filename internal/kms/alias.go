@@ -95,7 +95,10 @@ func (s *Service) ensureManaged(ctx context.Context, sc scope, alias string) err
 	}
 	exists := false
 	err := s.putNewKey(ctx, k, func(tx store.Tx) error {
-		if _, err := tx.Get(tAliases, []byte(sc.prefix()+alias)); err == nil {
+		switch ok, err := present(tx, tAliases, sc.prefix()+alias); {
+		case err != nil:
+			return err
+		case ok:
 			exists = true
 			return errExists
 		}
@@ -211,10 +214,16 @@ func (s *Service) createAlias(ctx context.Context, in *aliasInput) (*struct{}, e
 	sc := callerScope(ctx)
 	now := s.now().UTC()
 	return nil, s.store.Update(ctx, func(tx store.Tx) error {
-		if _, err := tx.Get(tAliases, []byte(sc.prefix()+in.AliasName)); err == nil {
+		switch ok, err := present(tx, tAliases, sc.prefix()+in.AliasName); {
+		case err != nil:
+			return err
+		case ok:
 			return errAlreadyExists("An alias with the name " + sc.aliasARN(in.AliasName) + " already exists")
 		}
-		if _, err := tx.Get(tKeys, k.name()); err != nil {
+		switch ok, err := present(tx, tKeys, string(k.name())); {
+		case err != nil:
+			return err
+		case !ok:
 			return errKeyNotFound(k.ARN())
 		}
 		return putJSON(tx, tAliases, sc.prefix()+in.AliasName, aliasRecord{KeyID: k.ID, Created: now, Updated: now})
@@ -258,7 +267,10 @@ func (s *Service) deleteAliasNeeds(ctx context.Context, in *deleteAliasInput) ([
 func (s *Service) deleteAlias(ctx context.Context, in *deleteAliasInput) (*struct{}, error) {
 	sc := callerScope(ctx)
 	return nil, s.store.Update(ctx, func(tx store.Tx) error {
-		if _, err := tx.Get(tAliases, []byte(sc.prefix()+in.AliasName)); err != nil {
+		switch ok, err := present(tx, tAliases, sc.prefix()+in.AliasName); {
+		case err != nil:
+			return err
+		case !ok:
 			return errAliasNotFound(sc.aliasARN(in.AliasName))
 		}
 		return tx.Delete(tAliases, []byte(sc.prefix()+in.AliasName))

@@ -474,7 +474,7 @@ func (s *Service) retireGrant(ctx context.Context, in *retireGrantInput) (*struc
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.store.Update(ctx, func(tx store.Tx) error { return deleteGrant(tx, k, g) })
+	return nil, s.deleteGrantNamed(ctx, k, g.GrantID)
 }
 
 func (s *Service) revokeGrant(ctx context.Context, in *revokeGrantInput) (*struct{}, error) {
@@ -482,8 +482,14 @@ func (s *Service) revokeGrant(ctx context.Context, in *revokeGrantInput) (*struc
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.store.Update(ctx, func(tx store.Tx) error {
-		g, err := getJSON[grantRecord](tx, tGrants, string(k.name())+"/"+in.GrantID)
+	return nil, s.deleteGrantNamed(ctx, k, in.GrantID)
+}
+
+// deleteGrantNamed deletes k's grant id as it is in the transaction (a
+// token added since it was last read goes with it).
+func (s *Service) deleteGrantNamed(ctx context.Context, k *keyRecord, id string) error {
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		g, err := getJSON[grantRecord](tx, tGrants, string(k.name())+"/"+id)
 		if errors.Is(err, store.ErrNotFound) {
 			return errInvalidGrantID()
 		}

@@ -11,6 +11,16 @@ import (
 
 // getJSON reads one JSON record; a missing one is store.ErrNotFound
 // itself, so callers compare with ==.
+// present says whether table holds name; a store failure is an error,
+// never an absence.
+func present(tx store.Tx, table, name string) (bool, error) {
+	_, err := tx.Get(table, []byte(name))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 func getJSON[T any](tx store.Tx, table, name string) (*T, error) {
 	b, err := tx.Get(table, []byte(name))
 	if errors.Is(err, store.ErrNotFound) {

@@ -20,6 +20,7 @@ package kms
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -292,7 +293,7 @@ func (s *Service) resolve(tx store.Tx, r ref) (*keyRecord, error) {
 	id := r.keyID
 	if r.alias != "" {
 		a, err := getJSON[aliasRecord](tx, tAliases, r.prefix()+r.alias)
-		if err == store.ErrNotFound {
+		if errors.Is(err, store.ErrNotFound) {
 			if r.own && managedAliases[r.alias] != "" {
 				return nil, errManagedMissing{r}
 			}
@@ -304,7 +305,7 @@ func (s *Service) resolve(tx store.Tx, r ref) (*keyRecord, error) {
 		id = a.KeyID
 	}
 	k, err := getJSON[keyRecord](tx, tKeys, r.prefix()+id)
-	if err == store.ErrNotFound || (err == nil && k.gone(s.now())) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && k.gone(s.now())) {
 		return nil, errKeyNotFound(r.keyARN(id))
 	}
 	return k, err
@@ -331,8 +332,8 @@ func (s *Service) key(ctx context.Context, text string, cross bool) (*keyRecord,
 			k, err = s.resolve(tx, r)
 			return err
 		})
-		m, missing := err.(errManagedMissing)
-		if !missing || attempt > 0 {
+		var m errManagedMissing
+		if !errors.As(err, &m) || attempt > 0 {
 			break
 		}
 		if err := s.ensureManaged(ctx, m.r.scope, m.r.alias); err != nil {

@@ -86,13 +86,15 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *CreateMultipart
 	if err != nil {
 		return nil, err
 	}
-	// Every part is encrypted as the upload says: with the SSE-C key
-	// each part brings again, or with one KMS data key for them all.
-	sse, err := s.sseForWrite(ctx, b, in.Key, in.Header)
+	// The lock headers first, as PutObject checks them: a malformed one
+	// answers the same whatever KMS would say.
+	lock, err := s.lockForWrite(ctx, b, in.Key, in.Header)
 	if err != nil {
 		return nil, err
 	}
-	lock, err := s.lockForWrite(ctx, b, in.Key, in.Header)
+	// Every part is encrypted as the upload says: with the SSE-C key
+	// each part brings again, or with one KMS data key for them all.
+	sse, err := s.sseForWrite(ctx, b, in.Key, in.Header)
 	if err != nil {
 		return nil, err
 	}

@@ -155,11 +155,11 @@ func (s *Service) storePostObject(ctx context.Context, bucket, key string, field
 	if err != nil {
 		return nil, err
 	}
-	sse, err := s.sseForWrite(ctx, b, key, h)
+	lock, err := s.lockForWrite(ctx, b, key, h)
 	if err != nil {
 		return nil, err
 	}
-	lock, err := s.lockForWrite(ctx, b, key, h)
+	sse, err := s.sseForWrite(ctx, b, key, h)
 	if err != nil {
 		return nil, err
 	}

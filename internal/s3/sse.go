@@ -56,15 +56,21 @@ func (e *objEnc) kms() bool { return e != nil && (e.Mode == "aws:kms" || e.Mode 
 
 // setHeaders adds the encryption headers S3 answers with for e.
 func (e *objEnc) setHeaders(h map[string]string) {
+	if a := e.sseAlgorithm(); a != "" {
+		h["x-amz-server-side-encryption"] = a
+	}
+	e.setExtraHeaders(h)
+}
+
+// setExtraHeaders adds the headers beside x-amz-server-side-encryption:
+// SSE-C's algorithm and key MD5, SSE-KMS's key and bucket key.
+func (e *objEnc) setExtraHeaders(h map[string]string) {
 	switch {
 	case e == nil:
-		h["x-amz-server-side-encryption"] = "AES256"
 	case e.Mode == sseC:
-		delete(h, "x-amz-server-side-encryption")
 		h["x-amz-server-side-encryption-customer-algorithm"] = "AES256"
 		h["x-amz-server-side-encryption-customer-key-MD5"] = e.KeyMD5
 	default:
-		h["x-amz-server-side-encryption"] = e.Mode
 		h["x-amz-server-side-encryption-aws-kms-key-id"] = e.KMSKey
 		if e.BucketKey {
 			h["x-amz-server-side-encryption-bucket-key-enabled"] = "true"
@@ -348,9 +354,11 @@ func xorAt(key, iv []byte, off int64, data []byte) []byte {
 // x-amz-server-side-encryption (which outputs carry as a field of its own,
 // see sseAlgorithm).
 func (e *objEnc) extraHeaders() map[string]string {
-	h := map[string]string{}
-	e.setHeaders(h)
-	delete(h, "x-amz-server-side-encryption")
+	if e == nil {
+		return nil // SSE-S3 has none: no map to make on every write
+	}
+	h := make(map[string]string, 2)
+	e.setExtraHeaders(h)
 	return h
 }
 

@@ -1,6 +1,8 @@
 package awsproto
 
 import (
+	"bytes"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -64,4 +66,21 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := d.Protocol.Write(w, name, rc.ID, out); err != nil {
 		d.Log.Error("writing response", "request_id", rc.ID, "err", err)
 	}
+}
+
+// ReadBody reads r's body up to max bytes; a longer one is
+// RequestEntityTooLarge (413), any other read failure is returned as is.
+func ReadBody(r *http.Request, max int64) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(http.MaxBytesReader(nil, r.Body, max)); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, New(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body is too large.")
+		}
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

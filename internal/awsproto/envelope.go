@@ -1,7 +1,6 @@
 package awsproto
 
 import (
-	"encoding/json"
 	"encoding/xml"
 	"net/http"
 	"strconv"
@@ -88,19 +87,6 @@ func WriteQueryError(w http.ResponseWriter, e *Error, requestID string) {
 	b = xmlText(b, requestID)
 	b = append(b, "</RequestId></ErrorResponse>"...)
 	writeHeaders(w, e, "text/xml", len(b))
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(b)
-}
-
-// WriteJSONError renders e for the JSON protocols (X-Amz-Target services).
-func WriteJSONError(w http.ResponseWriter, e *Error, requestID string) {
-	b, _ := json.Marshal(struct {
-		Type    string `json:"__type"`
-		Message string `json:"message"`
-	}{e.Code, e.Message})
-	writeHeaders(w, e, "application/x-amz-json-1.0", len(b))
-	w.Header().Set("x-amzn-RequestId", requestID)
-	w.Header().Set("x-amzn-ErrorType", e.Code)
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(b)
 }

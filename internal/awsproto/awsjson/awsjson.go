@@ -31,6 +31,7 @@ import (
 	"math"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,7 +99,7 @@ func (p *Protocol) Read(r *http.Request) (string, func(any) error, error) {
 		return "", nil, UnknownOperationException()
 	}
 	return name, func(in any) error {
-		body, err := readBody(r)
+		body, err := awsproto.ReadBody(r, MaxBody)
 		if err != nil {
 			return err
 		}
@@ -127,20 +128,6 @@ func (p *Protocol) Write(w http.ResponseWriter, _, requestID string, out any) er
 // WriteError implements awsproto.Protocol.
 func (p *Protocol) WriteError(w http.ResponseWriter, e *awsproto.Error, requestID string) {
 	WriteError(w, e, requestID, p.Version)
-}
-
-func readBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil {
-		return nil, nil
-	}
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(http.MaxBytesReader(nil, r.Body, MaxBody)); err != nil {
-		if _, ok := err.(*http.MaxBytesError); ok {
-			return nil, awsproto.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body is too large.")
-		}
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // WriteError renders e as the JSON protocols do: the code in the body's
@@ -319,7 +306,7 @@ func (d *decoder) value(f *field, path string, raw any, fv reflect.Value) error 
 		}
 		fv.SetString(s)
 		d.checkLength(f, path, s, int64(utf8.RuneCountInString(s)))
-		if len(f.enum) > 0 && !contains(f.enum, s) {
+		if len(f.enum) > 0 && !slices.Contains(f.enum, s) {
 			d.violate(f, path, s, true, "Member must satisfy enum value set: ["+strings.Join(f.enum, ", ")+"]")
 		}
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
@@ -455,7 +442,7 @@ func (d *decoder) listValue(f *field, path string, raw any, fv reflect.Value, wr
 	}
 	if len(f.enum) > 0 {
 		for _, s := range shown {
-			if !contains(f.enum, s) {
+			if !slices.Contains(f.enum, s) {
 				d.violate(f, path, value, true, "Member must satisfy constraint: [Member must satisfy enum value set: ["+strings.Join(f.enum, ", ")+"]]")
 				break
 			}
@@ -471,13 +458,4 @@ func (d *decoder) checkLength(f *field, path, s string, n int64) {
 	if f.hasMax && n > f.max {
 		d.violate(f, path, s, !f.sensitive && n <= 256, fmt.Sprintf("Member must have length less than or equal to %d", f.max))
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -43,14 +43,13 @@ func (t Time) MarshalText() ([]byte, error) {
 // form-encoded body (POST, as the SDKs send them).
 func ReadForm(r *http.Request) (url.Values, error) {
 	v := r.URL.Query()
-	if r.Method == http.MethodPost && r.Body != nil {
-		buf := new(bytes.Buffer)
-		n, err := buf.ReadFrom(http.MaxBytesReader(nil, r.Body, MaxBody))
+	if r.Method == http.MethodPost {
+		b, err := awsproto.ReadBody(r, MaxBody)
 		if err != nil {
-			return nil, awsproto.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body is too large.")
+			return nil, err
 		}
-		if n > 0 {
-			body, err := url.ParseQuery(buf.String())
+		if len(b) > 0 {
+			body, err := url.ParseQuery(string(b))
 			if err != nil {
 				return nil, awsproto.New(http.StatusBadRequest, "MalformedQueryString", "The request's form body could not be parsed.")
 			}

@@ -144,13 +144,31 @@ func (s *Service) cryptoNeeds(ctx context.Context, text, action, grantOp string,
 }
 
 // usableKey resolves a KeyId for a cryptographic operation and reads the
-// key's material: the key must be enabled.
+// key's material in one snapshot: the key must be enabled. An AWS managed
+// alias without its key yet is made first (key) and read again.
 func (s *Service) usableKey(ctx context.Context, text string) (*keyRecord, []byte, error) {
-	k, _, err := s.key(ctx, text, true)
+	r, err := parseRef(ctx, text, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.materialOf(ctx, k)
+	var k *keyRecord
+	var material []byte
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if k, err = s.resolve(tx, r); err != nil {
+			return err
+		}
+		material, err = materialIn(tx, k)
+		return err
+	})
+	var missing errManagedMissing
+	if errors.As(err, &missing) {
+		if k, _, err = s.key(ctx, text, true); err != nil {
+			return nil, nil, err
+		}
+		return s.materialOf(ctx, k)
+	}
+	return k, material, err
 }
 
 // materialOf reads a key's material, checking again (in the same
@@ -165,18 +183,24 @@ func (s *Service) materialOf(ctx context.Context, k *keyRecord) (*keyRecord, []b
 		if err != nil {
 			return err
 		}
-		if err := cur.usable(); err != nil {
-			return err
-		}
 		k = cur
-		m, err := tx.Get(tMaterial, k.name())
-		if err != nil {
-			return err
-		}
-		material = append([]byte(nil), m...)
-		return nil
+		material, err = materialIn(tx, k)
+		return err
 	})
 	return k, material, err
+}
+
+// materialIn checks that k, as read in tx, is usable and reads its
+// material there.
+func materialIn(tx store.Tx, k *keyRecord) ([]byte, error) {
+	if err := k.usable(); err != nil {
+		return nil, err
+	}
+	m, err := tx.Get(tMaterial, k.name())
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(nil), m...), nil
 }
 
 // symmetricOnly refuses an encryption algorithm a symmetric key does not
